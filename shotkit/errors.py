@@ -1,0 +1,32 @@
+"""One base exception for everything shotkit reports to a user.
+
+The CLI catches `ShotkitError` and prints its message; anything else is a bug and is
+reported as one (see `shotkit.cli.main`).
+"""
+from __future__ import annotations
+
+
+class ShotkitError(Exception):
+    """A problem the user can act on. `str(err)` is the whole message."""
+
+    exit_code = 1
+
+
+class ManifestError(ShotkitError):
+    """Manifests failed to load or validate; `problems` holds every located problem."""
+
+    def __init__(self, problems: list) -> None:  # list[Problem]
+        self.problems = problems
+        super().__init__(f"{len(problems)} problem(s) in the manifests")
+
+
+class DatabaseError(ShotkitError):
+    """The database could not be reached, or is not in the shape shotkit needs."""
+
+
+class StalePlanError(ShotkitError):
+    """A saved plan was computed against a database state that has since changed."""
+
+
+class PruneRefused(ShotkitError):
+    """A prune would delete more than the user allowed."""

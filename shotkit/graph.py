@@ -1,0 +1,102 @@
+"""The production as a networkx graph, and the checks that need the whole of it.
+
+Nodes are `(workspace, type, key)`; each link is an edge keyed by its relationship type.
+"""
+from __future__ import annotations
+
+import difflib
+
+import networkx as nx
+
+from .model import TAKE, Production
+from .problems import WARNING, Problem
+from .schema import location
+
+
+def build_graph(production: Production) -> nx.MultiDiGraph:
+    graph = nx.MultiDiGraph()
+    for workspace in production.workspaces.values():
+        graph.add_nodes_from(((workspace.name, *ref), {"asset": asset}) for ref, asset in workspace.assets.items())
+        graph.add_edges_from(
+            ((workspace.name, *link.parent), (workspace.name, link.child_type, link.child_key), link.type, {"link": link})
+            for link in workspace.links
+            if link.parent in workspace.assets and (link.child_type, link.child_key) in workspace.assets
+        )
+    return graph
+
+
+def check(production: Production, graph: nx.MultiDiGraph | None = None) -> list[Problem]:
+    graph = build_graph(production) if graph is None else graph
+    problems = _references(production)
+    problems += _cycles(graph)
+    problems += _selected_takes(production)
+    problems += _unused(production, graph)
+    return problems
+
+
+def _references(production: Production) -> list[Problem]:
+    registry = production.project.registry
+    problems: list[Problem] = []
+    for workspace in production.workspaces.values():
+        by_key: dict[str, list[str]] = {}
+        for asset_type, key in workspace.assets:
+            by_key.setdefault(key, []).append(asset_type)
+        for link in workspace.links:
+            rel = registry.relationship_types[link.type]
+            if link.parent[0] != rel.parent:
+                problems.append(link.document.problem(link.path[:-1], f"{location(link.path[:-1])}: {rel.name} links a {rel.parent} to a {rel.child}, not a {link.parent[0]}", key=True))
+                continue
+            if (link.child_type, link.child_key) in workspace.assets or (workspace.name, link.child_type, link.child_key) in production.invalid:
+                continue
+            others = [t for t in by_key.get(link.child_key, []) if t != link.child_type]
+            if others:
+                problems.append(link.document.problem(link.path, f"'{link.child_key}' is a {others[0]}, but {link.type} needs a {link.child_type}"))
+            elif production.complete:
+                candidates = [k for (t, k) in workspace.assets if t == link.child_type]
+                close = difflib.get_close_matches(link.child_key, candidates, n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                problems.append(link.document.problem(link.path, f"unknown {link.child_type} '{link.child_key}' in workspace '{workspace.name}'{hint}"))
+    return problems
+
+
+def _cycles(graph: nx.MultiDiGraph) -> list[Problem]:
+    problems: list[Problem] = []
+    for component in nx.strongly_connected_components(graph):
+        first = next(iter(component))
+        if len(component) == 1 and not graph.has_edge(first, first):
+            continue
+        edges = nx.find_cycle(graph.subgraph(component), source=min(component))
+        steps = [f"{u[1]} '{u[2]}' -[{rel}]->" for u, _v, rel in edges]
+        path = " ".join(steps) + f" {edges[0][0][1]} '{edges[0][0][2]}'"
+        link = graph.edges[edges[0]]["link"]
+        problems.append(link.document.problem(link.path, f"cycle: {path}"))
+    return problems
+
+
+def _selected_takes(production: Production) -> list[Problem]:
+    problems: list[Problem] = []
+    for workspace in production.workspaces.values():
+        takes: dict[tuple[str, str], list] = {}
+        for asset in workspace.assets.values():
+            if asset.type == TAKE:
+                takes.setdefault(("shot", asset.key.rsplit("#", 1)[0]), []).append(asset)
+        for shot_ref, shot_takes in takes.items():
+            shot = workspace.assets[shot_ref]
+            selected = sorted((t for t in shot_takes if t.metadata.get("selected")), key=lambda t: t.path)
+            for extra in selected[1:]:
+                problems.append(extra.document.problem(extra.path + ("selected",), f"shot '{shot.key}' has more than one selected take (attempt {selected[0].metadata['attempt_number']} is selected too)"))
+            if not selected:
+                assert shot.document is not None
+                problems.append(shot.document.problem(shot.path + ("takes",), f"shot '{shot.key}' has takes but none is selected", key=True, severity=WARNING))
+    return problems
+
+
+def _unused(production: Production, graph: nx.MultiDiGraph) -> list[Problem]:
+    problems: list[Problem] = []
+    registry = production.project.registry
+    linkable = {r.child for r in registry.relationship_types.values() if not r.nested}
+    for node, degree in graph.in_degree():
+        asset = graph.nodes[node]["asset"]
+        if degree == 0 and asset.type in linkable and asset.type != "shot":
+            problems.append(asset.document.problem(asset.path, f"{asset.type} '{asset.key}' is not used by any shot or asset", key=True, severity=WARNING))
+    return problems

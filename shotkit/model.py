@@ -1,0 +1,268 @@
+"""Documents to the production model: schema-checked, merged per workspace, ids assigned.
+
+The model holds exactly what the database will hold (names, columns, `asset_metadata`, links
+with sequence and metadata), plus where each thing was declared, for messages and export.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import yamlio
+from .documents import Document
+from .problems import ERROR, Problem
+from .project import Project
+from .registry import TAKE_FIELDS, AssetType, RelationshipType
+from .schema import Validator, location, manifest_schema
+
+NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://shotkit.dev/ids")
+TAKE = "shot_take"
+VIDEO = "video"
+ATTEMPT = "generation_attempt"
+GENERATED = "generated_video"
+
+
+def derived_id(workspace: str, asset_type: str, key: str) -> uuid.UUID:
+    """The row id of an asset without `id:`: the same from every checkout."""
+    return uuid.uuid5(NAMESPACE, f"{workspace}/{asset_type}/{key}")
+
+
+def take_key(shot_key: str, attempt: int) -> str:
+    return f"{shot_key}#{attempt}"
+
+
+@dataclass
+class Asset:
+    workspace: str
+    type: str
+    key: str
+    name: str
+    id: uuid.UUID
+    url: str | None = None
+    duration: float | None = None
+    metadata: dict = field(default_factory=dict)
+    document: Document | None = None
+    path: tuple = ()
+    order: int = 0
+    body_file: str | None = None  # a script's `file:`, relative to the project root
+    file: str | None = None  # the manifest file, relative to the project root
+
+    @property
+    def ref(self) -> tuple[str, str]:
+        return (self.type, self.key)
+
+
+@dataclass
+class Link:
+    workspace: str
+    type: str
+    parent: tuple[str, str]  # (asset type, key)
+    child_key: str
+    child_type: str
+    sequence: int | None
+    metadata: dict
+    document: Document
+    path: tuple
+
+
+@dataclass
+class Workspace:
+    name: str
+    assets: dict[tuple[str, str], Asset] = field(default_factory=dict)
+    links: list[Link] = field(default_factory=list)
+
+
+@dataclass
+class Production:
+    project: Project
+    workspaces: dict[str, Workspace] = field(default_factory=dict)
+    complete: bool = True  # False when a file was left out, so references may dangle
+    invalid: set = field(default_factory=set)  # (workspace, type, key) declared but not valid
+
+
+def build(documents: list[Document], project: Project) -> tuple[Production, list[Problem]]:
+    builder = _Builder(project)
+    for document in documents:
+        builder.add(document)
+    return builder.production, builder.problems
+
+
+class _Builder:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.registry = project.registry
+        self.validator = Validator(manifest_schema(project.registry))
+        self.production = Production(project)
+        self.problems: list[Problem] = []
+        self.declared: dict[tuple[str, str, str], Asset] = {}
+        self.ids: dict[uuid.UUID, Asset] = {}
+
+    def error(self, document: Document, path: tuple, message: str, key: bool = False) -> None:
+        self.problems.append(document.problem(path, message, key))
+
+    def add(self, document: Document) -> None:
+        found = list(self.validator.errors(document.data))
+        for path, message, key in found:
+            self.error(document, path, message, key)
+        bad_entries = {path[:3] if path[:1] == ("assets",) else path[:2] for path, _, _ in found}
+        if any(len(p) < (3 if p[:1] == ("assets",) else 2) for p in bad_entries):
+            self.production.complete = False  # the file's shape is wrong: leave all of it out
+            return
+        data = document.data
+        workspace_name = data.get("workspace") or self.project.workspace
+        if not workspace_name:
+            self.production.complete = False
+            self.error(document, ("shotkit",), "no workspace: add `workspace: NAME` to this file or to shotkit.yaml", key=True)
+            return
+        workspace = self.production.workspaces.setdefault(workspace_name, Workspace(workspace_name))
+        order = 0
+        for asset_type in self.registry.asset_types.values():
+            if asset_type.section:
+                entries = data.get(asset_type.section) or {}
+                base: tuple = (asset_type.section,)
+            elif not asset_type.nested:
+                entries = (data.get("assets") or {}).get(asset_type.name) or {}
+                base = ("assets", asset_type.name)
+            else:
+                continue
+            for key, entry in entries.items():
+                order += 1
+                if base + (key,) in bad_entries:
+                    self.production.invalid.add((workspace_name, asset_type.name, key))
+                    continue
+                asset = self.asset(document, workspace, asset_type, key, entry, base + (key,), order)
+                if asset is not None:
+                    self.links(document, workspace, asset, entry)
+                    if asset_type.name == "shot":
+                        self.takes(document, workspace, asset, entry.get("takes") or [])
+
+    def declare(self, workspace: Workspace, asset: Asset) -> bool:
+        ident = (workspace.name, asset.type, asset.key)
+        first = self.declared.get(ident)
+        if first is not None:
+            assert first.document is not None and asset.document is not None
+            line, column = first.document.position(first.path, key=True)
+            what = "take" if asset.type == TAKE else asset.type
+            self.error(asset.document, asset.path, f"{what} '{asset.key}' is defined twice in workspace '{workspace.name}' (first at {first.document.shown}:{line}:{column})", key=asset.type != TAKE)
+            return False
+        same_id = self.ids.get(asset.id)
+        if same_id is not None:
+            self.error(asset.document, asset.path + ("id",), f"id {asset.id} is already used by {same_id.type} '{same_id.key}'")
+            return False
+        self.ids[asset.id] = asset
+        self.declared[ident] = asset
+        workspace.assets[asset.ref] = asset
+        return True
+
+    def asset(self, document: Document, workspace: Workspace, asset_type: AssetType, key: str, entry: dict, path: tuple, order: int) -> Asset | None:
+        metadata: dict[str, Any] = {}
+        asset = Asset(workspace.name, asset_type.name, key, entry["name"], self.identity(workspace.name, asset_type.name, key, entry), document=document, path=path, order=order, file=self.project.relative(document.path))
+        for spec in asset_type.fields:
+            if spec.name not in entry:
+                continue
+            value = entry[spec.name]
+            if spec.column == "url":
+                asset.url = value
+            elif spec.column == "duration":
+                asset.duration = float(value)
+            elif asset_type.name == "script" and spec.name == "file":
+                body = self.read_body(document, path + ("file",), value)
+                if body is None:
+                    return None
+                asset.body_file, metadata["text"] = body
+            else:
+                metadata[spec.name] = value
+        if asset_type.name == "script" and "text" in entry and "file" in entry:
+            self.error(document, path + ("file",), f"{location(path)}: give the script's `text:` or its `file:`, not both", key=True)
+            return None
+        if asset_type.name == "shot":
+            metadata.setdefault("shot_number", key)
+        if not self.merge_metadata(document, path, metadata, entry.get("metadata"), asset_type.meta_keys | ({"shot_number"} if asset_type.name == "shot" else set())):
+            return None
+        asset.metadata = metadata
+        return asset if self.declare(workspace, asset) else None
+
+    def identity(self, workspace: str, asset_type: str, key: str, entry: dict) -> uuid.UUID:
+        return uuid.UUID(entry["id"]) if "id" in entry else derived_id(workspace, asset_type, key)
+
+    def merge_metadata(self, document: Document, path: tuple, metadata: dict, extra: dict | None, reserved: set[str]) -> bool:
+        clashes = sorted(set(extra or {}) & (reserved | set(metadata)))
+        for name in clashes:
+            self.error(document, path + ("metadata", name), f"{location(path + ('metadata', name))}: '{name}' is a field of its own here; set it outside `metadata:`", key=True)
+        if clashes:
+            return False
+        metadata.update(extra or {})
+        return True
+
+    def read_body(self, document: Document, path: tuple, relative: str) -> tuple[str, str] | None:
+        target = (document.path.parent / relative).resolve()
+        root = self.project.root.resolve()
+        if Path(relative).is_absolute() or not target.is_relative_to(root):
+            self.error(document, path, f"script file '{relative}' is outside the project directory {root}")
+            return None
+        try:
+            text = yamlio.decode(target.read_bytes())
+        except OSError as err:
+            self.error(document, path, f"cannot read script file '{relative}': {err.strerror}")
+            return None
+        except yamlio.YamlFailure as failure:
+            issue = failure.issues[0]
+            self.error(document, path, f"script file '{relative}' line {issue.line}: {issue.message}")
+            return None
+        return target.relative_to(root).as_posix(), text
+
+    def links(self, document: Document, workspace: Workspace, asset: Asset, entry: dict) -> None:
+        lists: list[tuple[RelationshipType, list, tuple]] = []
+        for field_name, rel in self.registry.list_fields(asset.type).items():
+            if field_name in entry:
+                lists.append((rel, entry[field_name], asset.path + (field_name,)))
+        for rel_name, items in (entry.get("links") or {}).items():
+            rel = self.registry.relationship_types[rel_name]
+            lists.append((rel, items, asset.path + ("links", rel_name)))
+        for rel, items, path in lists:
+            seen: dict[str, int] = {}
+            for index, item in enumerate(items):
+                key, metadata = (item, {}) if isinstance(item, str) else (item["ref"], {k: v for k, v in item.items() if k != "ref"})
+                if key in seen:
+                    self.error(document, path + (index,), f"{location(path)}: '{key}' is listed twice (first as item {seen[key] + 1})")
+                    continue
+                seen[key] = index
+                workspace.links.append(Link(workspace.name, rel.name, asset.ref, key, rel.child, index + 1, metadata, document, path + (index,)))
+
+    def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list) -> None:
+        attempts: dict[int, int] = {}
+        for index, entry in enumerate(takes):
+            path = shot.path + ("takes", index)
+            attempt = entry["attempt"]
+            if attempt in attempts:
+                self.error(document, path + ("attempt",), f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})")
+                continue
+            attempts[attempt] = index
+            key = take_key(shot.key, attempt)
+            metadata: dict[str, Any] = {"attempt_number": attempt, "selected": bool(entry.get("selected", False))}
+            for field_name, meta_key in TAKE_FIELDS.items():
+                if field_name in entry and field_name not in ("attempt", "selected"):
+                    metadata[meta_key] = entry[field_name]
+            if not self.merge_metadata(document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())):
+                continue
+            take = Asset(workspace.name, TAKE, key, entry.get("name", f"Take {attempt}"), self.identity(workspace.name, TAKE, key, entry), metadata=metadata, document=document, path=path, order=shot.order, file=shot.file)
+            if not self.declare(workspace, take):
+                continue
+            workspace.links.append(Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path))
+            if "video" in entry:
+                self.video(document, workspace, take, entry["video"], path + ("video",), attempt)
+
+    def video(self, document: Document, workspace: Workspace, take: Asset, entry: dict, path: tuple, attempt: int) -> None:
+        metadata = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
+        if not self.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
+            return
+        duration = float(entry["duration"]) if "duration" in entry else None
+        video = Asset(workspace.name, VIDEO, take.key, entry.get("name", f"Take {attempt} video"), self.identity(workspace.name, VIDEO, take.key, entry), url=entry["url"], duration=duration, metadata=metadata, document=document, path=path, order=take.order, file=take.file)
+        if self.declare(workspace, video):
+            workspace.links.append(Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path))
+
+
+def error_count(problems: list[Problem]) -> int:
+    return sum(1 for p in problems if p.severity == ERROR)

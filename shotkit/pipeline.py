@@ -1,0 +1,45 @@
+"""Files -> documents -> model -> graph checks, for the commands that start from manifests."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+
+from . import documents, graph, model
+from .errors import ManifestError
+from .problems import Problem, errors, sort_problems
+from .project import Project, load_project
+
+
+@dataclass
+class Loaded:
+    project: Project
+    production: model.Production
+    graph: nx.MultiDiGraph
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not errors(self.problems)
+
+
+def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loaded:
+    """Load and check manifests; every problem found is in the result, sorted."""
+    paths = paths or [Path(".")]
+    project = load_project(paths)
+    docs, problems = documents.load_all(paths, max_file_size)
+    production, found = model.build(docs, project)
+    production.complete = production.complete and not problems
+    problems += found
+    production_graph = graph.build_graph(production)
+    problems += graph.check(production, production_graph)
+    return Loaded(project, production, production_graph, sort_problems(problems))
+
+
+def load_valid(paths: list[Path]) -> Loaded:
+    """Like `load`, but manifests with errors raise ManifestError (for plan and sync)."""
+    loaded = load(paths)
+    if not loaded.ok:
+        raise ManifestError(loaded.problems)
+    return loaded

@@ -1,0 +1,37 @@
+"""Validation problems are results, not exceptions: every stage returns a list of them."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    column: int
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        tag = "" if self.severity == ERROR else "warning: "
+        return f"{self.file}:{self.line}:{self.column}: {tag}{self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "severity": self.severity,
+            "message": self.message,
+        }
+
+
+def sort_problems(problems: list[Problem]) -> list[Problem]:
+    return sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message))
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == ERROR]
