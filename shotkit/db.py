@@ -1,0 +1,148 @@
+"""Database connections: URL resolution, the embedded default, and schema (Alembic) checks."""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import URL, Engine, make_url
+
+from .errors import DatabaseError
+from .redact import redact
+
+EMBEDDED_PATH = Path(".shotkit") / "shotkit.db"
+
+
+@dataclass(frozen=True)
+class Database:
+    engine: Engine
+    embedded: bool
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def shown(self) -> str:
+        return safe_url(self.engine.url)
+
+
+def safe_url(url: URL | str) -> str:
+    try:
+        return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL: still never print what may be a password
+        return redact(str(url))
+
+
+def normalise_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise DatabaseError(f"not a database URL: {redact(url)} (expected e.g. postgresql+psycopg://user@host/db)") from None
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def embedded_url(project_root: Path) -> URL:
+    path = (project_root / EMBEDDED_PATH).resolve()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return URL.create("sqlite", database=str(path))
+
+
+def open_database(database_url: str | None, project_root: Path, *, check_schema: bool = True) -> Database:
+    """Connect (and check the schema): the embedded SQLite file when no URL is given."""
+    embedded = not database_url
+    url = embedded_url(project_root) if embedded else normalise_url(database_url or "")
+    engine = make_engine(url)
+    database = Database(engine, embedded)
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except sa.exc.SQLAlchemyError as err:
+        engine.dispose()
+        raise DatabaseError(f"cannot connect to {database.shown}: {describe(err)}") from None
+    if check_schema:
+        ensure_schema(database)
+    return database
+
+
+def describe(err: BaseException) -> str:
+    """The driver's own first line, without SQL or passwords."""
+    original = getattr(err, "orig", None) or err
+    text = str(original).strip().splitlines()
+    return redact(text[0] if text else type(original).__name__)
+
+
+def make_engine(url: URL) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    if url.get_backend_name() != "postgresql":
+        raise DatabaseError(f"unsupported database {url.get_backend_name()!r}: use postgresql+psycopg:// or sqlite://")
+    return sa.create_engine(url, connect_args={"connect_timeout": 10})
+
+
+def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's "begin" event below issues BEGIN
+    dbapi_connection.execute("PRAGMA foreign_keys = ON")
+
+
+def _sqlite_begin(connection: sa.Connection) -> None:
+    # IMMEDIATE: take the write lock at the start, so two syncs serialise instead of deadlocking.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def alembic_config(connection: sa.Connection) -> Config:
+    config = Config()
+    config.set_main_option("script_location", "shotkit:migrations")
+    config.attributes["connection"] = connection
+    return config
+
+
+def head_revision() -> str:
+    config = Config()
+    config.set_main_option("script_location", "shotkit:migrations")
+    head = ScriptDirectory.from_config(config).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(connection: sa.Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def ensure_schema(database: Database) -> None:
+    with database.engine.connect() as connection:
+        current = current_revision(connection)
+    head = head_revision()
+    if current == head:
+        return
+    if database.embedded:
+        upgrade(database)
+        return
+    state = "has no shotkit tables" if current is None else f"is at schema revision {current}, shotkit needs {head}"
+    raise DatabaseError(f"database {database.shown} {state}: run `shotkit db upgrade`")
+
+
+def upgrade(database: Database) -> tuple[str | None, str]:
+    """Run the migrations up to head; returns (revision before, revision after)."""
+    with database.engine.begin() as connection:
+        before = current_revision(connection)
+        command.upgrade(alembic_config(connection), "head")
+    return before, head_revision()
+
+
+@contextlib.contextmanager
+def transaction(database: Database) -> Iterator[sa.Connection]:
+    with database.engine.begin() as connection:
+        yield connection

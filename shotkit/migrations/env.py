@@ -1,0 +1,14 @@
+"""Alembic environment: shotkit runs migrations on a connection it opened (see shotkit.db)."""
+from alembic import context
+
+from shotkit.tables import metadata
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()
