@@ -80,3 +80,119 @@ def db_migrate_legacy(database_url: str | None, project: Path) -> int:
     emit(f"shot_characters: {result.moved} link(s) moved to uses_character, {result.already} already present, "
          f"{result.orphaned} skipped (shot or character missing from assets); the old table is kept")
     return 0
+
+
+def _states(database, names: list[str]) -> dict:
+    from . import state
+
+    with database.engine.connect() as connection:
+        return {name: state.read(connection, name) for name in names}
+
+
+def _scope(loaded: pipeline.Loaded, paths: list[Path]) -> list[str]:
+    from . import plan as plan_
+    from .errors import ShotkitError
+
+    if not loaded.documents:
+        where = ", ".join(documents.shown_path(p) for p in paths or [Path(".")])
+        raise ShotkitError(f"no manifests (*.yaml, *.yml) found in {where}")
+    return plan_.scope(loaded.production)
+
+
+def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None, detailed_exitcode: bool,
+         prune: bool, max_deletes: int | None) -> int:
+    from . import db, plan as plan_, render
+
+    loaded = pipeline.load_valid(paths)
+    names = _scope(loaded, paths)
+    database = db.open_database(database_url, loaded.project.root)
+    the_plan = plan_.compute(loaded.production, _states(database, names), prune, max_deletes)
+    if out is not None:
+        plan_.save(the_plan, out)
+    emit({"text": render.text, "markdown": render.markdown, "json": render.as_json}[fmt](the_plan))
+    if out is not None and fmt == "text":
+        emit(f"Saved the plan to {out}; apply exactly it with `shotkit sync --plan {out}`.")
+    return 2 if detailed_exitcode and the_plan.has_changes else 0
+
+
+def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, prune: bool, max_deletes: int | None,
+         lock_timeout: float, fmt: str) -> int:
+    import sys
+
+    from . import apply, db, plan as plan_, render
+    from .errors import ShotkitError
+    from .project import load_project
+
+    if plan_file is not None:
+        if prune:
+            raise ShotkitError("--prune and --plan do not go together: a saved plan already says whether it prunes")
+        saved = plan_.load(plan_file)
+        project = load_project(paths or [Path(".")])
+        names = [w.workspace for w in saved.workspaces]
+        make_plan = None
+    else:
+        loaded = pipeline.load_valid(paths)
+        project = loaded.project
+        names = _scope(loaded, paths)
+        saved = None
+
+        def make_plan(states: dict) -> plan_.Plan:
+            return plan_.compute(loaded.production, states, prune, max_deletes)
+
+    database = db.open_database(database_url, project.root)
+    outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=sys.stderr.isatty())
+    if fmt == "json":
+        emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})
+    else:
+        emit(render.text(outcome.plan))
+        if outcome.plan.has_changes:
+            emit("Applied in one transaction.")
+    return 0
+
+
+def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
+    from . import db, export as export_, state
+    from .canonical import dump
+    from .project import load_project
+
+    project = load_project([out])
+    database = db.open_database(database_url, project.root)
+    with database.engine.connect() as connection:
+        names = workspaces or state.workspaces(connection)
+        states = [state.read(connection, name) for name in names]
+    result = export_.export(project, states)
+    existing, _ = documents.load_all([out]) if out.exists() else ([], [])
+    for document in existing:  # a file whose rows are all gone is emptied, not left stale
+        workspace = document.data.get("workspace") or project.workspace
+        relative = project.relative(document.path)
+        if workspace in names and relative not in result.files and isinstance(document.data, dict):
+            result.files[relative] = dump({"shotkit": 1, "workspace": workspace}, project)
+    written = export_.write(result, out)
+    for warning in result.warnings:
+        emit(f"warning: {warning}")
+    for path in written:
+        emit(f"wrote {documents.shown_path(path)}")
+    emit(f"exported {len(names)} workspace(s): {len(written)} file(s) changed")
+    return 0
+
+
+def fmt(paths: list[Path], check: bool) -> int:
+    from .canonical import dump
+
+    loaded = pipeline.load_valid(paths)
+    changed = 0
+    for document in loaded.documents:
+        text = dump(document.data, loaded.project)
+        if text == document.text:
+            continue
+        changed += 1
+        if check:
+            emit(f"would reformat {document.shown}")
+            continue
+        comments = sum(1 for line in document.text.splitlines() if line.lstrip().startswith("#"))
+        document.path.write_text(text, encoding="utf-8")
+        emit(f"reformatted {document.shown}" + (f" ({comments} comment line(s) dropped: canonical form keeps no comments)" if comments else ""))
+    if check:
+        emit(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
+        return 1 if changed else 0
+    return 0

@@ -18,6 +18,7 @@ class Loaded:
     production: model.Production
     graph: nx.MultiDiGraph
     problems: list[Problem]
+    documents: list[documents.Document]
 
     @property
     def ok(self) -> bool:
@@ -34,7 +35,7 @@ def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loa
     problems += found
     production_graph = graph.build_graph(production)
     problems += graph.check(production, production_graph)
-    return Loaded(project, production, production_graph, sort_problems(problems))
+    return Loaded(project, production, production_graph, sort_problems(problems), docs)
 
 
 def load_valid(paths: list[Path]) -> Loaded:

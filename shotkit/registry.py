@@ -55,6 +55,9 @@ DURATION = Field("duration", NON_NEGATIVE, column="duration", float_column=True)
 DESCRIPTION = Field("description", STRING)
 
 BUILTIN_ASSET_TYPES = (
+    AssetType("character_ref", "characters", (DESCRIPTION, URL), builtin=True),
+    AssetType("audio", "audio", (URL, DURATION, Field("kind", STRING)), builtin=True),
+    AssetType("script", "scripts", (Field("text", STRING), Field("file", STRING)), builtin=True),
     AssetType(
         "shot",
         "shots",
@@ -67,9 +70,6 @@ BUILTIN_ASSET_TYPES = (
         ),
         builtin=True,
     ),
-    AssetType("character_ref", "characters", (DESCRIPTION, URL), builtin=True),
-    AssetType("audio", "audio", (URL, DURATION, Field("kind", STRING)), builtin=True),
-    AssetType("script", "scripts", (Field("text", STRING), Field("file", STRING)), builtin=True),
     AssetType("shot_take", None, (), builtin=True, nested=True),
     AssetType("video", None, (URL, DURATION, Field("width", {"type": "integer", "minimum": 1}),
                               Field("height", {"type": "integer", "minimum": 1}),

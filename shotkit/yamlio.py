@@ -241,7 +241,8 @@ def _show(key: Any) -> str:
 # --- writing -------------------------------------------------------------------------------
 
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ""}
-_PLAIN = re.compile(r"[^\W\d][^\x00-\x1f\"'\\`,\[\]{}#|>&*!%@]*")
+_PLAIN = re.compile(r"[^\W\d][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*")
+_FLOW_INDICATORS = re.compile(r"[,\[\]{}]")
 _FLOW_WIDTH = 100
 
 
@@ -249,7 +250,7 @@ def quote(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def scalar(value: Any) -> str:
+def scalar(value: Any, flow: bool = False) -> str:
     """One scalar in canonical form; strings are plain only where no YAML reads them otherwise."""
     if value is None:
         return "null"
@@ -266,7 +267,7 @@ def scalar(value: Any) -> str:
             return ".inf" if value > 0 else "-.inf"
         return repr(value)
     text = str(value)
-    if _plain_ok(text):
+    if _plain_ok(text) and not (flow and _FLOW_INDICATORS.search(text)):
         return text
     return quote(text)
 
@@ -338,7 +339,7 @@ def _value(head: str, value: Any, indent: int) -> list[str]:
 def _flow_list(items: list) -> str | None:
     if any(isinstance(i, (dict, list)) or (isinstance(i, str) and "\n" in i) for i in items):
         return None
-    return "[" + ", ".join(scalar(i) for i in items) + "]"
+    return "[" + ", ".join(scalar(i, flow=True) for i in items) + "]"
 
 
 def _sequence(items: list, indent: int) -> list[str]:

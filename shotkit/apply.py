@@ -1,0 +1,140 @@
+"""Apply a plan: one transaction, a per-workspace lock, set-based writes.
+
+The state is read again under the lock. A plan computed in this run is recomputed from that
+state (so a sync that waited sees the first one's result); a saved plan is refused if the
+state's fingerprint changed since it was made, and is otherwise applied exactly as saved.
+"""
+from __future__ import annotations
+
+import hashlib
+import sys
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+import sqlalchemy as sa
+
+from . import state as state_
+from .db import Database, describe
+from .errors import DatabaseError, StalePlanError
+from .plan import Plan, WorkspacePlan, check_prune
+from .tables import asset_relationships as rels
+from .tables import assets
+
+ASSET_COLUMNS = ("workspace_id", "type", "name", "url", "duration", "asset_metadata", "manifest_key", "owner", "source")
+LINK_COLUMNS = ("workspace_id", "parent_asset_id", "child_asset_id", "relationship_type", "sequence", "relationship_metadata", "owner")
+_PG_TYPES = {
+    "id": "uuid", "workspace_id": "text", "type": "text", "name": "text", "url": "text", "duration": "double precision",
+    "asset_metadata": "jsonb", "manifest_key": "text", "owner": "text", "source": "jsonb",
+    "parent_asset_id": "uuid", "child_asset_id": "uuid", "relationship_type": "text", "sequence": "integer",
+    "relationship_metadata": "jsonb",
+}
+
+
+def lock_key(workspace: str) -> int:
+    """A stable 64-bit advisory lock key for a workspace (never Python's salted hash())."""
+    return int.from_bytes(hashlib.sha256(f"shotkit:{workspace}".encode()).digest()[:8], "big", signed=True)
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    applied: bool
+
+
+def lock(connection: sa.Connection, workspaces: list[str], timeout: float) -> None:
+    if connection.dialect.name != "postgresql":
+        return  # SQLite: BEGIN IMMEDIATE already holds the database's write lock
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(timeout * 1000)}ms'")
+    for workspace in sorted(workspaces):  # one order for every sync: no deadlocks
+        try:
+            connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock_key(workspace)})
+        except sa.exc.OperationalError as err:
+            if "lock timeout" in str(err.orig):
+                raise DatabaseError(f"another sync of workspace '{workspace}' held its lock for more than {timeout:g}s (--lock-timeout)") from None
+            raise
+
+
+def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[str, state_.State]], Plan],
+         saved: Plan | None, lock_timeout: float, max_deletes: int | None, progress: bool = False) -> Outcome:
+    try:
+        with database.engine.begin() as connection:
+            lock(connection, workspaces, lock_timeout)
+            states = {name: state_.read(connection, name) for name in workspaces}
+            if saved is not None:
+                plan = saved
+                stale = [w.workspace for w in plan.workspaces if states.get(w.workspace) is None or states[w.workspace].fingerprint != w.fingerprint]
+                if stale:
+                    raise StalePlanError(f"stale plan: workspace(s) {', '.join(stale)} changed since the plan was made; run `shotkit plan` again and review it")
+                check_prune(plan, None, max_deletes)
+            else:
+                plan = make_plan(states)
+            if not plan.has_changes and not any(w.bookkeeping for w in plan.workspaces):
+                return Outcome(plan, False)
+            for workspace in plan.workspaces:
+                execute(connection, workspace, progress)
+    except sa.exc.SQLAlchemyError as err:
+        raise DatabaseError(f"sync failed and was rolled back, nothing changed: {describe(err)}") from None
+    return Outcome(plan, True)
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(message, file=sys.stderr, flush=True)
+
+
+def execute(connection: sa.Connection, plan: WorkspacePlan, progress: bool = False) -> None:
+    """The plan's writes, a few statements for the whole workspace."""
+    creates = [c["row"] for c in plan.changes if c["action"] == "create"]
+    updates = [c["row"] for c in plan.changes if c["action"] == "update"]
+    deletes = [uuid.UUID(c["row"]["id"]) for c in plan.changes if c["action"] == "delete"]
+    link_adds = [link["row"] for link in plan.links if link["action"] == "add"]
+    link_updates = [link["row"] for link in plan.links if link["action"] == "update"]
+    link_removes = [uuid.UUID(link["row"]["id"]) for link in plan.links if link["action"] == "remove"]
+    _say(progress, f"{plan.workspace}: {len(creates)} create(s), {len(updates)} update(s), {len(deletes)} delete(s), "
+                   f"{len(link_adds) + len(link_updates) + len(link_removes)} link change(s)")
+    if link_removes:
+        connection.execute(sa.delete(rels).where(rels.c.id.in_(link_removes)))
+    if deletes:
+        connection.execute(sa.delete(assets).where(assets.c.id.in_(deletes)))
+    if plan.bookkeeping:
+        _bulk_update(connection, assets, [{"id": b["id"], "manifest_key": b["manifest_key"], "source": b["source"]} for b in plan.bookkeeping], ("manifest_key", "source"))
+    if creates:
+        _say(progress, f"{plan.workspace}: inserting {len(creates)} asset(s)")
+        connection.execute(sa.insert(assets), [_typed(r, ASSET_COLUMNS) for r in creates])
+    if updates:
+        _bulk_update(connection, assets, updates, ASSET_COLUMNS, touch=True)
+    if link_adds:
+        _say(progress, f"{plan.workspace}: inserting {len(link_adds)} link(s)")
+        connection.execute(sa.insert(rels), [_typed(r, LINK_COLUMNS) for r in link_adds])
+    if link_updates:
+        _bulk_update(connection, rels, link_updates, ("sequence", "relationship_metadata"))
+
+
+def _typed(row: dict, columns: tuple[str, ...]) -> dict:
+    out = {c: row.get(c) for c in columns}
+    out["id"] = uuid.UUID(row["id"])
+    for column in ("parent_asset_id", "child_asset_id"):
+        if column in out:
+            out[column] = uuid.UUID(out[column])
+    return out
+
+
+def _bulk_update(connection: sa.Connection, table: sa.Table, rows: list[dict], columns: tuple[str, ...], touch: bool = False) -> None:
+    """UPDATE many rows by id: one statement on PostgreSQL (from a JSON recordset);
+    SQLite runs in-process, where executemany costs no round trips."""
+    if connection.dialect.name == "postgresql":
+        import json
+
+        record = ", ".join(f"{c} {_PG_TYPES[c]}" for c in ("id",) + columns)
+        assignments = ", ".join(f"{c} = v.{c}" for c in columns) + (", updated_at = now()" if touch else "")
+        connection.execute(
+            sa.text(f"UPDATE {table.name} AS t SET {assignments} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({record}) WHERE t.id = v.id"),
+            {"rows": json.dumps([{c: r.get(c) for c in ("id",) + columns} for r in rows])},
+        )
+        return
+    values = {c: sa.bindparam(f"v_{c}") for c in columns}
+    if touch:
+        values["updated_at"] = sa.func.now()
+    statement = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(values)
+    connection.execute(statement, [{"v_id": uuid.UUID(r["id"]), **{f"v_{c}": r.get(c) for c in columns}} for r in rows])

@@ -1,0 +1,122 @@
+"""The canonical form of a manifest: what `fmt` writes and what `export` writes.
+
+Canonical form depends only on the data, so a manifest in canonical form survives sync then
+export byte for byte: sections in a fixed order (characters, audio, scripts, assets, shots),
+each entry's fields in the registry's order, defaults left out (`selected: false`, a shot
+number equal to the key, an `id:` equal to the derived one, `workspace:` equal to the project's
+default), takes ordered by attempt, free-form mappings (metadata, generation, link fields) with
+sorted keys (PostgreSQL's jsonb keeps no key order), durations as floats. Comments are not
+kept: the database cannot give them back.
+"""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from . import yamlio
+from .model import TAKE, VIDEO, derived_id, take_key
+from .project import Project
+from .registry import TAKE_FIELDS, AssetType
+
+TAKE_ORDER = ("attempt", "selected", "quality_score", "director_notes", "generation", "cost")
+VIDEO_FIELDS = ("url", "duration", "width", "height", "fps")
+
+
+def sorted_deep(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: sorted_deep(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [sorted_deep(v) for v in value]
+    return value
+
+
+def section_order(project: Project) -> list[AssetType]:
+    types = [t for t in project.registry.asset_types.values() if t.section and t.name != "shot"]
+    return types + [project.registry.asset_types["shot"]]
+
+
+def canonical(data: dict, project: Project) -> dict:
+    """The canonical form of one (schema-valid) manifest's data."""
+    workspace = data.get("workspace") or project.workspace or ""
+    out: dict[str, Any] = {"shotkit": 1}
+    if data.get("workspace") and data["workspace"] != project.workspace:
+        out["workspace"] = data["workspace"]
+    for asset_type in section_order(project):
+        if asset_type.name == "shot":
+            custom = {}
+            for custom_type in project.registry.custom_asset_types:
+                entries = (data.get("assets") or {}).get(custom_type.name)
+                if entries:
+                    custom[custom_type.name] = {k: entry(project, workspace, custom_type, k, v) for k, v in entries.items()}
+            if custom:
+                out["assets"] = custom
+        entries = data.get(asset_type.section or "")
+        if entries:
+            out[asset_type.section or ""] = {k: entry(project, workspace, asset_type, k, v) for k, v in entries.items()}
+    return out
+
+
+def _id(entry: dict, expected: uuid.UUID) -> dict:
+    if "id" in entry and uuid.UUID(entry["id"]) != expected:
+        return {"id": str(uuid.UUID(entry["id"]))}
+    return {}
+
+
+def _item(item: Any) -> Any:
+    if isinstance(item, str):
+        return item
+    rest = {k: v for k, v in item.items() if k != "ref"}
+    return {"ref": item["ref"], **sorted_deep(rest)} if rest else item["ref"]
+
+
+def entry(project: Project, workspace: str, asset_type: AssetType, key: str, data: dict) -> dict:
+    out: dict[str, Any] = _id(data, derived_id(workspace, asset_type.name, key))
+    out["name"] = data["name"]
+    for spec in asset_type.fields:
+        if spec.name not in data or (spec.name == "shot_number" and data[spec.name] == key):
+            continue
+        value = data[spec.name]
+        out[spec.name] = float(value) if spec.float_column else value
+    for field_name in project.registry.list_fields(asset_type.name):
+        items = data.get(field_name)
+        if items:
+            out[field_name] = [_item(i) for i in items]
+    if asset_type.name == "shot" and data.get("takes"):
+        out["takes"] = [take(workspace, key, t) for t in sorted(data["takes"], key=lambda t: t["attempt"])]
+    links = {r.name: [_item(i) for i in data["links"][r.name]] for r in project.registry.link_types if (data.get("links") or {}).get(r.name)}
+    if links:
+        out["links"] = links
+    if data.get("metadata"):
+        out["metadata"] = sorted_deep(data["metadata"])
+    return out
+
+
+def take(workspace: str, shot_key: str, data: dict) -> dict:
+    attempt = data["attempt"]
+    key = take_key(shot_key, attempt)
+    out: dict[str, Any] = _id(data, derived_id(workspace, TAKE, key))
+    if data.get("name", f"Take {attempt}") != f"Take {attempt}":
+        out["name"] = data["name"]
+    for name in TAKE_ORDER:
+        if name not in data or (name == "selected" and not data[name]):
+            continue
+        out[name] = sorted_deep(data[name]) if name == "generation" else data[name]
+    assert set(TAKE_ORDER) == set(TAKE_FIELDS)
+    if "video" in data:
+        video = data["video"]
+        v: dict[str, Any] = _id(video, derived_id(workspace, VIDEO, key))
+        if video.get("name", f"Take {attempt} video") != f"Take {attempt} video":
+            v["name"] = video["name"]
+        for name in VIDEO_FIELDS:
+            if name in video:
+                v[name] = float(video[name]) if name == "duration" else video[name]
+        if video.get("metadata"):
+            v["metadata"] = sorted_deep(video["metadata"])
+        out["video"] = v
+    if data.get("metadata"):
+        out["metadata"] = sorted_deep(data["metadata"])
+    return out
+
+
+def dump(data: dict, project: Project) -> str:
+    return yamlio.dump(canonical(data, project))

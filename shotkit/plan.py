@@ -1,0 +1,269 @@
+"""The plan: what sync would change, as plain data (the diff of the model against the state).
+
+A plan is computed per workspace. It holds full rows for what it writes, so a saved plan is
+applied exactly as reviewed, and the fingerprint of the state it was computed against.
+"""
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import PruneRefused, ShotkitError
+from .model import NAMESPACE, TAKE, VIDEO, Production, Workspace
+from .state import ASSET_FIELDS, State, canonical_json
+
+PLAN_FORMAT_VERSION = 1
+DEFAULT_MAX_DELETES = 50
+
+
+@dataclass
+class WorkspacePlan:
+    workspace: str
+    fingerprint: str
+    changes: list[dict] = field(default_factory=list)  # asset create / update / delete
+    links: list[dict] = field(default_factory=list)  # link add / remove / update
+    bookkeeping: list[dict] = field(default_factory=list)  # manifest key and source only
+    unmanaged: list[dict] = field(default_factory=list)  # rows of other tools: reported, kept
+    pending_prune: list[dict] = field(default_factory=list)  # owned rows that left the manifests
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes or self.links)
+
+
+@dataclass
+class Plan:
+    owner: str
+    prune: bool
+    workspaces: list[WorkspacePlan]
+    format_version: int = PLAN_FORMAT_VERSION
+
+    @property
+    def has_changes(self) -> bool:
+        return any(w.has_changes for w in self.workspaces)
+
+    def summary(self) -> dict[str, int]:
+        counts = {"create": 0, "update": 0, "delete": 0, "link_add": 0, "link_remove": 0, "link_update": 0}
+        for workspace in self.workspaces:
+            for change in workspace.changes:
+                counts[change["action"]] += 1
+            for link in workspace.links:
+                counts["link_" + link["action"]] += 1
+        counts["unmanaged"] = sum(len(w.unmanaged) for w in self.workspaces)
+        counts["pending_prune"] = sum(len(w.pending_prune) for w in self.workspaces)
+        return counts
+
+    def to_json(self) -> dict:
+        return {
+            "kind": "shotkit-plan",
+            "format_version": self.format_version,
+            "owner": self.owner,
+            "prune": self.prune,
+            "has_changes": self.has_changes,
+            "summary": self.summary(),
+            "workspaces": [asdict(w) for w in self.workspaces],
+        }
+
+    @classmethod
+    def from_json(cls, document: Any, source: str = "plan") -> "Plan":
+        if not isinstance(document, dict) or document.get("kind") != "shotkit-plan":
+            raise ShotkitError(f"{source} is not a saved shotkit plan (make one with `shotkit plan -o FILE`)")
+        if document.get("format_version") != PLAN_FORMAT_VERSION:
+            raise ShotkitError(f"{source} has plan format {document.get('format_version')!r}; this shotkit reads format {PLAN_FORMAT_VERSION}")
+        try:
+            workspaces = [WorkspacePlan(**w) for w in document["workspaces"]]
+            return cls(document["owner"], bool(document["prune"]), workspaces)
+        except (KeyError, TypeError) as err:
+            raise ShotkitError(f"{source} is damaged: {err}") from None
+
+
+def save(plan: Plan, path: Path) -> None:
+    path.write_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def load(path: Path) -> Plan:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise ShotkitError(f"cannot read plan {path}: {err.strerror}") from None
+    except (ValueError, UnicodeDecodeError) as err:
+        raise ShotkitError(f"{path} is not valid JSON: {err}") from None
+    return Plan.from_json(document, str(path))
+
+
+def link_id(parent: str, child: str, relationship_type: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"link/{parent}/{child}/{relationship_type}"))
+
+
+# --- desired state --------------------------------------------------------------------------
+
+
+def desired(workspace: Workspace) -> tuple[dict[str, dict], dict[tuple[str, str, str], dict], dict[str, str | None]]:
+    """The rows the manifests declare: assets by id, links by (parent, child, type), and the
+    shot each asset belongs to (for grouping a plan by shot)."""
+    rows: dict[str, dict] = {}
+    shot_of: dict[str, str | None] = {}
+    for asset in workspace.assets.values():
+        source: dict[str, Any] = {"file": asset.file, "order": asset.order}
+        if asset.body_file:
+            source["body_file"] = asset.body_file
+        rows[str(asset.id)] = {
+            "id": str(asset.id),
+            "workspace_id": workspace.name,
+            "type": asset.type,
+            "name": asset.name,
+            "url": asset.url,
+            "duration": asset.duration,
+            "asset_metadata": asset.metadata,
+            "manifest_key": asset.key,
+            "source": source,
+        }
+        shot_of[str(asset.id)] = asset.key.rsplit("#", 1)[0] if asset.type in ("shot", TAKE, VIDEO) else None
+    links: dict[tuple[str, str, str], dict] = {}
+    for link in workspace.links:
+        parent = str(workspace.assets[link.parent].id)
+        child = str(workspace.assets[(link.child_type, link.child_key)].id)
+        links[(parent, child, link.type)] = {
+            "id": link_id(parent, child, link.type),
+            "workspace_id": workspace.name,
+            "parent_asset_id": parent,
+            "child_asset_id": child,
+            "relationship_type": link.type,
+            "sequence": link.sequence,
+            "relationship_metadata": link.metadata,
+        }
+    return rows, links, shot_of
+
+
+# --- the diff -------------------------------------------------------------------------------
+
+
+def field_changes(old: dict, new: dict) -> list[dict]:
+    """Field-level differences, with dotted paths inside `asset_metadata`."""
+    out: list[dict] = []
+    for name in ASSET_FIELDS:
+        if name == "asset_metadata":
+            out.extend(_dict_changes("asset_metadata", old[name], new[name]))
+        elif canonical_json(old[name]) != canonical_json(new[name]):
+            out.append({"field": name, "old": old[name], "new": new[name]})
+    return out
+
+
+def _dict_changes(prefix: str, old: dict, new: dict) -> list[dict]:
+    out: list[dict] = []
+    for key in sorted(set(old) | set(new)):
+        path = f"{prefix}.{key}"
+        if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
+            out.extend(_dict_changes(path, old[key], new[key]))
+        elif key not in new:
+            out.append({"field": path, "old": old[key], "removed": True})
+        elif key not in old:
+            out.append({"field": path, "new": new[key], "added": True})
+        elif canonical_json(old[key]) != canonical_json(new[key]):
+            out.append({"field": path, "old": old[key], "new": new[key]})
+    return out
+
+
+def _label(row: dict, shot_of: dict[str, str | None]) -> dict:
+    return {"id": row["id"], "type": row["type"], "key": row.get("manifest_key"), "name": row["name"], "shot": shot_of.get(row["id"])}
+
+
+def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> WorkspacePlan:
+    wanted, wanted_links, shot_of = desired(workspace) if workspace else ({}, {}, {})
+    plan = WorkspacePlan(state.workspace, state.fingerprint)
+    conflicts: list[str] = []
+    for asset_id, row in wanted.items():
+        actual = state.assets.get(asset_id)
+        if actual is None:
+            plan.changes.append({"action": "create", **_label(row, shot_of), "row": {**row, "owner": owner}})
+            continue
+        if actual["type"] != row["type"]:
+            conflicts.append(f"{row['type']} '{row['manifest_key']}' adopts id {asset_id}, but that row is a {actual['type']}")
+            continue
+        if actual["owner"] not in (None, owner):
+            conflicts.append(f"{row['type']} '{row['manifest_key']}' (id {asset_id}) is owned by '{actual['owner']}', not by this project ('{owner}')")
+            continue
+        changes = field_changes(actual, row)
+        if changes:
+            plan.changes.append({"action": "update", **_label(row, shot_of), "fields": changes, "row": {**row, "owner": actual["owner"]}})
+        elif actual["manifest_key"] != row["manifest_key"] or canonical_json(actual["source"]) != canonical_json(row["source"]):
+            plan.bookkeeping.append({"id": asset_id, "manifest_key": row["manifest_key"], "source": row["source"]})
+    wanted_keys = {(r["type"], r["manifest_key"]) for r in wanted.values()}
+    for asset_id, actual in sorted(state.assets.items(), key=lambda kv: (kv[1]["type"], kv[1]["manifest_key"] or "", kv[1]["name"], kv[0])):
+        if asset_id in wanted:
+            continue
+        label = _label(actual, shot_of)
+        if actual["owner"] != owner:
+            plan.unmanaged.append(label)
+        elif prune:
+            plan.changes.append({"action": "delete", **label, "row": {"id": asset_id}})
+        else:
+            plan.pending_prune.append(label)
+        if actual["manifest_key"] is not None and (actual["type"], actual["manifest_key"]) in wanted_keys:
+            # The key moved to another row (an `id:` was added): free it for the new owner.
+            plan.bookkeeping.append({"id": asset_id, "manifest_key": None, "source": actual["source"]})
+    if conflicts:
+        raise ShotkitError(f"workspace '{state.workspace}': " + "; ".join(conflicts))
+    _diff_links(plan, wanted, wanted_links, state, owner, shot_of)
+    return plan
+
+
+def _diff_links(plan: WorkspacePlan, wanted: dict, wanted_links: dict, state: State, owner: str, shot_of: dict) -> None:
+    names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in {**state.assets, **wanted}.items()}
+
+    def label(row: dict) -> dict:
+        parent, child = row["parent_asset_id"], row["child_asset_id"]
+        return {"type": row["relationship_type"], "parent": names.get(parent, ("?", parent)), "child": names.get(child, ("?", child)), "shot": shot_of.get(parent)}
+
+    for ident, row in wanted_links.items():
+        actual = state.links.get(ident)
+        if actual is None:
+            plan.links.append({"action": "add", **label(row), "sequence": row["sequence"], "metadata": row["relationship_metadata"], "row": {**row, "owner": owner}})
+            continue
+        fields = []
+        if actual["sequence"] != row["sequence"]:
+            fields.append({"field": "sequence", "old": actual["sequence"], "new": row["sequence"]})
+        if canonical_json(actual["relationship_metadata"]) != canonical_json(row["relationship_metadata"]):
+            fields.append({"field": "relationship_metadata", "old": actual["relationship_metadata"], "new": row["relationship_metadata"]})
+        if fields:
+            plan.links.append({"action": "update", **label(row), "fields": fields, "row": {**row, "id": actual["id"], "owner": actual["owner"]}})
+    deleted = {c["id"] for c in plan.changes if c["action"] == "delete"}
+    for ident, actual in sorted(state.links.items()):
+        if ident in wanted_links or actual["parent_asset_id"] not in wanted:
+            continue  # a link of an undeclared parent goes (by cascade) only with its parent
+        if actual["owner"] == owner and actual["child_asset_id"] not in deleted:
+            plan.links.append({"action": "remove", **label(actual), "row": {"id": actual["id"]}})
+        elif actual["owner"] != owner:
+            plan.unmanaged.append({"id": actual["id"], "type": "link:" + actual["relationship_type"], "key": None,
+                                   "name": f"{names.get(actual['parent_asset_id'], ('?', '?'))[1]} -> {names.get(actual['child_asset_id'], ('?', '?'))[1]}",
+                                   "shot": shot_of.get(actual["parent_asset_id"])})
+
+
+def compute(production: Production, states: dict[str, State], prune: bool, max_deletes: int | None = None) -> Plan:
+    owner = production.project.owner
+    plans = [diff(production.workspaces.get(name), states[name], owner, prune) for name in sorted(states)]
+    plan = Plan(owner, prune, plans)
+    check_prune(plan, production, max_deletes)
+    return plan
+
+
+def check_prune(plan: Plan, production: Production | None, max_deletes: int | None) -> None:
+    limit = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
+    deletes = [c for w in plan.workspaces for c in w.changes if c["action"] == "delete"]
+    for workspace in plan.workspaces:
+        declared = production is None or workspace.workspace in production.workspaces and production.workspaces[workspace.workspace].assets
+        if any(c["action"] == "delete" for c in workspace.changes) and not declared:
+            raise PruneRefused(f"refusing to prune workspace '{workspace.workspace}': the manifests declare nothing for it, so every row this project owns there would be deleted")
+    if len(deletes) > limit:
+        raise PruneRefused(f"refusing to prune {len(deletes)} row(s): over the limit of {limit}; review the plan and raise it with --max-deletes {len(deletes)}")
+
+
+def scope(production: Production) -> list[str]:
+    """The workspaces a plan covers: those the manifests declare, and the project's default."""
+    names = set(production.workspaces)
+    if production.project.workspace:
+        names.add(production.project.workspace)
+    return sorted(names)
