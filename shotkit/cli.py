@@ -55,11 +55,12 @@ def stats(paths: tuple[Path, ...], fmt: str) -> None:
 
 @cli.command()
 @PATHS
-def schema(paths: tuple[Path, ...]) -> None:
+@click.option("--published", is_flag=True, help="The published, open schema (schemas/manifest.schema.json).")
+def schema(paths: tuple[Path, ...], published: bool) -> None:
     """Print the JSON Schema of this project's manifests (with its custom types)."""
     from .commands import print_schema
 
-    sys.exit(print_schema(list(paths)))
+    sys.exit(print_schema(list(paths), published))
 
 
 @cli.command()

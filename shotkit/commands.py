@@ -40,11 +40,11 @@ def stats(paths: list[Path], fmt: str) -> int:
     return 0
 
 
-def print_schema(paths: list[Path]) -> int:
+def print_schema(paths: list[Path], published: bool) -> int:
     from .project import load_project
 
-    project = load_project(paths or [Path(".")])
-    emit(json.dumps(manifest_schema(project.registry), indent=2))
+    registry = None if published else load_project(paths or [Path(".")]).registry
+    emit(json.dumps(manifest_schema(registry), indent=2))
     return 0
 
 

@@ -50,7 +50,7 @@ def _references(production: Production) -> list[Problem]:
                 continue
             others = [t for t in by_key.get(link.child_key, []) if t != link.child_type]
             if others:
-                problems.append(link.document.problem(link.path, f"'{link.child_key}' is a {others[0]}, but {link.type} needs a {link.child_type}"))
+                problems.append(link.document.problem(link.path, f"'{link.child_key}' is of type {others[0]}, but {link.type} needs a {link.child_type}"))
             elif production.complete:
                 candidates = [k for (t, k) in workspace.assets if t == link.child_type]
                 close = difflib.get_close_matches(link.child_key, candidates, n=1)

@@ -133,7 +133,9 @@ class _Builder:
                     self.production.invalid.add((workspace_name, asset_type.name, key))
                     continue
                 asset = self.asset(document, workspace, asset_type, key, entry, base + (key,), order)
-                if asset is not None:
+                if asset is None:  # reported already; references to it are not reported again
+                    self.production.invalid.add((workspace_name, asset_type.name, key))
+                else:
                     self.links(document, workspace, asset, entry)
                     if asset_type.name == "shot":
                         self.takes(document, workspace, asset, entry.get("takes") or [])

@@ -192,7 +192,7 @@ def _explain(error: Any) -> Iterator[tuple[tuple, str, bool]]:
     elif name == "const" and path == ("shotkit",):
         yield path, f"unsupported manifest version {error.instance!r}: this shotkit reads `shotkit: 1`", False
     elif name == "propertyNames":
-        key = error.instance
+        key = kind.error.instance
         yield path + (key,), f"{location(path + (key,))}: invalid key {key!r}: use letters, digits, '.', '_' and '-', starting with a letter or digit", True
     elif name == "pattern" and isinstance(error.instance, str):
         yield path, f"{where}: invalid key {error.instance!r}: use letters, digits, '.', '_' and '-', starting with a letter or digit", False

@@ -246,8 +246,12 @@ _FLOW_INDICATORS = re.compile(r"[,\[\]{}]")
 _FLOW_WIDTH = 100
 
 
+_UNPRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
+
+
 def quote(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
+    """A double-quoted scalar; JSON's escapes are YAML's, plus the characters YAML forbids raw."""
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def scalar(value: Any, flow: bool = False) -> str:
@@ -265,7 +269,9 @@ def scalar(value: Any, flow: bool = False) -> str:
             return ".nan"
         if math.isinf(value):
             return ".inf" if value > 0 else "-.inf"
-        return repr(value)
+        text = repr(value)
+        mantissa, e, exponent = text.partition("e")
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text  # YAML 1.1 wants the dot
     text = str(value)
     if _plain_ok(text) and not (flow and _FLOW_INDICATORS.search(text)):
         return text
@@ -286,7 +292,7 @@ def _plain_ok(text: str) -> bool:
 def _literal_ok(text: str) -> bool:
     if "\n" not in text or text[0] in " \n" or "\r" in text or "\t" in text:
         return False
-    if _CONTROL.search(text) or "\x85" in text or "\u2028" in text or "\u2029" in text:
+    if _CONTROL.search(text) or _UNPRINTABLE.search(text):
         return False
     return all(line == "" or not line.isspace() for line in text.split("\n"))
 

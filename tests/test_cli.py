@@ -1,0 +1,119 @@
+"""The command line: output formats, exit codes, and no traceback for any user mistake."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shotkit.cli import cli, main
+
+ROOT = Path(__file__).resolve().parent.parent
+INVALID = ROOT / "tests" / "manifests" / "invalid"
+
+
+def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_validate_demo(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "validate", str(ROOT / "manifests"))
+    assert code == 0
+    assert out.strip() == "1 file(s) checked: 0 error(s), 0 warning(s)"
+
+
+def test_validate_errors_exit_1_with_located_lines(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(INVALID / "references")
+    code, out, _ = run(capsys, "validate")
+    assert code == 1
+    assert out.splitlines()[0] == "a.yaml:10:24: unknown character_ref 'heroo' in workspace 'w' (did you mean 'hero'?)"
+
+
+def test_validate_json_is_a_versioned_document(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(INVALID / "takes")
+    code, out, _ = run(capsys, "validate", "--format", "json")
+    document = json.loads(out)
+    assert code == 1
+    assert document["format_version"] == 1 and document["valid"] is False
+    assert document["problems"][0] == {"file": "a.yaml", "line": 8, "column": 32, "severity": "error",
+                                       "message": "shot 's1' has more than one selected take (attempt 1 is selected too)"}
+    assert document["problems"][-1]["severity"] == "warning"
+
+
+def test_validate_github_annotations(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(INVALID / "takes")
+    code, out, _ = run(capsys, "validate", "--format", "github")
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[0] == "::error file=a.yaml,line=8,col=32::shot 's1' has more than one selected take (attempt 1 is selected too)"
+    assert lines[-1].startswith("::warning file=a.yaml,line=12,col=5::")
+
+
+@pytest.mark.parametrize("args", [["validate", "--bogus"], ["nonsense"], ["validate", "--format", "xml"], ["plan", "--max-deletes", "many"]])
+def test_usage_errors_exit_1(capsys: pytest.CaptureFixture, args: list[str]) -> None:
+    code, _, err = run(capsys, *args)
+    assert code == 1
+    assert "Traceback" not in err and err.strip()
+
+
+def test_missing_path_is_a_located_error(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, _, err = run(capsys, "validate", str(tmp_path / "nope.yaml"))
+    assert code == 1 and "no such file or directory" in err
+
+
+def test_every_command_has_help() -> None:
+    def walk(group, prefix=""):
+        for name, command in group.commands.items():
+            yield prefix + name, command
+            if hasattr(command, "commands"):
+                yield from walk(command, prefix + name + " ")
+
+    for name, command in walk(cli):
+        assert command.help, f"`shotkit {name}` has no help text"
+
+
+def test_every_command_is_documented() -> None:
+    docs = (ROOT / "docs" / "commands.md").read_text() + (ROOT / "README.md").read_text()
+    for name in ["validate", "plan", "sync", "export", "fmt", "graph", "stats", "schema", "db upgrade", "db migrate-legacy"]:
+        assert f"shotkit {name}" in docs, f"`shotkit {name}` is not documented"
+
+
+@pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir()))
+def test_console_script_never_prints_a_traceback(case: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "shotkit", "validate", "."], cwd=INVALID / case, capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stdout + result.stderr
+    assert "internal error" not in result.stdout + result.stderr
+
+
+def test_graph_and_stats(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "graph", str(ROOT / "manifests"))
+    assert code == 0 and out.startswith("flowchart LR") and "uses_audio 2" in out
+    code, out, _ = run(capsys, "graph", "--format", "dot", str(ROOT / "manifests"))
+    assert code == 0 and out.startswith("digraph production {")
+    code, out, _ = run(capsys, "stats", "--format", "json", str(ROOT / "manifests"))
+    stats = json.loads(out)
+    assert stats["format_version"] == 1
+    assert stats["takes"] == 2 and stats["selected_takes"] == 1
+    assert stats["cost_by_model"] == {"minimax/video-01": 1.0}
+    assert stats["character_usage"] == {"hero": 1, "villain": 1}
+
+
+def test_fmt_check_and_rewrite(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text("shotkit: 1\nworkspace: w\n# who\ncharacters: {hero: {name: 'Hero'}}\n")
+    code, out, _ = run(capsys, "fmt", "--check", str(tmp_path))
+    assert code == 1 and "would reformat" in out
+    code, out, _ = run(capsys, "fmt", str(tmp_path))
+    assert code == 0 and "1 comment line(s) dropped" in out
+    assert (tmp_path / "a.yaml").read_text() == "shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: Hero\n"
+    code, _, _ = run(capsys, "fmt", "--check", str(tmp_path))
+    assert code == 0
+
+
+def test_demo_is_canonical(capsys: pytest.CaptureFixture) -> None:
+    code, _, _ = run(capsys, "fmt", "--check", str(ROOT / "manifests"))
+    assert code == 0
