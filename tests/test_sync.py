@@ -1,0 +1,346 @@
+"""Plan, sync and export on real PostgreSQL (and SQLite where it applies): the guarantees."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, given, settings
+
+from shotkit import yamlio
+from shotkit.apply import lock_key
+from shotkit.cli import main
+from shotkit.model import derived_id
+
+from .conftest import ROOT, upgraded
+from .strategies import production
+from .test_service import check_seed_queries, run_walkthrough
+
+WS = "workspace-123"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    target = tmp_path / "project"
+    shutil.copytree(ROOT / "manifests", target)
+    return target
+
+
+def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def shotkit(*args: str, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "shotkit", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def counts(url: str, tmp_path: Path, workspace: str = WS) -> tuple[int, int]:
+    engine = upgraded(url, tmp_path).engine
+    with engine.connect() as connection:
+        assets = connection.execute(sa.text("SELECT count(*) FROM assets WHERE workspace_id = :w"), {"w": workspace}).scalar()
+        links = connection.execute(sa.text("SELECT count(*) FROM asset_relationships WHERE workspace_id = :w"), {"w": workspace}).scalar()
+    engine.dispose()
+    return assets, links
+
+
+def execute(url: str, tmp_path: Path, sql: str, **params) -> None:
+    engine = upgraded(url, tmp_path).engine
+    with engine.begin() as connection:
+        connection.execute(sa.text(sql), params)
+    engine.dispose()
+
+
+def plan_json(capsys, project: Path, url: str, *extra: str) -> dict:
+    code, out, err = cli(capsys, "plan", str(project), "--database-url", url, "--format", "json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_sync_is_idempotent(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    code, out, err = cli(capsys, "sync", str(project), "--database-url", any_url)
+    assert code == 0, err
+    assert "Plan: 13 to create" in out
+    assert counts(any_url, tmp_path) == (13, 12)
+    code, out, _ = cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
+    assert code == 0 and "No changes." in out
+    code, out, _ = cli(capsys, "sync", str(project), "--database-url", any_url)
+    assert code == 0 and "No changes." in out
+
+
+def test_detailed_exitcode_is_2_when_there_are_changes(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    code, _, _ = cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
+    assert code == 2
+
+
+def test_seed_queries_on_a_synced_database(pg_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(pg_url, tmp_path)
+    assert cli(capsys, "sync", str(project), "--database-url", pg_url)[0] == 0
+    engine = upgraded(pg_url, tmp_path).engine
+    with engine.connect() as connection:
+        check_seed_queries(connection, derived_id(WS, "shot", "03A"))
+        blocking = connection.execute(sa.text("SELECT asset_metadata->>'text' FROM assets WHERE manifest_key = 'blocking'")).scalar()
+    assert blocking == (project / "scripts" / "blocking.fountain").read_text()
+
+
+def test_drift_is_planned_as_an_update_that_restores(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    cli(capsys, "sync", str(project), "--database-url", any_url)
+    engine = upgraded(any_url, tmp_path).engine
+    shot_id = derived_id(WS, "shot", "03A")
+    assets = sa.table("assets", sa.column("id", sa.Uuid), sa.column("name"), sa.column("asset_metadata", sa.JSON))
+    with engine.begin() as connection:
+        metadata = connection.execute(sa.select(assets.c.asset_metadata).where(assets.c.id == shot_id)).scalar()
+        connection.execute(sa.update(assets).where(assets.c.id == shot_id).values(name="Renamed in SQL", asset_metadata={**metadata, "camera_angle": "close-up", "mood": "tense"}))
+    plan = plan_json(capsys, project, any_url)
+    [change] = plan["workspaces"][0]["changes"]
+    assert change["action"] == "update" and change["key"] == "03A"
+    fields = {f["field"]: f for f in change["fields"]}
+    assert fields["name"]["old"] == "Renamed in SQL" and fields["name"]["new"] == "Scene 3 - Confrontation"
+    assert fields["asset_metadata.camera_angle"] == {"field": "asset_metadata.camera_angle", "old": "close-up", "new": "medium two-shot"}
+    assert fields["asset_metadata.mood"]["removed"] is True
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    assert plan_json(capsys, project, any_url)["has_changes"] is False
+
+
+def test_link_reorder_and_metadata_changes(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    cli(capsys, "sync", str(project), "--database-url", any_url)
+    manifest = project / "scene-03.yaml"
+    text = manifest.read_text()
+    text = text.replace("      - tension-music\n      - ref: rain-fx\n        volume: 0.4\n", "      - ref: rain-fx\n        volume: 0.6\n      - tension-music\n")
+    text = text.replace("    characters: [hero, villain]\n", "    characters: [hero]\n")
+    manifest.write_text(text)
+    plan = plan_json(capsys, project, any_url)
+    actions = sorted((link["action"], link["type"], link["child"][1]) for link in plan["workspaces"][0]["links"])
+    assert actions == [("remove", "uses_character", "villain"), ("update", "uses_audio", "rain-fx"), ("update", "uses_audio", "tension-music")]
+    assert plan["workspaces"][0]["changes"] == []
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    engine = upgraded(any_url, tmp_path).engine
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT a.manifest_key, r.sequence, r.relationship_metadata FROM asset_relationships r JOIN assets a ON a.id = r.child_asset_id "
+            "WHERE r.relationship_type = 'uses_audio' ORDER BY r.sequence")).all()
+    assert [(r[0], r[1]) for r in rows] == [("rain-fx", 1), ("tension-music", 2), ("hero-line", 3), ("villain-line", 4)]
+    assert (json.loads(rows[0][2]) if isinstance(rows[0][2], str) else rows[0][2]) == {"volume": 0.6}
+    assert plan_json(capsys, project, any_url)["has_changes"] is False
+
+
+def test_stale_saved_plan_is_refused_and_changes_nothing(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    saved = tmp_path / "plan.json"
+    assert cli(capsys, "plan", str(project), "--database-url", any_url, "-o", str(saved))[0] == 0
+    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata) VALUES (:id, :w, 'character_ref', 'Runtime', '{}')",
+            id=uuid.uuid4().hex if "sqlite" in any_url else str(uuid.uuid4()), w=WS)
+    code, _, err = cli(capsys, "sync", "--plan", str(saved), str(project), "--database-url", any_url)
+    assert code == 1 and "stale plan" in err
+    assert counts(any_url, tmp_path) == (1, 0)
+
+
+def test_saved_plan_is_applied_exactly(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    saved = tmp_path / "plan.json"
+    assert cli(capsys, "plan", str(project), "--database-url", any_url, "-o", str(saved))[0] == 0
+    (project / "extra.yaml").write_text("shotkit: 1\ncharacters: {sidekick: {name: Sidekick}}\n")
+    code, _, err = cli(capsys, "sync", "--plan", str(saved), str(project), "--database-url", any_url)
+    assert code == 0, err
+    assert counts(any_url, tmp_path) == (13, 12)  # the sidekick was not in the reviewed plan
+
+
+def test_export_then_plan_is_empty_and_brings_runtime_rows_back(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    run_walkthrough(any_url)  # the AssetService adds a second, unmanaged shot and its assets
+    # the director switches the selection at runtime, directly in the database
+    take1, take2 = derived_id(WS, "shot_take", "03A#1"), derived_id(WS, "shot_take", "03A#2")
+    engine = upgraded(any_url, tmp_path).engine
+    assets = sa.table("assets", sa.column("id", sa.Uuid), sa.column("asset_metadata", sa.JSON))
+    with engine.begin() as connection:
+        for take, selected in ((take1, True), (take2, False)):
+            metadata = connection.execute(sa.select(assets.c.asset_metadata).where(assets.c.id == take)).scalar()
+            connection.execute(sa.update(assets).where(assets.c.id == take).values(asset_metadata={**metadata, "selected": selected}))
+    code, out, err = cli(capsys, "export", "--database-url", any_url, "--out", str(project))
+    assert code == 0, err
+    assert "workspace-123.new.yaml" in out
+    new = (project / "workspace-123.new.yaml").read_text()
+    assert "Scene 3 - Confrontation" in new and "id: " in new
+    assert "selected: true" in (project / "scene-03.yaml").read_text().split("attempt: 2")[0].split("attempt: 1")[1]
+    code, out, _ = cli(capsys, "validate", str(project))
+    assert code == 0, out
+    plan = plan_json(capsys, project, any_url)
+    assert plan["has_changes"] is False, json.dumps(plan["workspaces"], indent=1)[:3000]
+    assert plan["summary"]["unmanaged"] == 0
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    assert plan_json(capsys, project, any_url)["has_changes"] is False
+
+
+@pytest.fixture
+def hypothesis_db(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    upgraded(pg_url, tmp_path_factory.mktemp("db"))
+    return pg_url
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(data=production(workspace="placeholder"))
+def test_canonical_manifests_survive_sync_then_export_byte_for_byte(hypothesis_db: str, tmp_path_factory: pytest.TempPathFactory, data: dict) -> None:
+    workspace = f"ws-{uuid.uuid4().hex[:12]}"
+    data["workspace"] = workspace
+    source = tmp_path_factory.mktemp("source")
+    text = yamlio.dump(data)
+    (source / "production.yaml").write_text(text)
+    assert main(["fmt", str(source)]) == 0
+    canonical = (source / "production.yaml").read_text()
+    assert main(["sync", str(source), "--database-url", hypothesis_db]) == 0
+    out = tmp_path_factory.mktemp("export")
+    assert main(["export", "--database-url", hypothesis_db, "--workspace", workspace, "--out", str(out)]) == 0
+    assert (out / "production.yaml").read_text() == canonical
+
+
+def test_concurrent_syncs_all_succeed_with_one_state(pg_url: str, project: Path, tmp_path: Path) -> None:
+    upgraded(pg_url, tmp_path)
+    processes = [shotkit("sync", str(project), "--database-url", pg_url, "--format", "json") for _ in range(6)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    results = [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs)]
+    assert [r[0] for r in results] == [0] * 6, [r[2] for r in results]
+    applied = [json.loads(r[1])["applied"] for r in results]
+    assert applied.count(True) == 1  # the others waited for the lock, then found nothing to do
+    assert counts(pg_url, tmp_path) == (13, 12)
+
+
+def test_lock_timeout_is_a_clear_error(pg_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    engine = upgraded(pg_url, tmp_path).engine
+    with engine.begin() as connection:
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_key(WS)})
+        code, _, err = cli(capsys, "sync", str(project), "--database-url", pg_url, "--lock-timeout", "0.5")
+    assert code == 1 and "held its lock for more than 0.5s" in err
+    assert counts(pg_url, tmp_path) == (0, 0)
+
+
+def big_production(directory: Path, shots: int) -> None:
+    directory.mkdir()
+    (directory / "shotkit.yaml").write_text(f"workspace: {WS}\n")
+    lines = ["shotkit: 1", "characters:", "  hero: {name: Hero}", "shots:"]
+    for n in range(shots):
+        lines.append(f"  s{n}: {{name: Shot {n}, characters: [hero], takes: [{{attempt: 1, selected: true, video: {{url: 'https://x/{n}.mp4'}}}}]}}")
+    (directory / "big.yaml").write_text("\n".join(lines) + "\n")
+
+
+def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: Path) -> None:
+    upgraded(pg_url, tmp_path)
+    big = tmp_path / "big"
+    big_production(big, 4000)
+    watcher = sa.create_engine(upgraded(pg_url, tmp_path).engine.url, isolation_level="AUTOCOMMIT")
+    process = subprocess.Popen([sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    killed_during_write = False
+    deadline = time.monotonic() + 60
+    with watcher.connect() as connection:
+        while time.monotonic() < deadline and process.poll() is None:
+            writing = connection.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                "AND state = 'active' AND query ILIKE 'INSERT INTO%'")).scalar()
+            if writing:
+                os.kill(process.pid, signal.SIGKILL)
+                killed_during_write = True
+                break
+            time.sleep(0.005)
+    process.wait(timeout=30)
+    watcher.dispose()
+    assert killed_during_write, "the sync finished before it could be killed mid-write"
+    assert counts(pg_url, tmp_path) == (0, 0)
+    rerun = subprocess.run([sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url, "--format", "json"], capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    assert counts(pg_url, tmp_path) == (1 + 4000 * 3, 4000 * 3)
+
+
+def test_service_rows_survive_prune(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    cli(capsys, "sync", str(project), "--database-url", any_url)
+    run_walkthrough(any_url)
+    before = counts(any_url, tmp_path)
+    plan = plan_json(capsys, project, any_url, "--prune")
+    assert plan["summary"]["delete"] == 0 and plan["summary"]["unmanaged"] == 13
+    assert cli(capsys, "sync", str(project), "--database-url", any_url, "--prune")[0] == 0
+    assert counts(any_url, tmp_path) == before
+
+
+def test_prune_deletes_only_owned_rows_that_left_and_only_when_asked(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    (project / "extra.yaml").write_text("shotkit: 1\ncharacters:\n  a: {name: A}\n  b: {name: B}\n  c: {name: C}\n")
+    cli(capsys, "sync", str(project), "--database-url", any_url)
+    assert counts(any_url, tmp_path) == (16, 12)
+    (project / "extra.yaml").write_text("shotkit: 1\n")
+    code, out, _ = cli(capsys, "sync", str(project), "--database-url", any_url)
+    assert code == 0 and "3 row(s) this project made are no longer in the manifests" in out
+    assert counts(any_url, tmp_path) == (16, 12)
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "2")
+    assert code == 1 and "over the limit of 2" in err and "--max-deletes 3" in err
+    assert counts(any_url, tmp_path) == (16, 12)
+    code, out, _ = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "3")
+    assert code == 0 and "3 to delete" in out
+    assert counts(any_url, tmp_path) == (13, 12)
+
+
+def test_prune_refuses_an_empty_manifest_set(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    cli(capsys, "sync", str(project), "--database-url", any_url)
+    (project / "scene-03.yaml").write_text("shotkit: 1\n")
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "1000")
+    assert code == 1 and "refusing to prune workspace 'workspace-123'" in err
+    assert counts(any_url, tmp_path) == (13, 12)
+    shutil.rmtree(project)
+    project.mkdir()
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune")
+    assert code == 1 and "no manifests" in err
+
+
+def test_adopting_a_row_by_id_keeps_it_unowned(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    ids, _ = run_walkthrough(any_url)
+    (project / "adopt.yaml").write_text(f"shotkit: 1\ncharacters:\n  old-hero: {{id: {ids['hero']}, name: Hero, description: Leader of the resistance}}\n")
+    text = (project / "scene-03.yaml").read_text().replace("characters: [hero, villain]", "characters: [hero, villain, old-hero]")
+    (project / "scene-03.yaml").write_text(text)
+    plan = plan_json(capsys, project, any_url)
+    assert all(c["id"] != str(ids["hero"]) for c in plan["workspaces"][0]["changes"])
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    (project / "adopt.yaml").unlink()
+    (project / "scene-03.yaml").write_text(text.replace(", old-hero]", "]"))
+    plan = plan_json(capsys, project, any_url, "--prune")
+    assert plan["summary"]["delete"] == 0  # adopted, not created by this project: never pruned
+
+
+def test_plan_markdown_and_json(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    code, out, _ = cli(capsys, "plan", str(project), "--database-url", sqlite_url, "--format", "markdown")
+    assert code == 0
+    assert out.startswith("### shotkit plan\n")
+    assert "| `workspace-123` | 13 | 0 | 0 | 12 | 0 | 0 |" in out
+    assert "#### Shot `03A`" in out and "#### Shared assets" in out and "<details>" in out and "```diff" in out
+    plan = plan_json(capsys, project, sqlite_url)
+    assert plan["kind"] == "shotkit-plan" and plan["format_version"] == 1
+    assert plan["summary"] == {"create": 13, "update": 0, "delete": 0, "link_add": 12, "link_remove": 0, "link_update": 0, "unmanaged": 0, "pending_prune": 0}
+    assert plan["workspaces"][0]["fingerprint"].startswith("sha256:")
+
+
+def test_export_never_writes_outside_out(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    cli(capsys, "sync", str(project), "--database-url", any_url)
+    execute(any_url, tmp_path, "UPDATE assets SET source = :s WHERE manifest_key = 'hero'", s=json.dumps({"file": "../../escape.yaml", "order": 1}))
+    execute(any_url, tmp_path, "UPDATE assets SET source = :s WHERE manifest_key = 'blocking'", s=json.dumps({"file": "scene-03.yaml", "order": 8, "body_file": "/etc/passwd-shotkit"}))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "shotkit.yaml").write_text((project / "shotkit.yaml").read_text())
+    code, printed, _ = cli(capsys, "export", "--database-url", any_url, "--out", str(out))
+    assert code == 0
+    assert "not a safe relative path" in printed
+    assert not (tmp_path / "escape.yaml").exists() and not Path("/etc/passwd-shotkit").exists()
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["scene-03.yaml", "shotkit.yaml", "workspace-123.new.yaml"]
