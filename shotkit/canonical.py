@@ -56,8 +56,8 @@ def canonical(data: dict, project: Project) -> dict:
     return out
 
 
-def _id(entry: dict, expected: uuid.UUID) -> dict:
-    if "id" in entry and uuid.UUID(entry["id"]) != expected:
+def _id(entry: dict, expected: str) -> dict:
+    if "id" in entry and str(uuid.UUID(entry["id"])) != expected:
         return {"id": str(uuid.UUID(entry["id"]))}
     return {}
 

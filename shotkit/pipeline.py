@@ -1,6 +1,7 @@
 """Files -> documents -> model -> graph checks, for the commands that start from manifests."""
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +17,12 @@ from .project import Project, load_project
 class Loaded:
     project: Project
     production: model.Production
-    graph: nx.MultiDiGraph
     problems: list[Problem]
     documents: list[documents.Document]
+
+    @property
+    def graph(self) -> nx.MultiDiGraph:
+        return graph.build_graph(self.production)
 
     @property
     def ok(self) -> bool:
@@ -29,13 +33,16 @@ def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loa
     """Load and check manifests; every problem found is in the result, sorted."""
     paths = paths or [Path(".")]
     project = load_project(paths)
-    docs, problems = documents.load_all(paths, max_file_size)
-    production, found = model.build(docs, project)
-    production.complete = production.complete and not problems
-    problems += found
-    production_graph = graph.build_graph(production)
-    problems += graph.check(production, production_graph)
-    return Loaded(project, production, production_graph, sort_problems(problems), docs)
+    gc.disable()  # building many small objects: the collector would rescan them all, again and again
+    try:
+        docs, problems = documents.load_all(paths, max_file_size)
+        production, found = model.build(docs, project)
+        production.complete = production.complete and not problems
+        problems += found
+        problems += graph.check(production)
+    finally:
+        gc.enable()
+    return Loaded(project, production, sort_problems(problems), docs)
 
 
 def load_valid(paths: list[Path]) -> Loaded:

@@ -6,13 +6,12 @@ applied exactly as reviewed, and the fingerprint of the state it was computed ag
 from __future__ import annotations
 
 import json
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import PruneRefused, ShotkitError
-from .model import NAMESPACE, TAKE, VIDEO, Production, Workspace
+from .model import TAKE, VIDEO, Production, Workspace, uuid5_text
 from .state import ASSET_FIELDS, State, canonical_json
 
 PLAN_FORMAT_VERSION = 1
@@ -95,7 +94,7 @@ def load(path: Path) -> Plan:
 
 
 def link_id(parent: str, child: str, relationship_type: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, f"link/{parent}/{child}/{relationship_type}"))
+    return uuid5_text(f"link/{parent}/{child}/{relationship_type}")
 
 
 # --- desired state --------------------------------------------------------------------------

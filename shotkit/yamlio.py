@@ -53,16 +53,36 @@ class YamlFailure(Exception):
 # --- reading -------------------------------------------------------------------------------
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
-# Cheap triggers for the slow path; false positives only cost time, never a wrong answer.
-_LEADING_ZERO_HINT = re.compile(r"(?<![\w.+\-/:'\"\\])[-+]?0[0-9_]+(?=[ \t]*(?:$|[,\]}#])|:(?:[ \t]|$))", re.M)
-_DEEP_INDENT_HINT = re.compile(r"^ {%d}" % MAX_DEPTH, re.M)
+_NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (0x09, 0x0A, 0x0D)) or b == 0x7F))
+# Cheap triggers for the slow path (substring searches run at memory speed; a regular
+# expression over a large file does not). False positives only cost time, never a wrong answer.
+_UNSIGNED_ZERO = re.compile(r"(?<![\w.:/+\-\"'])0[0-9]")  # starts with a literal: a fast scan
+_DEEP_INDENT = "\n" + " " * MAX_DEPTH
 _YAML_RS_POSITION = re.compile(r"at line (\d+), column (\d+)")
+
+
+def _maybe_leading_zero(text: str) -> bool:
+    """Could a plain scalar start with a zero and another digit (`03`, `-0755`)?"""
+    if _UNSIGNED_ZERO.search(text):
+        return True
+    for sign in ("-0", "+0"):
+        at = text.find(sign)
+        while at != -1:
+            if text[at + 2 : at + 3].isdigit() and (at == 0 or text[at - 1] in " [,{\t\n?"):
+                return True
+            at = text.find(sign, at + 2)
+    return False
 
 
 def decode(raw: bytes) -> str:
     """Bytes to text: UTF-8 only, no control characters. Raises YamlFailure with a position."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    if not raw.translate(None, _NOT_CONTROL) and b"\xef\xbf\xbe" not in raw and b"\xef\xbf\xbf" not in raw:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass  # located below
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -91,7 +111,7 @@ def parse(text: str) -> Any:
         raise YamlFailure([Issue(1, 1, f"nesting is deeper than {MAX_DEPTH} levels")]) from None
     if isinstance(data, list) and _document_count(text) > 1:
         raise YamlFailure([Issue(1, 1, "a manifest holds one YAML document; split the `---` documents into files")])
-    if _LEADING_ZERO_HINT.search(text) or _DEEP_INDENT_HINT.search(text):
+    if _maybe_leading_zero(text) or _DEEP_INDENT in text:
         issues = NodeTree(text).hazards
         if issues:
             raise YamlFailure(issues)
@@ -241,8 +261,8 @@ def _show(key: Any) -> str:
 # --- writing -------------------------------------------------------------------------------
 
 _RESERVED = {"y", "n", "yes", "no", "on", "off", "true", "false", "null", "~", ""}
-_PLAIN = re.compile(r"[^\W\d][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*")
-_FLOW_INDICATORS = re.compile(r"[,\[\]{}]")
+_PLAIN = re.compile(r"[^\W\d_][^\x00-\x1f\x7f-\x9f\u2028\u2029\ufeff]*")
+_FLOW_SAFE = re.compile(r"[^\W\d_][\w .\-/]*")  # inside [a, b]: conservative, every parser agrees
 _FLOW_WIDTH = 100
 
 
@@ -273,7 +293,7 @@ def scalar(value: Any, flow: bool = False) -> str:
         mantissa, e, exponent = text.partition("e")
         return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text  # YAML 1.1 wants the dot
     text = str(value)
-    if _plain_ok(text) and not (flow and _FLOW_INDICATORS.search(text)):
+    if _plain_ok(text) and (not flow or _FLOW_SAFE.fullmatch(text)):
         return text
     return quote(text)
 
