@@ -98,7 +98,7 @@ def test_drift_is_planned_as_an_update_that_restores(any_url: str, project: Path
     upgraded(any_url, tmp_path)
     cli(capsys, "sync", str(project), "--database-url", any_url)
     engine = upgraded(any_url, tmp_path).engine
-    shot_id = derived_id(WS, "shot", "03A")
+    shot_id = uuid.UUID(derived_id(WS, "shot", "03A"))
     assets = sa.table("assets", sa.column("id", sa.Uuid), sa.column("name"), sa.column("asset_metadata", sa.JSON))
     with engine.begin() as connection:
         metadata = connection.execute(sa.select(assets.c.asset_metadata).where(assets.c.id == shot_id)).scalar()
@@ -163,7 +163,7 @@ def test_export_then_plan_is_empty_and_brings_runtime_rows_back(any_url: str, pr
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     run_walkthrough(any_url)  # the AssetService adds a second, unmanaged shot and its assets
     # the director switches the selection at runtime, directly in the database
-    take1, take2 = derived_id(WS, "shot_take", "03A#1"), derived_id(WS, "shot_take", "03A#2")
+    take1, take2 = uuid.UUID(derived_id(WS, "shot_take", "03A#1")), uuid.UUID(derived_id(WS, "shot_take", "03A#2"))
     engine = upgraded(any_url, tmp_path).engine
     assets = sa.table("assets", sa.column("id", sa.Uuid), sa.column("asset_metadata", sa.JSON))
     with engine.begin() as connection:
@@ -320,6 +320,7 @@ def test_adopting_a_row_by_id_keeps_it_unowned(any_url: str, project: Path, tmp_
 
 
 def test_plan_markdown_and_json(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(sqlite_url, tmp_path)
     code, out, _ = cli(capsys, "plan", str(project), "--database-url", sqlite_url, "--format", "markdown")
     assert code == 0
     assert out.startswith("### shotkit plan\n")
