@@ -239,7 +239,7 @@ class _Builder:
         target = (document.path.parent / relative).resolve()
         root = self.project.root.resolve()
         if Path(relative).is_absolute() or not target.is_relative_to(root):
-            self.error(document, path, f"script file '{relative}' is outside the project directory {root}")
+            self.error(document, path, f"script file '{relative}' is outside the project directory")
             return None
         try:
             text = yamlio.decode(target.read_bytes())
