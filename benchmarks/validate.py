@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -104,7 +103,7 @@ def main() -> None:
             directory.mkdir()
             size, as_json = write(directory, production(shots))
             texts = [p.read_text() for p in sorted(directory.glob("*.yaml"))]
-            rows.append((shots, size, best(lambda: validate(directory), args.repeat)))
+            rows.append((shots, size, best(lambda d=directory: validate(d), args.repeat)))
         shots, size, shotkit_time = rows[-1]
         json_time = best(lambda: json.loads(as_json), args.repeat)
         rs_time = best(lambda: [yaml_rs.loads(t, parse_datetime=False) for t in texts], args.repeat)

@@ -7,10 +7,11 @@ state's fingerprint changed since it was made, and is otherwise applied exactly 
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 import uuid
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
@@ -124,8 +125,6 @@ def _bulk_update(connection: sa.Connection, table: sa.Table, rows: list[dict], c
     """UPDATE many rows by id: one statement on PostgreSQL (from a JSON recordset);
     SQLite runs in-process, where executemany costs no round trips."""
     if connection.dialect.name == "postgresql":
-        import json
-
         record = ", ".join(f"{c} {_PG_TYPES[c]}" for c in ("id",) + columns)
         assignments = ", ".join(f"{c} = v.{c}" for c in columns) + (", updated_at = now()" if touch else "")
         connection.execute(
@@ -133,7 +132,7 @@ def _bulk_update(connection: sa.Connection, table: sa.Table, rows: list[dict], c
             {"rows": json.dumps([{c: r.get(c) for c in ("id",) + columns} for r in rows])},
         )
         return
-    values = {c: sa.bindparam(f"v_{c}") for c in columns}
+    values: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c in columns}
     if touch:
         values["updated_at"] = sa.func.now()
     statement = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(values)

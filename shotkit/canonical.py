@@ -19,6 +19,7 @@ from .project import Project
 from .registry import TAKE_FIELDS, AssetType
 
 TAKE_ORDER = ("attempt", "selected", "quality_score", "director_notes", "generation", "cost")
+assert set(TAKE_ORDER) == set(TAKE_FIELDS)
 VIDEO_FIELDS = ("url", "duration", "width", "height", "fps")
 
 
@@ -101,7 +102,6 @@ def take(workspace: str, shot_key: str, data: dict) -> dict:
         if name not in data or (name == "selected" and not data[name]):
             continue
         out[name] = sorted_deep(data[name]) if name == "generation" else data[name]
-    assert set(TAKE_ORDER) == set(TAKE_FIELDS)
     if "video" in data:
         video = data["video"]
         v: dict[str, Any] = _id(video, derived_id(workspace, VIDEO, key))

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import documents, pipeline, report, stats as stats_
 from .cli import emit, emit_json
 from .schema import manifest_schema
+
+if TYPE_CHECKING:
+    from .db import Database
 
 
 def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:
@@ -82,7 +86,7 @@ def db_migrate_legacy(database_url: str | None, project: Path) -> int:
     return 0
 
 
-def _states(database, names: list[str]) -> dict:
+def _states(database: "Database", names: list[str]) -> dict:
     from . import state
 
     with database.engine.connect() as connection:

@@ -164,10 +164,11 @@ class _Builder:
                         self.takes(document, workspace, asset, entry.get("takes") or [])
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
+        assert asset.document is not None
         ident = (workspace.name, asset.type, asset.key)
         first = self.declared.get(ident)
         if first is not None:
-            assert first.document is not None and asset.document is not None
+            assert first.document is not None
             line, column = first.document.position(first.path, key=True)
             what = "take" if asset.type == TAKE else asset.type
             self.error(asset.document, asset.path, f"{what} '{asset.key}' is defined twice in workspace '{workspace.name}' (first at {first.document.shown}:{line}:{column})", key=asset.type != TAKE)

@@ -32,7 +32,6 @@ MAX_ALIAS_EVENTS = 10_000
 _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS, max_replay_stack_depth=16)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-Path_ = tuple  # a path into the data: mapping keys and list indexes
 
 
 @dataclass(frozen=True)
@@ -226,7 +225,7 @@ class NodeTree:
             written = node.value
             self.hazards.append(Issue(mark.line + 1, mark.column + 1, f"`{written}` is ambiguous (YAML 1.1 reads it as octal or text, YAML 1.2 as {int(written.replace('_', ''))}): quote it as \"{written}\" if it is text, or drop the leading zero"))
 
-    def position(self, path: Path_, key: bool = False) -> tuple[int, int]:
+    def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at `path` (or of its key), else of its nearest ancestor."""
         if key and path in self.keys:
             mark = self.keys[path]

@@ -15,7 +15,7 @@ from shotkit import db
 from shotkit.errors import DatabaseError
 from shotkit.tables import metadata
 
-from .conftest import ROOT, upgraded
+from .conftest import upgraded
 
 CANARY = "canary-Pa55word-7731"
 
