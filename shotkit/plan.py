@@ -12,7 +12,7 @@ from typing import Any
 
 from .errors import PruneRefused, ShotkitError
 from .model import TAKE, VIDEO, Production, Workspace, uuid5_text
-from .state import ASSET_FIELDS, State, canonical_json
+from .state import ASSET_FIELDS, State, same
 
 PLAN_FORMAT_VERSION = 1
 DEFAULT_MAX_DELETES = 50
@@ -126,7 +126,6 @@ def desired(workspace: Workspace) -> tuple[dict[str, dict], dict[tuple[str, str,
         parent = str(workspace.assets[link.parent].id)
         child = str(workspace.assets[(link.child_type, link.child_key)].id)
         links[(parent, child, link.type)] = {
-            "id": link_id(parent, child, link.type),
             "workspace_id": workspace.name,
             "parent_asset_id": parent,
             "child_asset_id": child,
@@ -144,9 +143,11 @@ def field_changes(old: dict, new: dict) -> list[dict]:
     """Field-level differences, with dotted paths inside `asset_metadata`."""
     out: list[dict] = []
     for name in ASSET_FIELDS:
+        if same(old[name], new[name]):
+            continue
         if name == "asset_metadata":
             out.extend(_dict_changes("asset_metadata", old[name], new[name]))
-        elif canonical_json(old[name]) != canonical_json(new[name]):
+        else:
             out.append({"field": name, "old": old[name], "new": new[name]})
     return out
 
@@ -161,7 +162,7 @@ def _dict_changes(prefix: str, old: dict, new: dict) -> list[dict]:
             out.append({"field": path, "old": old[key], "removed": True})
         elif key not in old:
             out.append({"field": path, "new": new[key], "added": True})
-        elif canonical_json(old[key]) != canonical_json(new[key]):
+        elif not same(old[key], new[key]):
             out.append({"field": path, "old": old[key], "new": new[key]})
     return out
 
@@ -188,12 +189,11 @@ def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> 
         changes = field_changes(actual, row)
         if changes:
             plan.changes.append({"action": "update", **_label(row, shot_of), "fields": changes, "row": {**row, "owner": actual["owner"]}})
-        elif actual["manifest_key"] != row["manifest_key"] or canonical_json(actual["source"]) != canonical_json(row["source"]):
+        elif actual["manifest_key"] != row["manifest_key"] or not same(actual["source"], row["source"]):
             plan.bookkeeping.append({"id": asset_id, "manifest_key": row["manifest_key"], "source": row["source"]})
     wanted_keys = {(r["type"], r["manifest_key"]) for r in wanted.values()}
-    for asset_id, actual in sorted(state.assets.items(), key=lambda kv: (kv[1]["type"], kv[1]["manifest_key"] or "", kv[1]["name"], kv[0])):
-        if asset_id in wanted:
-            continue
+    undeclared = [(i, row) for i, row in state.assets.items() if i not in wanted]
+    for asset_id, actual in sorted(undeclared, key=lambda kv: (kv[1]["type"], kv[1]["manifest_key"] or "", kv[1]["name"], kv[0])):
         label = _label(actual, shot_of)
         if actual["owner"] != owner:
             plan.unmanaged.append(label)
@@ -220,19 +220,20 @@ def _diff_links(plan: WorkspacePlan, wanted: dict, wanted_links: dict, state: St
     for ident, row in wanted_links.items():
         actual = state.links.get(ident)
         if actual is None:
-            plan.links.append({"action": "add", **label(row), "sequence": row["sequence"], "metadata": row["relationship_metadata"], "row": {**row, "owner": owner}})
+            new = {**row, "id": link_id(*ident), "owner": owner}
+            plan.links.append({"action": "add", **label(row), "sequence": row["sequence"], "metadata": row["relationship_metadata"], "row": new})
             continue
         fields = []
         if actual["sequence"] != row["sequence"]:
             fields.append({"field": "sequence", "old": actual["sequence"], "new": row["sequence"]})
-        if canonical_json(actual["relationship_metadata"]) != canonical_json(row["relationship_metadata"]):
+        if not same(actual["relationship_metadata"], row["relationship_metadata"]):
             fields.append({"field": "relationship_metadata", "old": actual["relationship_metadata"], "new": row["relationship_metadata"]})
         if fields:
             plan.links.append({"action": "update", **label(row), "fields": fields, "row": {**row, "id": actual["id"], "owner": actual["owner"]}})
     deleted = {c["id"] for c in plan.changes if c["action"] == "delete"}
-    for ident, actual in sorted(state.links.items()):
-        if ident in wanted_links or actual["parent_asset_id"] not in wanted:
-            continue  # a link of an undeclared parent goes (by cascade) only with its parent
+    # A link of an undeclared parent goes (by cascade) only with its parent.
+    stray = [(i, row) for i, row in state.links.items() if i not in wanted_links and row["parent_asset_id"] in wanted]
+    for ident, actual in sorted(stray):
         if actual["owner"] == owner and actual["child_asset_id"] not in deleted:
             plan.links.append({"action": "remove", **label(actual), "row": {"id": actual["id"]}})
         elif actual["owner"] != owner:
