@@ -85,55 +85,91 @@ def _say(progress: bool, message: str) -> None:
 
 
 def execute(connection: sa.Connection, plan: WorkspacePlan, progress: bool = False) -> None:
-    """The plan's writes, a few statements for the whole workspace."""
+    """The plan's writes: a few statements for the whole workspace, whatever its size."""
     creates = [c["row"] for c in plan.changes if c["action"] == "create"]
     updates = [c["row"] for c in plan.changes if c["action"] == "update"]
-    deletes = [uuid.UUID(c["row"]["id"]) for c in plan.changes if c["action"] == "delete"]
+    deletes = [c["row"]["id"] for c in plan.changes if c["action"] == "delete"]
     link_adds = [link["row"] for link in plan.links if link["action"] == "add"]
     link_updates = [link["row"] for link in plan.links if link["action"] == "update"]
-    link_removes = [uuid.UUID(link["row"]["id"]) for link in plan.links if link["action"] == "remove"]
+    link_removes = [link["row"]["id"] for link in plan.links if link["action"] == "remove"]
     _say(progress, f"{plan.workspace}: {len(creates)} create(s), {len(updates)} update(s), {len(deletes)} delete(s), "
                    f"{len(link_adds) + len(link_updates) + len(link_removes)} link change(s)")
-    if link_removes:
-        connection.execute(sa.delete(rels).where(rels.c.id.in_(link_removes)))
-    if deletes:
-        connection.execute(sa.delete(assets).where(assets.c.id.in_(deletes)))
-    if plan.bookkeeping:
-        _bulk_update(connection, assets, [{"id": b["id"], "manifest_key": b["manifest_key"], "source": b["source"]} for b in plan.bookkeeping], ("manifest_key", "source"))
-    if creates:
-        _say(progress, f"{plan.workspace}: inserting {len(creates)} asset(s)")
-        connection.execute(sa.insert(assets), [_typed(r, ASSET_COLUMNS) for r in creates])
-    if updates:
-        _bulk_update(connection, assets, updates, ASSET_COLUMNS, touch=True)
-    if link_adds:
-        _say(progress, f"{plan.workspace}: inserting {len(link_adds)} link(s)")
-        connection.execute(sa.insert(rels), [_typed(r, LINK_COLUMNS) for r in link_adds])
-    if link_updates:
-        _bulk_update(connection, rels, link_updates, ("sequence", "relationship_metadata"))
+    writes = _Postgres(connection) if connection.dialect.name == "postgresql" else _SQLite(connection)
+    writes.delete(rels, link_removes)
+    writes.delete(assets, deletes)
+    writes.update(assets, [{"id": b["id"], "manifest_key": b["manifest_key"], "source": b["source"]} for b in plan.bookkeeping], ("manifest_key", "source"))
+    _say(progress and bool(creates), f"{plan.workspace}: inserting {len(creates)} asset(s)")
+    writes.insert(assets, creates, ASSET_COLUMNS)
+    writes.update(assets, updates, ASSET_COLUMNS, touch=True)
+    _say(progress and bool(link_adds), f"{plan.workspace}: inserting {len(link_adds)} link(s)")
+    writes.insert(rels, link_adds, LINK_COLUMNS)
+    writes.update(rels, link_updates, ("sequence", "relationship_metadata"))
 
 
-def _typed(row: dict, columns: tuple[str, ...]) -> dict:
-    out = {c: row.get(c) for c in columns}
-    out["id"] = uuid.UUID(row["id"])
-    for column in ("parent_asset_id", "child_asset_id"):
-        if column in out:
-            out[column] = uuid.UUID(out[column])
-    return out
+def _chunks(rows: list, size: int = 10_000) -> list[list]:
+    return [rows[i : i + size] for i in range(0, len(rows), size)]
 
 
-def _bulk_update(connection: sa.Connection, table: sa.Table, rows: list[dict], columns: tuple[str, ...], touch: bool = False) -> None:
-    """UPDATE many rows by id: one statement on PostgreSQL (from a JSON recordset);
-    SQLite runs in-process, where executemany costs no round trips."""
-    if connection.dialect.name == "postgresql":
-        record = ", ".join(f"{c} {_PG_TYPES[c]}" for c in ("id",) + columns)
+class _Postgres:
+    """Set-based writes: each chunk of 10,000 rows is one statement over a JSON recordset
+    (`jsonb_to_recordset`), or one `= ANY(array)`; never a statement per row."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    def _recordset(self, columns: tuple[str, ...]) -> str:
+        return ", ".join(f"{c} {_PG_TYPES[c]}" for c in columns)
+
+    def _rows(self, rows: list[dict], columns: tuple[str, ...]) -> dict:
+        return {"rows": json.dumps([{c: r.get(c) for c in columns} for r in rows], ensure_ascii=False)}
+
+    def insert(self, table: sa.Table, rows: list[dict], columns: tuple[str, ...]) -> None:
+        columns = ("id",) + columns
+        names = ", ".join(columns)
+        statement = sa.text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({self._recordset(columns)})")
+        for chunk in _chunks(rows):
+            self.connection.execute(statement, self._rows(chunk, columns))
+
+    def update(self, table: sa.Table, rows: list[dict], columns: tuple[str, ...], touch: bool = False) -> None:
         assignments = ", ".join(f"{c} = v.{c}" for c in columns) + (", updated_at = now()" if touch else "")
-        connection.execute(
-            sa.text(f"UPDATE {table.name} AS t SET {assignments} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({record}) WHERE t.id = v.id"),
-            {"rows": json.dumps([{c: r.get(c) for c in ("id",) + columns} for r in rows])},
-        )
-        return
-    values: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c in columns}
-    if touch:
-        values["updated_at"] = sa.func.now()
-    statement = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(values)
-    connection.execute(statement, [{"v_id": uuid.UUID(r["id"]), **{f"v_{c}": r.get(c) for c in columns}} for r in rows])
+        statement = sa.text(f"UPDATE {table.name} AS t SET {assignments} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({self._recordset(('id',) + columns)}) WHERE t.id = v.id")
+        for chunk in _chunks(rows):
+            self.connection.execute(statement, self._rows(chunk, ("id",) + columns))
+
+    def delete(self, table: sa.Table, ids: list[str]) -> None:
+        statement = sa.text(f"DELETE FROM {table.name} WHERE id = ANY(CAST(:ids AS uuid[]))")
+        for chunk in _chunks(ids):
+            self.connection.execute(statement, {"ids": chunk})
+
+
+class _SQLite:
+    """SQLite runs in-process: executemany costs no round trips; IN lists stay under its
+    limit of bound parameters."""
+
+    def __init__(self, connection: sa.Connection) -> None:
+        self.connection = connection
+
+    @staticmethod
+    def _typed(row: dict, columns: tuple[str, ...]) -> dict:
+        out = {c: row.get(c) for c in columns}
+        for column in ("id", "parent_asset_id", "child_asset_id"):
+            if column in out:
+                out[column] = uuid.UUID(out[column])
+        return out
+
+    def insert(self, table: sa.Table, rows: list[dict], columns: tuple[str, ...]) -> None:
+        if rows:
+            self.connection.execute(sa.insert(table), [self._typed(r, ("id",) + columns) for r in rows])
+
+    def update(self, table: sa.Table, rows: list[dict], columns: tuple[str, ...], touch: bool = False) -> None:
+        if not rows:
+            return
+        values: dict[str, Any] = {c: sa.bindparam(f"v_{c}") for c in columns}
+        if touch:
+            values["updated_at"] = sa.func.now()
+        statement = sa.update(table).where(table.c.id == sa.bindparam("v_id")).values(values)
+        self.connection.execute(statement, [{"v_id": uuid.UUID(r["id"]), **{f"v_{c}": r.get(c) for c in columns}} for r in rows])
+
+    def delete(self, table: sa.Table, ids: list[str]) -> None:
+        for chunk in _chunks(ids, 5_000):
+            self.connection.execute(sa.delete(table).where(table.c.id.in_([uuid.UUID(i) for i in chunk])))

@@ -345,3 +345,33 @@ def test_export_never_writes_outside_out(any_url: str, project: Path, tmp_path: 
     assert "not a safe relative path" in printed
     assert not (tmp_path / "escape.yaml").exists() and not Path("/etc/passwd-shotkit").exists()
     assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["scene-03.yaml", "shotkit.yaml", "workspace-123.new.yaml"]
+
+
+def test_writes_are_set_based(pg_url: str, tmp_path: Path, capsys) -> None:
+    """Statements per sync do not grow with the rows: 3,001 assets and 3,000 links, a handful of statements."""
+    upgraded(pg_url, tmp_path)
+    big = tmp_path / "big"
+    big_production(big, 1000)
+    statements: list[tuple[str, bool]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
+        statements.append((statement.split()[0].upper(), executemany))
+
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
+        assert cli(capsys, "sync", str(big), "--database-url", pg_url)[0] == 0
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
+    writes = [s for s in statements if s[0] in ("INSERT", "UPDATE", "DELETE")]
+    assert counts(pg_url, tmp_path) == (3001, 3000)
+    assert len(writes) == 2 and not any(many for _, many in writes), writes
+    assert len(statements) < 20
+
+
+def test_progress_goes_to_a_terminal_stderr(sqlite_url: str, project: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    upgraded(sqlite_url, tmp_path)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    code, out, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url)
+    assert code == 0
+    assert "workspace-123: 13 create(s), 0 update(s), 0 delete(s), 12 link change(s)" in err
+    assert "inserting 13 asset(s)" in err and "inserting" not in out
