@@ -162,14 +162,18 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
     project = load_project([out])
     database = db.open_database(database_url, project.root)
     with database.engine.connect() as connection:
-        names = workspaces or state.workspaces(connection)
-        states = [state.read(connection, name) for name in names]
+        states = [state.read(connection, name) for name in workspaces or state.workspaces(connection)]
+    empty = [s.workspace for s in states if not s.assets]
+    if empty:  # an empty or wrong database must not empty the manifests
+        emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")
+    states = [s for s in states if s.assets]
+    names = [s.workspace for s in states]
     result = export_.export(project, states)
     existing, _ = documents.load_all([out]) if out.exists() else ([], [])
     for document in existing:  # a file whose rows are all gone is emptied, not left stale
         workspace = document.data.get("workspace") or project.workspace
-        relative = project.relative(document.path)
-        if workspace in names and relative not in result.files and isinstance(document.data, dict):
+        relative = document.path.resolve().relative_to(out.resolve()).as_posix()
+        if workspace in names and relative not in result.files:
             result.files[relative] = dump({"shotkit": 1, "workspace": workspace}, project)
     written = export_.write(result, out)
     for warning in result.warnings:

@@ -375,3 +375,21 @@ def test_progress_goes_to_a_terminal_stderr(sqlite_url: str, project: Path, tmp_
     assert code == 0
     assert "workspace-123: 13 create(s), 0 update(s), 0 delete(s), 12 link change(s)" in err
     assert "inserting 13 asset(s)" in err and "inserting" not in out
+
+
+def test_export_from_an_empty_database_leaves_the_manifests_alone(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(sqlite_url, tmp_path)
+    before = (project / "scene-03.yaml").read_text()
+    code, out, _ = cli(capsys, "export", "--database-url", sqlite_url, "--workspace", "workspace-123", "--out", str(project))
+    assert code == 0 and "no rows for workspace(s) workspace-123" in out
+    assert (project / "scene-03.yaml").read_text() == before
+
+
+def test_export_empties_a_file_whose_rows_are_gone(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    (project / "extra.yaml").write_text("shotkit: 1\ncharacters:\n  sidekick: {name: Sidekick}\n")
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    execute(any_url, tmp_path, "DELETE FROM assets WHERE manifest_key = 'sidekick'")
+    assert cli(capsys, "export", "--database-url", any_url, "--out", str(project))[0] == 0
+    assert (project / "extra.yaml").read_text() == "shotkit: 1\n"
+    assert plan_json(capsys, project, any_url)["has_changes"] is False
