@@ -85,6 +85,21 @@ def validate(directory: Path) -> None:
     assert loaded.ok, loaded.problems[:3]
 
 
+def billion_laughs() -> str:
+    lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    for i in range(1, 10):
+        lines.append(f"{chr(97 + i)}: &{chr(97 + i)} [" + ",".join([f"*{chr(96 + i)}"] * 9) + "]")
+    return "\n".join(lines) + "\n"
+
+
+def reject(text: str) -> None:
+    try:
+        yamlio.parse(text)
+    except yamlio.YamlFailure:
+        return
+    raise AssertionError("a billion-laughs file was accepted")
+
+
 def peak_memory_mib(directory: Path) -> float:
     code = f"import resource; from shotkit import pipeline; from pathlib import Path; pipeline.load([Path({str(directory)!r})]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) / 1024
@@ -115,6 +130,8 @@ def main() -> None:
     print(f"yaml_rs                    {rs_time:8.3f} s")
     print(f"shotkit validate (all)     {shotkit_time:8.3f} s   = {shotkit_time / json_time:.1f}x json.loads (target: <= 10x)")
     print(f"peak memory (validate)     {memory:8.0f} MiB")
+    laughs = billion_laughs()
+    print(f"billion laughs rejected in {best(lambda: reject(laughs), args.repeat) * 1000:8.2f} ms")
     print("scaling (shots, seconds, microseconds per shot):")
     for n, _size, seconds in rows:
         print(f"  {n:6d}  {seconds:7.3f} s  {seconds / n * 1e6:7.1f} us/shot")

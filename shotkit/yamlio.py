@@ -55,15 +55,19 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 _NOT_CONTROL = bytes(b for b in range(256) if not ((b < 0x20 and b not in (0x09, 0x0A, 0x0D)) or b == 0x7F))
 # Cheap triggers for the slow path (substring searches run at memory speed; a regular
 # expression over a large file does not). False positives only cost time, never a wrong answer.
-_UNSIGNED_ZERO = re.compile(r"(?<![\w.:/+\-\"'])0[0-9]")  # starts with a literal: a fast scan
+_ZERO_DIGIT = re.compile(r"0[0-9]")  # a literal first character: re scans for it at memory speed
+_NOT_A_TOKEN_START = frozenset("_.:/+-\"'")
 _DEEP_INDENT = "\n" + " " * MAX_DEPTH
 _YAML_RS_POSITION = re.compile(r"at line (\d+), column (\d+)")
 
 
 def _maybe_leading_zero(text: str) -> bool:
     """Could a plain scalar start with a zero and another digit (`03`, `-0755`)?"""
-    if _UNSIGNED_ZERO.search(text):
-        return True
+    for match in _ZERO_DIGIT.finditer(text):
+        at = match.start()
+        before = text[at - 1] if at else "\n"
+        if not (before.isalnum() or before in _NOT_A_TOKEN_START):
+            return True
     for sign in ("-0", "+0"):
         at = text.find(sign)
         while at != -1:
