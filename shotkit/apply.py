@@ -16,7 +16,7 @@ from typing import Any, Callable
 import sqlalchemy as sa
 
 from . import state as state_
-from .db import Database, describe
+from .db import Database, describe, transaction
 from .errors import DatabaseError, StalePlanError
 from .plan import Plan, WorkspacePlan, check_prune
 from .tables import asset_relationships as rels
@@ -59,7 +59,7 @@ def lock(connection: sa.Connection, workspaces: list[str], timeout: float) -> No
 def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[str, state_.State]], Plan],
          saved: Plan | None, lock_timeout: float, max_deletes: int | None, progress: bool = False) -> Outcome:
     try:
-        with database.engine.begin() as connection:
+        with transaction(database) as connection:
             lock(connection, workspaces, lock_timeout)
             states = {name: state_.read(connection, name) for name in workspaces}
             if saved is not None:
@@ -75,6 +75,8 @@ def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[st
             for workspace in plan.workspaces:
                 execute(connection, workspace, progress)
     except sa.exc.SQLAlchemyError as err:
+        if "database is locked" in str(err):
+            raise DatabaseError(f"another writer held the SQLite database for more than {lock_timeout:g}s (--lock-timeout)") from None
         raise DatabaseError(f"sync failed and was rolled back, nothing changed: {describe(err)}") from None
     return Outcome(plan, True)
 

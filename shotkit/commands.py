@@ -143,7 +143,7 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
         def make_plan(states: dict) -> plan_.Plan:
             return plan_.compute(loaded.production, states, prune, max_deletes)
 
-    database = db.open_database(database_url, project.root)
+    database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
     outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=sys.stderr.isatty())
     if fmt == "json":
         emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})

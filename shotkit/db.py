@@ -18,6 +18,7 @@ from .errors import DatabaseError
 from .redact import redact
 
 EMBEDDED_PATH = Path(".shotkit") / "shotkit.db"
+WRITE_LOCK = "shotkit_write_lock"
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ def embedded_url(project_root: Path) -> URL:
     return URL.create("sqlite", database=str(path))
 
 
-def open_database(database_url: str | None, project_root: Path, *, check_schema: bool = True) -> Database:
-    """Connect (and check the schema): the embedded SQLite file when no URL is given."""
+def open_database(database_url: str | None, project_root: Path, *, check_schema: bool = True, lock_timeout: float = 60.0) -> Database:
+    """Connect (and check the schema): the embedded SQLite file when no URL is given.
+    `lock_timeout`: on SQLite, how long to wait for another writer (PostgreSQL: see apply.lock)."""
     embedded = not database_url
     url = embedded_url(project_root) if embedded else normalise_url(database_url or "")
-    engine = make_engine(url)
+    engine = make_engine(url, lock_timeout)
     database = Database(engine, embedded)
     try:
         with engine.connect() as connection:
@@ -81,9 +83,9 @@ def describe(err: BaseException) -> str:
     return redact(text[0] if text else type(original).__name__)
 
 
-def make_engine(url: URL) -> Engine:
+def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:
     if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": 60})
+        engine = sa.create_engine(url, connect_args={"timeout": lock_timeout})
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
@@ -98,8 +100,10 @@ def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> No
 
 
 def _sqlite_begin(connection: sa.Connection) -> None:
-    # IMMEDIATE: take the write lock at the start, so two syncs serialise instead of deadlocking.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers begin IMMEDIATE: they take the write lock at the start, so two syncs queue
+    # instead of failing on a lock upgrade. Readers (plan, export) take no lock until they read.
+    immediate = connection.get_execution_options().get(WRITE_LOCK, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def alembic_config(connection: sa.Connection) -> Config:
@@ -136,7 +140,7 @@ def ensure_schema(database: Database) -> None:
 
 def upgrade(database: Database) -> tuple[str | None, str]:
     """Run the migrations up to head; returns (revision before, revision after)."""
-    with database.engine.begin() as connection:
+    with transaction(database) as connection:
         before = current_revision(connection)
         command.upgrade(alembic_config(connection), "head")
     return before, head_revision()
@@ -144,5 +148,8 @@ def upgrade(database: Database) -> tuple[str | None, str]:
 
 @contextlib.contextmanager
 def transaction(database: Database) -> Iterator[sa.Connection]:
-    with database.engine.begin() as connection:
-        yield connection
+    """A write transaction (on SQLite it holds the write lock from the start)."""
+    with database.engine.connect() as connection:
+        connection.execution_options(**{WRITE_LOCK: True})
+        with connection.begin():
+            yield connection

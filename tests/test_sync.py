@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from shotkit import yamlio
 from shotkit.apply import lock_key
 from shotkit.cli import main
+from shotkit.db import transaction
 from shotkit.model import derived_id
 
 from .conftest import ROOT, upgraded
@@ -393,3 +394,19 @@ def test_export_empties_a_file_whose_rows_are_gone(any_url: str, project: Path, 
     assert cli(capsys, "export", "--database-url", any_url, "--out", str(project))[0] == 0
     assert (project / "extra.yaml").read_text() == "shotkit: 1\n"
     assert plan_json(capsys, project, any_url)["has_changes"] is False
+
+
+def test_concurrent_syncs_on_sqlite_serialise(sqlite_url: str, project: Path, tmp_path: Path) -> None:
+    upgraded(sqlite_url, tmp_path)
+    processes = [shotkit("sync", str(project), "--database-url", sqlite_url, "--format", "json") for _ in range(4)]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert [p.returncode for p in processes] == [0] * 4, [err for _, err in outputs]
+    assert [json.loads(out)["applied"] for out, _ in outputs].count(True) == 1
+    assert counts(sqlite_url, tmp_path) == (13, 12)
+
+
+def test_sqlite_lock_timeout_is_a_clear_error(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    database = upgraded(sqlite_url, tmp_path)
+    with transaction(database):  # another writer: BEGIN IMMEDIATE holds the write lock
+        code, _, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url, "--lock-timeout", "0.2")
+    assert code == 1 and "held the SQLite database for more than 0.2s" in err
