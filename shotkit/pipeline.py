@@ -32,7 +32,12 @@ class Loaded:
 def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loaded:
     """Load and check manifests; every problem found is in the result, sorted."""
     paths = paths or [Path(".")]
-    project = load_project(paths)
+    try:
+        project = load_project(paths)
+    except ManifestError as err:  # shotkit.yaml itself is wrong: report it like any manifest
+        root = paths[0].resolve()
+        project = Project(root=root if root.is_dir() else root.parent)
+        return Loaded(project, model.Production(project), err.problems, [])
     gc.disable()  # building many small objects: the collector would rescan them all, again and again
     try:
         docs, problems = documents.load_all(paths, max_file_size)

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamlio
+from .documents import shown_path
 from .errors import ManifestError
 from .problems import Problem
 from .registry import Registry, builtin_registry, extend
@@ -46,7 +47,7 @@ def load_project(paths: list[Path]) -> Project:
     if config is None:
         root = first.resolve() if first.is_dir() else first.resolve().parent
         return Project(root=root)
-    shown = config.as_posix()
+    shown = shown_path(config)
     try:
         text = yamlio.decode(config.read_bytes())
         data = yamlio.parse(text) or {}
@@ -59,12 +60,12 @@ def load_project(paths: list[Path]) -> Project:
         problems.append(((), "shotkit.yaml must be a mapping", False))
     else:
         problems.extend(Validator(PROJECT_SCHEMA).errors(data))
+    if not problems:
+        registry, type_problems = extend(builtin_registry(), data.get("asset_types") or {}, data.get("relationship_types") or {})
+        problems.extend((path, message, len(path) == 2) for path, message in type_problems)
     if problems:
         tree = yamlio.NodeTree(text)
         raise ManifestError([Problem(shown, *tree.position(path, key), message) for path, message, key in problems])
-    registry, type_problems = extend(builtin_registry(), data.get("asset_types") or {}, data.get("relationship_types") or {})
-    if type_problems:
-        raise ManifestError([Problem(shown, 1, 1, message) for message in type_problems])
     return Project(
         root=config.parent.resolve(),
         config_file=config,

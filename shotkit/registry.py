@@ -126,24 +126,26 @@ def builtin_registry() -> Registry:
     )
 
 
-def extend(registry: Registry, asset_types: dict, relationship_types: dict) -> tuple[Registry, list[str]]:
-    """Add a project's custom types; returns the new registry and a list of problems."""
-    problems: list[str] = []
+def extend(registry: Registry, asset_types: dict, relationship_types: dict) -> tuple[Registry, list[tuple[tuple, str]]]:
+    """Add a project's custom types; returns the new registry and the problems, each with
+    its path in shotkit.yaml."""
+    problems: list[tuple[tuple, str]] = []
     assets = dict(registry.asset_types)
     for name in asset_types:
         if name in assets:
-            problems.append(f"asset type '{name}' is built in; pick another name")
+            problems.append((("asset_types", name), f"asset type '{name}' is built in; pick another name"))
             continue
         assets[name] = AssetType(name, None, CUSTOM_FIELDS)
     relationships = dict(registry.relationship_types)
     for name, spec in relationship_types.items():
         if name in relationships:
-            problems.append(f"relationship type '{name}' is built in; pick another name")
+            problems.append((("relationship_types", name), f"relationship type '{name}' is built in; pick another name"))
             continue
         for end in ("parent", "child"):
+            where = ("relationship_types", name, end)
             if spec[end] not in assets:
-                problems.append(f"relationship type '{name}': {end} type '{spec[end]}' is not an asset type")
+                problems.append((where, f"relationship type '{name}': {end} type '{spec[end]}' is not an asset type"))
             elif assets[spec[end]].nested:
-                problems.append(f"relationship type '{name}': {end} type '{spec[end]}' is declared inside a shot; custom links join top-level assets")
+                problems.append((where, f"relationship type '{name}': {end} type '{spec[end]}' is declared inside a shot; custom links join top-level assets"))
         relationships[name] = RelationshipType(name, spec["parent"], spec["child"])
     return Registry(assets, relationships), problems

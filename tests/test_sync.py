@@ -410,3 +410,18 @@ def test_sqlite_lock_timeout_is_a_clear_error(sqlite_url: str, project: Path, tm
     with transaction(database):  # another writer: BEGIN IMMEDIATE holds the write lock
         code, _, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url, "--lock-timeout", "0.2")
     assert code == 1 and "held the SQLite database for more than 0.2s" in err
+
+
+def test_custom_types_round_trip(any_url: str, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    source = tmp_path / "custom"
+    shutil.copytree(ROOT / "tests" / "manifests" / "valid" / "custom-types", source)
+    assert cli(capsys, "fmt", str(source))[0] == 0
+    canonical = {p.name: p.read_text() for p in source.glob("*.yaml")}
+    assert cli(capsys, "sync", str(source), "--database-url", any_url)[0] == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "shotkit.yaml").write_text(canonical["shotkit.yaml"])
+    assert cli(capsys, "export", "--database-url", any_url, "--out", str(out))[0] == 0
+    assert {p.name: p.read_text() for p in out.glob("*.yaml")} == canonical
+    assert "uses_prop:\n        - ref: lamp\n          lit: true" in canonical["shots.yaml"]
