@@ -56,7 +56,7 @@ def lock(connection: sa.Connection, workspaces: list[str], timeout: float) -> No
             raise
 
 
-def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[str, state_.State]], Plan],
+def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[str, state_.State]], Plan] | None,
          saved: Plan | None, lock_timeout: float, max_deletes: int | None, progress: bool = False) -> Outcome:
     try:
         with transaction(database) as connection:
@@ -69,6 +69,7 @@ def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[st
                     raise StalePlanError(f"stale plan: workspace(s) {', '.join(stale)} changed since the plan was made; run `shotkit plan` again and review it")
                 check_prune(plan, None, max_deletes)
             else:
+                assert make_plan is not None
                 plan = make_plan(states)
             if not plan.has_changes and not any(w.bookkeeping for w in plan.workspaces):
                 return Outcome(plan, False)

@@ -117,3 +117,17 @@ def test_fmt_check_and_rewrite(capsys: pytest.CaptureFixture, tmp_path: Path) ->
 def test_demo_is_canonical(capsys: pytest.CaptureFixture) -> None:
     code, _, _ = run(capsys, "fmt", "--check", str(ROOT / "manifests"))
     assert code == 0
+
+
+def test_readme_manifest_example_is_valid(tmp_path: Path) -> None:
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("## A manifest")[1].split("```yaml\n")[1].split("```")[0]
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "blocking.fountain").write_text("HERO steps out.\n")
+    (tmp_path / "shotkit.yaml").write_text("workspace: readme\n")
+    (tmp_path / "example.yaml").write_text(example)
+    from shotkit import pipeline
+
+    loaded = pipeline.load([tmp_path])
+    assert [str(p) for p in loaded.problems] == []
+    assert len(loaded.production.workspaces["readme"].assets) == 1 + 2 + 1 + 1 + 2 + 1
