@@ -1,11 +1,9 @@
 """The command line: parse arguments, call the core, render what it returns. Nothing else."""
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable
 
 import click
 
@@ -173,13 +171,3 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"internal error ({type(err).__name__}): {redact(str(err))}. This is a bug in shotkit; rerun with SHOTKIT_DEBUG=1 for the traceback and report it.")
     return 0
 
-
-def emit(text: str) -> None:
-    click.echo(text)
-
-
-def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, default=str))
-
-
-Command = Callable[..., int]

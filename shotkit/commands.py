@@ -3,14 +3,23 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import click
 
 from . import documents, pipeline, report, stats as stats_
-from .cli import emit, emit_json
 from .schema import manifest_schema
 
 if TYPE_CHECKING:
     from .db import Database
+
+
+def emit(text: str) -> None:
+    click.echo(text)
+
+
+def emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, default=str))
 
 
 def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:

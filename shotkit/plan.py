@@ -233,7 +233,7 @@ def _diff_links(plan: WorkspacePlan, wanted: dict, wanted_links: dict, state: St
     deleted = {c["id"] for c in plan.changes if c["action"] == "delete"}
     # A link of an undeclared parent goes (by cascade) only with its parent.
     stray = [(i, row) for i, row in state.links.items() if i not in wanted_links and row["parent_asset_id"] in wanted]
-    for ident, actual in sorted(stray):
+    for _ident, actual in sorted(stray, key=lambda item: item[0]):
         if actual["owner"] == owner and actual["child_asset_id"] not in deleted:
             plan.links.append({"action": "remove", **label(actual), "row": {"id": actual["id"]}})
         elif actual["owner"] != owner:
