@@ -207,10 +207,25 @@ def _relative_to(body_file: str, manifest_file: str) -> str:
     return PurePosixPath(os.path.relpath(body_file, PurePosixPath(manifest_file).parent.as_posix() or ".")).as_posix()
 
 
+def _ours(project: Project, state: State, result: Export) -> State:
+    """The rows this project may declare: its own and unmanaged ones. Another project's rows
+    stay out of our manifests (declaring them here would make the next sync a conflict)."""
+    theirs = {i: r["owner"] for i, r in state.assets.items() if r["owner"] not in (None, project.owner)}
+    if theirs:
+        owners = ", ".join(sorted(set(theirs.values())))
+        result.warnings.append(f"workspace {state.workspace}: {len(theirs)} row(s) owned by another project ({owners}) not exported")
+    return State(
+        state.workspace,
+        {i: r for i, r in state.assets.items() if i not in theirs},
+        {k: link for k, link in state.links.items() if link["parent_asset_id"] not in theirs and link["child_asset_id"] not in theirs},
+        state.fingerprint,
+    )
+
+
 def export(project: Project, states: list[State]) -> Export:
     result = Export()
     for state in states:
-        workspace = _Workspace(project, state, result)
+        workspace = _Workspace(project, _ours(project, state, result), result)
         for file, data in workspace.build().items():
             if file in result.files:
                 result.warnings.append(f"{file}: holds rows of more than one workspace; {state.workspace}'s went to {new_file(state.workspace)}")

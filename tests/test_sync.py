@@ -425,3 +425,18 @@ def test_custom_types_round_trip(any_url: str, tmp_path: Path, capsys) -> None:
     assert cli(capsys, "export", "--database-url", any_url, "--out", str(out))[0] == 0
     assert {p.name: p.read_text() for p in out.glob("*.yaml")} == canonical
     assert "uses_prop:\n        - ref: lamp\n          lit: true" in canonical["shots.yaml"]
+
+
+def test_export_leaves_out_rows_of_another_project(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    upgraded(sqlite_url, tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "shotkit.yaml").write_text("workspace: workspace-123\nowner: other-repo\n")
+    (other / "props.yaml").write_text("shotkit: 1\ncharacters:\n  stranger: {name: Stranger}\n")
+    assert cli(capsys, "sync", str(other), "--database-url", sqlite_url)[0] == 0
+    assert cli(capsys, "sync", str(project), "--database-url", sqlite_url)[0] == 0
+    code, out, _ = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(project))
+    assert code == 0 and "1 row(s) owned by another project (other-repo) not exported" in out
+    assert not (project / "props.yaml").exists() and not (project / "workspace-123.new.yaml").exists()
+    plan = plan_json(capsys, project, sqlite_url)
+    assert plan["has_changes"] is False and plan["summary"]["unmanaged"] == 1
