@@ -187,9 +187,9 @@ def test_export_then_plan_is_empty_and_brings_runtime_rows_back(any_url: str, pr
 
 
 @pytest.fixture
-def hypothesis_db(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    upgraded(pg_url, tmp_path_factory.mktemp("db"))
-    return pg_url
+def hypothesis_db(any_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    upgraded(any_url, tmp_path_factory.mktemp("db"))
+    return any_url
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
