@@ -131,3 +131,10 @@ def test_readme_manifest_example_is_valid(tmp_path: Path) -> None:
     loaded = pipeline.load([tmp_path])
     assert [str(p) for p in loaded.problems] == []
     assert len(loaded.production.workspaces["readme"].assets) == 1 + 2 + 1 + 1 + 2 + 1
+
+
+def test_file_size_is_bounded(capsys: pytest.CaptureFixture) -> None:
+    code, out, _ = run(capsys, "validate", "--max-file-size", "1000", str(ROOT / "manifests"))
+    assert code == 1
+    size = (ROOT / "manifests" / "scene-03.yaml").stat().st_size
+    assert f"manifests/scene-03.yaml:1:1: file is {size} bytes, over the limit of 1000; split it into several files" in out
