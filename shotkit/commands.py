@@ -24,14 +24,13 @@ def emit_json(document: Any) -> None:
 
 def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:
     loaded = pipeline.load(paths, max_file_size or documents.MAX_FILE_SIZE)
-    files = len(documents.discover(paths or [Path(".")]))
     if fmt == "json":
-        emit(report.problems_json(loaded.problems, files))
+        emit(report.problems_json(loaded.problems, loaded.files))
     elif fmt == "github":
         if loaded.problems:
             emit(report.problems_github(loaded.problems))
     else:
-        emit(report.problems_text(loaded.problems, files))
+        emit(report.problems_text(loaded.problems, loaded.files))
     return 0 if loaded.ok else 1
 
 

@@ -86,9 +86,13 @@ def load(path: Path, max_size: int = MAX_FILE_SIZE) -> tuple[Document | None, li
 
 
 def load_all(paths: list[Path], max_size: int = MAX_FILE_SIZE) -> tuple[list[Document], list[Problem]]:
+    return load_files(discover(paths), max_size)
+
+
+def load_files(files: list[Path], max_size: int = MAX_FILE_SIZE) -> tuple[list[Document], list[Problem]]:
     documents: list[Document] = []
     problems: list[Problem] = []
-    for path in discover(paths):
+    for path in files:
         document, found = load(path, max_size)
         problems.extend(found)
         if document is not None:

@@ -7,6 +7,7 @@ No path from the database is written outside the output directory.
 """
 from __future__ import annotations
 
+import os.path
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -202,8 +203,6 @@ def _link_order(link: dict) -> tuple:
 
 def _relative_to(body_file: str, manifest_file: str) -> str:
     """`body_file` (relative to the project root) as written in the manifest next to it."""
-    import os.path
-
     return PurePosixPath(os.path.relpath(body_file, PurePosixPath(manifest_file).parent.as_posix() or ".")).as_posix()
 
 

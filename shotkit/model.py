@@ -13,7 +13,7 @@ from typing import Any
 
 from . import yamlio
 from .documents import Document
-from .problems import ERROR, Problem
+from .problems import Problem
 from .project import Project
 from .registry import TAKE_FIELDS, AssetType, RelationshipType
 from .schema import Validator, location, manifest_schema
@@ -303,6 +303,3 @@ class _Builder:
         if self.declare(workspace, video):
             workspace.links.append(Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path))
 
-
-def error_count(problems: list[Problem]) -> int:
-    return sum(1 for p in problems if p.severity == ERROR)

@@ -19,6 +19,7 @@ class Loaded:
     production: model.Production
     problems: list[Problem]
     documents: list[documents.Document]
+    files: int  # manifest files found, loadable or not
 
     @property
     def graph(self) -> nx.MultiDiGraph:
@@ -32,22 +33,23 @@ class Loaded:
 def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loaded:
     """Load and check manifests; every problem found is in the result, sorted."""
     paths = paths or [Path(".")]
+    files = documents.discover(paths)
     try:
         project = load_project(paths)
     except ManifestError as err:  # shotkit.yaml itself is wrong: report it like any manifest
         root = paths[0].resolve()
         project = Project(root=root if root.is_dir() else root.parent)
-        return Loaded(project, model.Production(project), err.problems, [])
+        return Loaded(project, model.Production(project), err.problems, [], len(files))
     gc.disable()  # building many small objects: the collector would rescan them all, again and again
     try:
-        docs, problems = documents.load_all(paths, max_file_size)
+        docs, problems = documents.load_files(files, max_file_size)
         production, found = model.build(docs, project)
         production.complete = production.complete and not problems
         problems += found
         problems += graph.check(production)
     finally:
         gc.enable()
-    return Loaded(project, production, sort_problems(problems), docs)
+    return Loaded(project, production, sort_problems(problems), docs, len(files))
 
 
 def load_valid(paths: list[Path]) -> Loaded:

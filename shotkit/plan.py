@@ -109,8 +109,8 @@ def desired(workspace: Workspace) -> tuple[dict[str, dict], dict[tuple[str, str,
         source: dict[str, Any] = {"file": asset.file, "order": asset.order}
         if asset.body_file:
             source["body_file"] = asset.body_file
-        rows[str(asset.id)] = {
-            "id": str(asset.id),
+        rows[asset.id] = {
+            "id": asset.id,
             "workspace_id": workspace.name,
             "type": asset.type,
             "name": asset.name,
@@ -120,11 +120,11 @@ def desired(workspace: Workspace) -> tuple[dict[str, dict], dict[tuple[str, str,
             "manifest_key": asset.key,
             "source": source,
         }
-        shot_of[str(asset.id)] = asset.key.rsplit("#", 1)[0] if asset.type in ("shot", TAKE, VIDEO) else None
+        shot_of[asset.id] = asset.key.rsplit("#", 1)[0] if asset.type in ("shot", TAKE, VIDEO) else None
     links: dict[tuple[str, str, str], dict] = {}
     for link in workspace.links:
-        parent = str(workspace.assets[link.parent].id)
-        child = str(workspace.assets[(link.child_type, link.child_key)].id)
+        parent = workspace.assets[link.parent].id
+        child = workspace.assets[(link.child_type, link.child_key)].id
         links[(parent, child, link.type)] = {
             "workspace_id": workspace.name,
             "parent_asset_id": parent,
