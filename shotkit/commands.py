@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import documents, pipeline, report, stats as stats_
+from .fileio import write_atomic
 from .schema import manifest_schema
 
 if TYPE_CHECKING:
@@ -206,7 +207,7 @@ def fmt(paths: list[Path], check: bool) -> int:
             emit(f"would reformat {document.shown}")
             continue
         comments = sum(1 for line in document.text.splitlines() if line.lstrip().startswith("#"))
-        document.path.write_text(text, encoding="utf-8")
+        write_atomic(document.path, text)
         emit(f"reformatted {document.shown}" + (f" ({comments} comment line(s) dropped: canonical form keeps no comments)" if comments else ""))
     if check:
         emit(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from . import canonical
+from .fileio import write_atomic
 from .model import TAKE, VIDEO
 from .project import Project
 from .registry import TAKE_FIELDS, AssetType
@@ -245,6 +246,6 @@ def write(result: Export, out: Path) -> list[Path]:
         if target.exists() and target.read_text(encoding="utf-8") == text:
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        write_atomic(target, text)
         written.append(target)
     return written

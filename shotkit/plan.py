@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import PruneRefused, ShotkitError
+from .fileio import write_atomic
 from .model import TAKE, VIDEO, Production, Workspace, uuid5_text
 from .state import ASSET_FIELDS, State, same
 
@@ -80,7 +81,7 @@ class Plan:
 
 
 def save(plan: Plan, path: Path) -> None:
-    path.write_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_atomic(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
 def load(path: Path) -> Plan:
