@@ -1,0 +1,88 @@
+"""The documentation lives in the repository and covers the whole command line."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Iterator
+
+import click
+import pytest
+
+from shotkit.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMANDS_MD = ROOT / "docs" / "commands.md"
+LINK = re.compile(r"(?<!\!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+FENCE = re.compile(r"^```.*?^```", re.S | re.M)
+
+
+def walk(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    for name, command in sorted(group.commands.items()):
+        yield prefix + name, command
+        if isinstance(command, click.Group):
+            yield from walk(command, prefix + name + " ")
+
+
+def options(command: click.Command) -> Iterator[str]:
+    """Each option's longest spelling (`--format`, not `-f`); --help is click's own."""
+    for param in command.params:
+        if isinstance(param, click.Option) and "--help" not in param.opts:
+            yield max(param.opts + param.secondary_opts, key=len)
+
+
+COMMANDS = list(walk(cli))
+OPTIONS = [(name, option) for name, command in COMMANDS for option in options(command)]
+
+
+def section(name: str) -> str:
+    """The text of `## shotkit NAME` up to the next heading of the same level."""
+    text = COMMANDS_MD.read_text(encoding="utf-8")
+    match = re.search(rf"^## shotkit {re.escape(name)}\n(.*?)(?=^## |\Z)", text, re.S | re.M)
+    assert match, f"docs/commands.md has no `## shotkit {name}` section"
+    return match.group(1)
+
+
+def test_the_command_tree_is_walked() -> None:
+    names = {name for name, _ in COMMANDS}
+    assert {"validate", "plan", "sync", "export", "db upgrade"} <= names
+    assert ("plan", "--format") in OPTIONS
+
+
+@pytest.mark.parametrize("name", [name for name, command in COMMANDS if not isinstance(command, click.Group)])
+def test_every_command_has_a_section(name: str) -> None:
+    assert section(name).strip()
+
+
+@pytest.mark.parametrize(("name", "option"), OPTIONS)
+def test_every_option_is_documented_in_its_section(name: str, option: str) -> None:
+    assert option in section(name), f"`shotkit {name} {option}` is not documented in docs/commands.md"
+
+
+@pytest.mark.parametrize("option", list(options(cli)))
+def test_global_options_are_documented(option: str) -> None:
+    intro = COMMANDS_MD.read_text(encoding="utf-8").split("\n## ", 1)[0]
+    assert option in intro, f"global option {option} is not documented at the top of docs/commands.md"
+
+
+def markdown_files() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "examples").glob("**/*.md"))]
+
+
+def links(path: Path) -> list[str]:
+    return LINK.findall(FENCE.sub("", path.read_text(encoding="utf-8")))
+
+
+def test_links_are_found() -> None:
+    assert "docs/README.md" in links(ROOT / "README.md")
+
+
+@pytest.mark.parametrize("path", markdown_files(), ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_link_leaves_the_repository(path: Path) -> None:
+    for target in links(path):
+        file = target.split("#", 1)[0]
+        assert not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I), f"{path.name}: {target} leaves the repository"
+        if not file:
+            continue  # an anchor in the same page
+        resolved = (path.parent / file).resolve()
+        assert resolved.is_relative_to(ROOT), f"{path.name}: {target} points outside the repository"
+        assert resolved.exists(), f"{path.name}: {target} does not exist"
