@@ -21,6 +21,23 @@ def cli() -> None:
 
 
 @cli.command()
+@click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--from-database", "database_url", metavar="URL", help="Make the project from this database's rows (exports the workspace).")
+@click.option("--workspace", help="The project's default workspace (with --from-database: the one to export).")
+@click.option("--owner", help="Owner label of the rows this project manages (default: the folder's name; with --from-database, the label the rows carry).")
+def init(directory: Path, database_url: str | None, workspace: str | None, owner: str | None) -> None:
+    """Start a project: shotkit.yaml, a first manifest, pre-commit hooks and a CI workflow."""
+    from .errors import ShotkitError
+    from .scaffold import init as run, init_from_database
+
+    if database_url is None:
+        sys.exit(run(directory, workspace, owner))
+    if not workspace:
+        raise ShotkitError("--from-database needs --workspace W: the workspace to bring under git")
+    sys.exit(init_from_database(directory, database_url, workspace, owner))
+
+
+@cli.command()
 @PATHS
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @click.option("--max-file-size", type=int, default=None, help="Largest manifest accepted, in bytes (default 16 MiB).")

@@ -193,20 +193,31 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
     return 0
 
 
+def header_comments(text: str) -> str:
+    """The comment lines a file starts with (the editor's schema modeline, a licence line):
+    canonical form keeps them, as they belong to the file rather than to the data."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        lines.append(line if line.endswith("\n") else line + "\n")
+    return "".join(lines)
+
+
 def fmt(paths: list[Path], check: bool) -> int:
     from .canonical import dump
 
     loaded = pipeline.load_valid(paths)
     changed = 0
     for document in loaded.documents:
-        text = dump(document.data, loaded.project)
+        text = header_comments(document.text) + dump(document.data, loaded.project)
         if text == document.text:
             continue
         changed += 1
         if check:
             emit(f"would reformat {document.shown}")
             continue
-        comments = sum(1 for line in document.text.splitlines() if line.lstrip().startswith("#"))
+        comments = sum(1 for line in document.text.splitlines() if line.lstrip().startswith("#")) - header_comments(document.text).count("\n")
         write_atomic(document.path, text)
         emit(f"reformatted {document.shown}" + (f" ({comments} comment line(s) dropped: canonical form keeps no comments)" if comments else ""))
     if check:

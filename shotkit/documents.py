@@ -52,7 +52,7 @@ def discover(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             for root, dirs, files in os.walk(path):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / f for f in sorted(files) if f.endswith(SUFFIXES) and f not in SKIPPED_FILES)
+                found.extend(Path(root) / f for f in sorted(files) if f.endswith(SUFFIXES) and f not in SKIPPED_FILES and not f.startswith("."))
         else:
             found.append(path)
     unique: dict[Path, Path] = {}

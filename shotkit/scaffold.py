@@ -1,0 +1,149 @@
+"""`shotkit init`: the files a new project starts from, or a project made from a database.
+
+Nothing that exists is overwritten: in a folder that already holds a `shotkit.yaml`, init
+changes nothing at all; otherwise it writes only the files that are missing and names the
+others as kept.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from . import __version__
+from .fileio import write_atomic
+from .project import DEFAULT_OWNER, PROJECT_FILE
+
+MANIFEST = "manifests/shots.yaml"
+PRE_COMMIT = ".pre-commit-config.yaml"
+WORKFLOW = ".github/workflows/shotkit.yml"
+GITIGNORE = ".gitignore"
+_KEY = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass
+class Scaffold:
+    written: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def template(name: str) -> str:
+    return resources.files("shotkit").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def key_from(text: str, fallback: str) -> str:
+    """A workspace or owner key made from a folder name (keys: `[A-Za-z0-9][A-Za-z0-9._-]*`)."""
+    value = _KEY.sub("-", text).strip("-._").lower()
+    return value or fallback
+
+
+def project_file(workspace: str, owner: str) -> str:
+    return ("# The shotkit project: see docs/manifest.md in shotkit's repository.\n"
+            f"workspace: {_quoted(workspace)}  # default workspace of the manifests\n"
+            f"owner: {_quoted(owner)}  # label written on the rows this project manages\n")
+
+
+def _quoted(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def existing_project(directory: Path) -> Path | None:
+    candidate = directory / PROJECT_FILE
+    return candidate if candidate.is_file() else None
+
+
+def files(workspace: str, owner: str, with_manifest: bool) -> dict[str, str]:
+    out = {PROJECT_FILE: project_file(workspace, owner)}
+    if with_manifest:
+        out[MANIFEST] = template("shots.yaml")
+    out[PRE_COMMIT] = template("pre-commit-config.yaml")
+    out[WORKFLOW] = template("workflow.yml").replace("SHOTKIT_VERSION", __version__)
+    return out
+
+
+def write(directory: Path, contents: dict[str, str]) -> Scaffold:
+    result = Scaffold()
+    for relative, text in contents.items():
+        target = directory / relative
+        if target.exists():
+            result.kept.append(relative)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(target, text)
+        result.written.append(relative)
+    _ignore_embedded_database(directory, result)
+    return result
+
+
+def _ignore_embedded_database(directory: Path, result: Scaffold) -> None:
+    """The embedded SQLite file is local state, never something to commit."""
+    path = directory / GITIGNORE
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if any(line.strip() in (".shotkit/", ".shotkit", "/.shotkit/") for line in text.splitlines()):
+        return
+    write_atomic(path, text + ("" if not text or text.endswith("\n") else "\n") + ".shotkit/\n")
+    result.written.append(GITIGNORE)
+
+
+def default_owner(owners: set[str | None]) -> str:
+    """The owner label for a project made from a database: the one label its rows carry.
+    Rows with no label (made by the AssetService) are adopted whatever the label is."""
+    labels = sorted(o for o in owners if o)
+    return labels[0] if len(labels) == 1 else DEFAULT_OWNER
+
+
+def _report(directory: Path, result: Scaffold) -> None:
+    from .commands import emit
+    from .documents import shown_path
+
+    for relative in result.written:
+        emit(f"wrote {shown_path(directory / relative)}")
+    for relative in result.kept:
+        emit(f"kept {shown_path(directory / relative)} (it exists; not changed)")
+
+
+def _already(directory: Path) -> int:
+    from .commands import emit
+    from .documents import shown_path
+
+    found = existing_project(directory)
+    if found is None:
+        return -1
+    emit(f"{shown_path(found)} exists: {shown_path(directory)} is already a shotkit project; nothing changed")
+    return 0
+
+
+def init(directory: Path, workspace: str | None, owner: str | None) -> int:
+    """A new project: shotkit.yaml, a first manifest, the hooks and the CI workflow."""
+    from .commands import emit
+
+    if (code := _already(directory)) >= 0:
+        return code
+    name = key_from(directory.resolve().name, "main")
+    result = write(directory, files(workspace or name, owner or name, with_manifest=True))
+    _report(directory, result)
+    emit("Next: shotkit validate manifests && shotkit plan manifests && shotkit sync manifests")
+    return 0
+
+
+def init_from_database(directory: Path, database_url: str, workspace: str, owner: str | None) -> int:
+    """Bring a workspace of an existing database under git: shotkit.yaml with the owner its
+    rows carry, then every row exported, so the next plan is empty."""
+    from . import commands, db, state
+    from .errors import ShotkitError
+
+    if (code := _already(directory)) >= 0:
+        return code
+    database = db.open_database(database_url, directory.resolve())
+    with database.engine.connect() as connection:
+        rows = state.read(connection, workspace)
+        known = state.workspaces(connection)
+    if not rows.assets:
+        raise ShotkitError(f"workspace '{workspace}' has no rows in {database.shown} (workspaces there: {', '.join(known) or 'none'})")
+    labels = {r["owner"] for r in rows.assets.values()} | {r["owner"] for r in rows.links.values()}
+    if owner is None and len({o for o in labels if o}) > 1:
+        raise ShotkitError(f"workspace '{workspace}' has rows of several owners ({', '.join(sorted(o for o in labels if o))}); choose this project's with --owner")
+    result = write(directory, files(workspace, owner or default_owner(labels), with_manifest=False))
+    _report(directory, result)
+    return commands.export(database_url, [workspace], directory)

@@ -1,0 +1,101 @@
+"""`shotkit init`: a new project that validates, plans and syncs; an existing database brought
+under git with an empty next plan; an existing project left untouched."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from shotkit.cli import main
+
+from .conftest import ROOT
+from .test_service import run_walkthrough
+from .conftest import upgraded
+
+
+def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def snapshot(directory: Path) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_init_then_validate_plan_sync(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = tmp_path / "Light House"
+    code, out, _ = run(capsys, "init", str(project))
+    assert code == 0, out
+    files = snapshot(project)
+    assert set(files) == {"shotkit.yaml", "manifests/shots.yaml", ".pre-commit-config.yaml", ".github/workflows/shotkit.yml", ".gitignore"}
+    assert files["manifests/shots.yaml"].startswith(b"# yaml-language-server: $schema=https://shotkit.dev/schemas/manifest.schema.json\n")
+    assert b'workspace: "light-house"' in files["shotkit.yaml"]
+    monkeypatch.chdir(project)
+    assert run(capsys, "validate", "manifests")[0] == 0
+    assert run(capsys, "fmt", "--check", "manifests")[0] == 0  # the modeline is kept by canonical form
+    code, out, _ = run(capsys, "plan", "manifests", "--detailed-exitcode")
+    assert code == 2 and "4 to create" in out
+    assert run(capsys, "sync", "manifests")[0] == 0
+    code, out, _ = run(capsys, "plan", "manifests", "--detailed-exitcode")
+    assert code == 0, out
+    assert b".shotkit/" in (project / ".gitignore").read_bytes()
+
+
+def test_init_in_an_existing_project_changes_nothing(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "manifests", tmp_path / "demo")
+    before = snapshot(tmp_path / "demo")
+    code, out, _ = run(capsys, "init", str(tmp_path / "demo"))
+    assert code == 0
+    assert "already a shotkit project; nothing changed" in out
+    assert snapshot(tmp_path / "demo") == before
+    code, out, _ = run(capsys, "init", str(tmp_path / "demo"), "--from-database", "sqlite:///nowhere.db", "--workspace", "w")
+    assert code == 0 and "nothing changed" in out and snapshot(tmp_path / "demo") == before
+
+
+def test_init_keeps_files_that_exist(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
+    (tmp_path / ".gitignore").write_text("*.pyc")
+    code, out, _ = run(capsys, "init", str(tmp_path))
+    assert code == 0
+    assert "kept .pre-commit-config.yaml" in out or f"kept {tmp_path}/.pre-commit-config.yaml" in out
+    assert (tmp_path / ".pre-commit-config.yaml").read_text() == "repos: []\n"
+    assert (tmp_path / ".gitignore").read_text() == "*.pyc\n.shotkit/\n"
+
+
+def test_from_database_filled_by_the_asset_service(capsys: pytest.CaptureFixture, any_url: str, tmp_path: Path) -> None:
+    upgraded(any_url, tmp_path)
+    run_walkthrough(any_url)
+    project = tmp_path / "production"
+    code, out, err = run(capsys, "init", str(project), "--from-database", any_url, "--workspace", "workspace-123")
+    assert code == 0, err
+    assert "wrote" in out and (project / "workspace-123.new.yaml").is_file()
+    assert (project / "shotkit.yaml").read_text().splitlines()[1:] == ['workspace: "workspace-123"  # default workspace of the manifests',
+                                                                      'owner: "shotkit"  # label written on the rows this project manages']
+    assert run(capsys, "validate", str(project))[0] == 0
+    code, out, _ = run(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
+    assert code == 0, out
+    assert "No changes" in out
+
+
+def test_from_database_synced_by_another_project_takes_its_owner(capsys: pytest.CaptureFixture, any_url: str, tmp_path: Path) -> None:
+    upgraded(any_url, tmp_path)
+    shutil.copytree(ROOT / "manifests", tmp_path / "demo")
+    assert run(capsys, "sync", str(tmp_path / "demo"), "--database-url", any_url)[0] == 0
+    project = tmp_path / "fresh"
+    code, out, err = run(capsys, "init", str(project), "--from-database", any_url, "--workspace", "workspace-123")
+    assert code == 0, err
+    assert 'owner: "demo-repo"' in (project / "shotkit.yaml").read_text()
+    assert (project / "scene-03.yaml").is_file() and (project / "scripts" / "blocking.fountain").is_file()
+    code, out, _ = run(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
+    assert code == 0, out
+
+
+def test_from_database_needs_rows_and_a_workspace(capsys: pytest.CaptureFixture, sqlite_url: str, tmp_path: Path) -> None:
+    upgraded(sqlite_url, tmp_path)
+    code, _, err = run(capsys, "init", str(tmp_path / "p"), "--from-database", sqlite_url, "--workspace", "nope")
+    assert code == 1 and "workspace 'nope' has no rows" in err
+    assert not (tmp_path / "p" / "shotkit.yaml").exists()
+    code, _, err = run(capsys, "init", str(tmp_path / "p"), "--from-database", sqlite_url)
+    assert code == 1 and "--from-database needs --workspace" in err
