@@ -57,7 +57,8 @@ def lock(connection: sa.Connection, workspaces: list[str], timeout: float) -> No
 
 
 def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[str, state_.State]], Plan] | None,
-         saved: Plan | None, lock_timeout: float, max_deletes: int | None, progress: bool = False) -> Outcome:
+         saved: Plan | None, lock_timeout: float, max_deletes: int | None, progress: bool = False,
+         record: Callable[[sa.Connection, Plan, bool], None] | None = None) -> Outcome:
     try:
         with transaction(database) as connection:
             lock(connection, workspaces, lock_timeout)
@@ -72,9 +73,13 @@ def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[st
                 assert make_plan is not None
                 plan = make_plan(states)
             if not plan.has_changes and not any(w.bookkeeping for w in plan.workspaces):
+                if record:  # the history (shotkit.history), in this transaction
+                    record(connection, plan, False)
                 return Outcome(plan, False)
             for workspace in plan.workspaces:
                 execute(connection, workspace, progress)
+            if record:
+                record(connection, plan, True)
     except sa.exc.SQLAlchemyError as err:
         if "database is locked" in str(err):
             raise DatabaseError(f"another writer held the SQLite database for more than {lock_timeout:g}s (--lock-timeout)") from None

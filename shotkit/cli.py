@@ -96,11 +96,12 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--prune", is_flag=True, help="Plan the deletion of owned rows that left the manifests.")
 @click.option("--max-deletes", type=int, default=None, help="Refuse a prune that deletes more rows (default 50).")
-def plan(paths: tuple[Path, ...], database_url: str | None, fmt: str, out: Path | None, detailed_exitcode: bool, prune: bool, max_deletes: int | None) -> None:
+@click.option("--max-chars", type=click.IntRange(min=2000), default=65_000, show_default=True, help="Markdown: the longest comment; shots that do not fit are counted, the summary is always kept.")
+def plan(paths: tuple[Path, ...], database_url: str | None, fmt: str, out: Path | None, detailed_exitcode: bool, prune: bool, max_deletes: int | None, max_chars: int) -> None:
     """Show what sync would change in the database."""
     from .commands import plan as run
 
-    sys.exit(run(list(paths), database_url, fmt, out, detailed_exitcode, prune, max_deletes))
+    sys.exit(run(list(paths), database_url, fmt, out, detailed_exitcode, prune, max_deletes, max_chars))
 
 
 @cli.command()
@@ -127,6 +128,20 @@ def export(database_url: str | None, workspaces: tuple[str, ...], out: Path) -> 
     from .commands import export as run
 
     sys.exit(run(database_url, list(workspaces), out))
+
+
+@cli.command()
+@DATABASE
+@click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Project directory (for the embedded database).")
+@click.option("--workspace", "workspaces", multiple=True, help="Only this workspace's runs (repeatable).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs, latest first.")
+@click.option("--with-plan", is_flag=True, help="JSON: include each run's applied plan.")
+def history(database_url: str | None, project: Path, workspaces: tuple[str, ...], fmt: str, limit: int, with_plan: bool) -> None:
+    """List the syncs recorded in the database: when, who, from which commit, what changed."""
+    from .history import command
+
+    sys.exit(command(database_url, project, list(workspaces), fmt, limit, with_plan))
 
 
 @cli.group()

@@ -112,8 +112,16 @@ def _scope(loaded: pipeline.Loaded, paths: list[Path]) -> list[str]:
     return plan_.scope(loaded.production)
 
 
+def _markdown(database: "Database", the_plan: Any, production: Any, names: list[str], max_chars: int) -> str:
+    from . import history, plan_markdown
+
+    with database.engine.connect() as connection:
+        last = history.last_runs(connection, names)
+    return plan_markdown.render(the_plan, production, last, max_chars)
+
+
 def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None, detailed_exitcode: bool,
-         prune: bool, max_deletes: int | None) -> int:
+         prune: bool, max_deletes: int | None, max_chars: int = 65_000) -> int:
     from . import db, plan as plan_, render
 
     loaded = pipeline.load_valid(paths)
@@ -122,7 +130,10 @@ def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None
     the_plan = plan_.compute(loaded.production, _states(database, names), prune, max_deletes)
     if out is not None:
         plan_.save(the_plan, out)
-    emit({"text": render.text, "markdown": render.markdown, "json": render.as_json}[fmt](the_plan))
+    if fmt == "markdown":
+        emit(_markdown(database, the_plan, loaded.production, names, max_chars))
+    else:
+        emit({"text": render.text, "json": render.as_json}[fmt](the_plan))
     if out is not None and fmt == "text":
         emit(f"Saved the plan to {out}; apply exactly it with `shotkit sync --plan {out}`.")
     return 2 if detailed_exitcode and the_plan.has_changes else 0
@@ -153,7 +164,10 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
             return plan_.compute(loaded.production, states, prune, max_deletes)
 
     database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
-    outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=sys.stderr.isatty())
+    from .history import recorder
+
+    outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=sys.stderr.isatty(),
+                         record=recorder(project.root))
     if fmt == "json":
         emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})
     else:

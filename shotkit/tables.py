@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     JSON,
     Column,
     DateTime,
@@ -59,4 +60,23 @@ asset_relationships = Table(
     Index("ix_rel_parent_type_seq", "parent_asset_id", "relationship_type", "sequence"),
     Index("ix_rel_child", "child_asset_id"),
     Index("ix_rel_workspace", "workspace_id"),
+)
+
+# One row per workspace per `shotkit sync`, written in the sync's transaction (shotkit.history).
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ran_at", DateTime(timezone=True), nullable=False),
+    Column("workspace_id", Text, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("actor", Text, nullable=True),
+    Column("commit_sha", Text, nullable=True),
+    Column("run_url", Text, nullable=True),
+    Column("applied", Boolean, nullable=False),
+    Column("plan_fingerprint", Text, nullable=False),
+    Column("state_fingerprint", Text, nullable=False),
+    Column("summary", Json, nullable=False),
+    Column("plan", Json, nullable=False),
+    Index("ix_sync_runs_workspace", "workspace_id", "id"),
 )

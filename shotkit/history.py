@@ -1,0 +1,136 @@
+"""The history of syncs: one `sync_runs` row per workspace per sync, written in the sync's
+own transaction (so a rolled-back sync leaves no row), with who ran it from which commit.
+
+The actor and commit come from the CI environment (GitHub Actions, GitLab CI), else git.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+import subprocess
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import sqlalchemy as sa
+
+from .plan import Plan
+from .tables import sync_runs
+
+Recorder = Callable[[sa.Connection, Plan, bool], None]
+
+
+def _git(root: Path, *args: str) -> str | None:
+    try:
+        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None if result.returncode == 0 else None
+
+
+def actor(root: Path) -> str | None:
+    for name in ("SHOTKIT_ACTOR", "GITHUB_ACTOR", "GITLAB_USER_LOGIN", "BUILDKITE_BUILD_CREATOR"):
+        if os.environ.get(name):
+            return os.environ[name]
+    try:
+        return _git(root, "config", "user.name") or getpass.getuser()
+    except (KeyError, OSError):
+        return None
+
+
+def commit(root: Path) -> str | None:
+    for name in ("GITHUB_SHA", "CI_COMMIT_SHA", "BUILDKITE_COMMIT"):
+        if os.environ.get(name):
+            return os.environ[name]
+    return _git(root, "rev-parse", "HEAD")
+
+
+def run_url() -> str | None:
+    env = os.environ
+    if env.get("GITHUB_RUN_ID") and env.get("GITHUB_REPOSITORY"):
+        return f"{env.get('GITHUB_SERVER_URL', 'https://github.com')}/{env['GITHUB_REPOSITORY']}/actions/runs/{env['GITHUB_RUN_ID']}"
+    return env.get("CI_JOB_URL") or env.get("BUILDKITE_BUILD_URL") or None
+
+
+def fingerprint(document: dict) -> str:
+    return "sha256:" + hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def recorder(root: Path) -> Recorder:
+    """A function apply.sync calls inside its transaction, once the plan is known."""
+    who, sha, url = actor(root), commit(root), run_url()
+
+    def record(connection: sa.Connection, plan: Plan, applied: bool) -> None:
+        now = datetime.now(timezone.utc)
+        rows = []
+        for workspace in plan.workspaces:
+            part = Plan(plan.owner, plan.prune, [workspace])
+            document = part.to_json()
+            rows.append({"ran_at": now, "workspace_id": workspace.workspace, "owner": plan.owner, "actor": who, "commit_sha": sha,
+                         "run_url": url, "applied": applied, "plan_fingerprint": fingerprint(document),
+                         "state_fingerprint": workspace.fingerprint, "summary": part.summary(), "plan": document})
+        if rows:
+            connection.execute(sa.insert(sync_runs), rows)
+
+    return record
+
+
+def _row(row: sa.Row, with_plan: bool) -> dict:
+    ran_at = row.ran_at if row.ran_at.tzinfo else row.ran_at.replace(tzinfo=timezone.utc)  # SQLite keeps no zone
+    out = {"id": row.id, "ran_at": ran_at.astimezone(timezone.utc).isoformat(timespec="seconds"), "workspace": row.workspace_id,
+           "owner": row.owner, "actor": row.actor, "commit_sha": row.commit_sha, "run_url": row.run_url, "applied": row.applied,
+           "plan_fingerprint": row.plan_fingerprint, "state_fingerprint": row.state_fingerprint, "summary": row.summary}
+    if with_plan:
+        out["plan"] = row.plan
+    return out
+
+
+def runs(connection: sa.Connection, workspaces: list[str] | None = None, limit: int = 20, with_plan: bool = False) -> list[dict]:
+    """The latest runs first."""
+    columns = [c for c in sync_runs.c if with_plan or c.name != "plan"]
+    query = sa.select(*columns).order_by(sync_runs.c.id.desc()).limit(limit)
+    if workspaces:
+        query = query.where(sync_runs.c.workspace_id.in_(workspaces))
+    return [_row(row, with_plan) for row in connection.execute(query)]
+
+
+def last_runs(connection: sa.Connection, workspaces: list[str]) -> list[dict]:
+    """The latest run of each of these workspaces (for the plan comment)."""
+    latest = sa.select(sa.func.max(sync_runs.c.id)).where(sync_runs.c.workspace_id.in_(workspaces)).group_by(sync_runs.c.workspace_id)
+    columns = [c for c in sync_runs.c if c.name != "plan"]
+    query = sa.select(*columns).where(sync_runs.c.id.in_(latest)).order_by(sync_runs.c.workspace_id)
+    return [_row(row, False) for row in connection.execute(query)]
+
+
+def text(rows: list[dict]) -> str:
+    """One line a run, for a terminal: every value from the database cleaned of control
+    characters (no escape sequences reach the terminal)."""
+    from .mdescape import clean
+
+    if not rows:
+        return "No syncs recorded yet."
+    lines = []
+    for row in rows:
+        s = row["summary"]
+        what = (f"{s['create']} created, {s['update']} updated, {s['delete']} deleted, "
+                f"{s['link_add'] + s['link_update'] + s['link_remove']} link change(s)") if row["applied"] else "no changes"
+        commit_sha = clean(row["commit_sha"] or "-", 200)[:12]
+        lines.append(f"#{row['id']}  {row['ran_at']}  {clean(row['workspace'])}  by {clean(row['actor'] or '?', 40)}  "
+                     f"commit {commit_sha}  {what}")
+    return "\n".join(lines)
+
+
+def command(database_url: str | None, project: Path, workspaces: list[str], fmt: str, limit: int, with_plan: bool) -> int:
+    from . import db
+    from .commands import _project_root, emit, emit_json
+
+    database = db.open_database(database_url, _project_root(project))
+    with database.engine.connect() as connection:
+        rows = runs(connection, workspaces, limit, with_plan)
+    if fmt == "json":
+        emit_json({"format_version": 1, "runs": rows})
+    else:
+        emit(text(rows))
+    return 0
