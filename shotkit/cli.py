@@ -14,13 +14,33 @@ PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 DATABASE = click.option("--database-url", envvar="SHOTKIT_DATABASE_URL", help="SQLAlchemy URL; default: SHOTKIT_DATABASE_URL, else the project's embedded SQLite file.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def examples(*lines: str) -> str:
+    """A command's `--help` epilog; `\\b` keeps click from rewrapping the lines."""
+    return "\b\nExamples:\n" + "\n".join("  " + line for line in lines)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=examples(
+    "shotkit init && shotkit validate manifests && shotkit plan manifests",
+    "shotkit --quiet sync manifests",
+    "shotkit plan --help",
+))
 @click.version_option(__version__, prog_name="shotkit")
-def cli() -> None:
-    """shotkit keeps an AI video production's shots as code: validate, plan, sync and export."""
+@click.option("-q", "--quiet", is_flag=True, help="Only errors, warnings and the output asked for: no progress, no \"wrote ...\" lines.")
+def cli(quiet: bool) -> None:
+    """shotkit keeps an AI video production's shots as code: validate, plan, sync and export.
+
+    Colour only on a terminal (never with NO_COLOR); docs: docs/README.md in shotkit's repository.
+    """
+    from .console import set_quiet
+
+    set_quiet(quiet)
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit init',
+    'shotkit init lighthouse --workspace lighthouse --owner lighthouse-repo',
+    'shotkit init production --from-database "$SHOTKIT_DATABASE_URL" --workspace workspace-123',
+))
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
 @click.option("--from-database", "database_url", metavar="URL", help="Make the project from this database's rows (exports the workspace).")
 @click.option("--workspace", help="The project's default workspace (with --from-database: the one to export).")
@@ -37,7 +57,11 @@ def init(directory: Path, database_url: str | None, workspace: str | None, owner
     sys.exit(init_from_database(directory, database_url, workspace, owner))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit validate manifests',
+    'shotkit validate manifests --format github   # annotations in GitHub Actions',
+    'shotkit validate --format json manifests/scene-03.yaml',
+))
 @PATHS
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @click.option("--max-file-size", type=int, default=None, help="Largest manifest accepted, in bytes (default 16 MiB).")
@@ -48,7 +72,10 @@ def validate(paths: tuple[Path, ...], fmt: str, max_file_size: int | None) -> No
     sys.exit(run(list(paths), fmt, max_file_size))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit graph manifests > production.mmd',
+    'shotkit graph manifests --format dot | dot -Tsvg > production.svg',
+))
 @PATHS
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 def graph(paths: tuple[Path, ...], fmt: str) -> None:
@@ -58,7 +85,10 @@ def graph(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(draw(list(paths), fmt))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit stats manifests',
+    'shotkit stats manifests --format json',
+))
 @PATHS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats(paths: tuple[Path, ...], fmt: str) -> None:
@@ -68,7 +98,10 @@ def stats(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(run(list(paths), fmt))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    "shotkit schema > schema.json   # with this project's custom types",
+    'shotkit schema --published',
+))
 @PATHS
 @click.option("--published", is_flag=True, help="The published, open schema (schemas/manifest.schema.json).")
 def schema(paths: tuple[Path, ...], published: bool) -> None:
@@ -78,7 +111,10 @@ def schema(paths: tuple[Path, ...], published: bool) -> None:
     sys.exit(print_schema(list(paths), published))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit fmt manifests',
+    'shotkit fmt --check manifests   # in CI: exit 1 if a file would change',
+))
 @PATHS
 @click.option("--check", is_flag=True, help="Only report files that are not canonical; exit 1 if any.")
 def fmt(paths: tuple[Path, ...], check: bool) -> None:
@@ -88,7 +124,13 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
     sys.exit(run(list(paths), check))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit plan manifests',
+    'shotkit plan manifests --format markdown > plan.md   # a PR comment',
+    'shotkit plan manifests --out plan.json   # review it, then: shotkit sync --plan plan.json',
+    'shotkit plan manifests --detailed-exitcode   # exit 2 when the database drifted',
+    'shotkit plan manifests --prune --max-deletes 100',
+))
 @PATHS
 @DATABASE
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
@@ -104,7 +146,11 @@ def plan(paths: tuple[Path, ...], database_url: str | None, fmt: str, out: Path 
     sys.exit(run(list(paths), database_url, fmt, out, detailed_exitcode, prune, max_deletes, max_chars))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit sync manifests',
+    'shotkit sync manifests --plan plan.json   # exactly the reviewed plan',
+    'shotkit sync manifests --prune --format json',
+))
 @PATHS
 @DATABASE
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="Apply this saved plan, if the database has not changed since.")
@@ -119,7 +165,10 @@ def sync(paths: tuple[Path, ...], database_url: str | None, plan_file: Path | No
     sys.exit(run(list(paths), database_url, plan_file, prune, max_deletes, lock_timeout, fmt))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit export --out manifests && git diff manifests',
+    'shotkit export --workspace workspace-123 --out manifests',
+))
 @DATABASE
 @click.option("--workspace", "workspaces", multiple=True, help="Workspace to export (repeatable); default: every workspace in the database.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project directory to write into.")
@@ -130,7 +179,11 @@ def export(database_url: str | None, workspaces: tuple[str, ...], out: Path) -> 
     sys.exit(run(database_url, list(workspaces), out))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit history',
+    'shotkit history --workspace workspace-123 --limit 5',
+    'shotkit history --format json --with-plan --limit 1',
+))
 @DATABASE
 @click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Project directory (for the embedded database).")
 @click.option("--workspace", "workspaces", multiple=True, help="Only this workspace's runs (repeatable).")
@@ -144,12 +197,17 @@ def history(database_url: str | None, project: Path, workspaces: tuple[str, ...]
     sys.exit(command(database_url, project, list(workspaces), fmt, limit, with_plan))
 
 
-@cli.group()
+@cli.group(epilog=examples(
+    'shotkit db upgrade --database-url postgresql+psycopg://studio@db/production',
+))
 def db() -> None:
     """Database schema commands."""
 
 
-@db.command()
+@db.command(epilog=examples(
+    'shotkit db upgrade',
+    'shotkit db upgrade --database-url postgresql+psycopg://studio@db/production',
+))
 @DATABASE
 @click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Project directory (for the embedded database).")
 def upgrade(database_url: str | None, project: Path) -> None:
@@ -159,7 +217,9 @@ def upgrade(database_url: str | None, project: Path) -> None:
     sys.exit(db_upgrade(database_url, project))
 
 
-@db.command("migrate-legacy")
+@db.command("migrate-legacy", epilog=examples(
+    'shotkit db migrate-legacy --database-url postgresql+psycopg://studio@db/production',
+))
 @DATABASE
 @click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 def migrate_legacy(database_url: str | None, project: Path) -> None:
@@ -170,7 +230,9 @@ def migrate_legacy(database_url: str | None, project: Path) -> None:
 
 
 def _fail(message: str) -> int:
-    click.echo(f"error: {message}", err=True)
+    from .console import error_prefix
+
+    click.echo(f"{error_prefix()} {message}", err=True)
     return 1
 
 
@@ -181,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cli.main(args=argv, prog_name="shotkit", standalone_mode=False)
     except ManifestError as err:
+        from .console import problem_line
+
         for problem in err.problems:
-            click.echo(str(problem), err=True)
+            click.echo(problem_line(str(problem), sys.stderr), err=True)
         return 1
     except ShotkitError as err:
         return _fail(redact(str(err)))

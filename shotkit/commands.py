@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import documents, pipeline, report, stats as stats_
+from . import console, documents, pipeline, report, stats as stats_
 from .fileio import write_atomic
 from .schema import manifest_schema
 
@@ -31,7 +31,10 @@ def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:
         if loaded.problems:
             emit(report.problems_github(loaded.problems))
     else:
-        emit(report.problems_text(loaded.problems, loaded.files))
+        lines = report.problems_text(loaded.problems, loaded.files).splitlines()
+        for line in lines[:-1]:
+            emit(console.problem_line(line))
+        console.info(lines[-1])  # the summary
     return 0 if loaded.ok else 1
 
 
@@ -74,9 +77,9 @@ def db_upgrade(database_url: str | None, project: Path) -> int:
     database = db.open_database(database_url, _project_root(project), check_schema=False)
     before, after = db.upgrade(database)
     if before == after:
-        emit(f"{database.shown}: already at revision {after}")
+        console.info(f"{database.shown}: already at revision {after}")
     else:
-        emit(f"{database.shown}: upgraded from {before or 'empty'} to {after}")
+        console.info(f"{database.shown}: upgraded from {before or 'empty'} to {after}")
     return 0
 
 
@@ -133,16 +136,14 @@ def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None
     if fmt == "markdown":
         emit(_markdown(database, the_plan, loaded.production, names, max_chars))
     else:
-        emit({"text": render.text, "json": render.as_json}[fmt](the_plan))
+        emit(console.plan_text(render.text(the_plan)) if fmt == "text" else render.as_json(the_plan))
     if out is not None and fmt == "text":
-        emit(f"Saved the plan to {out}; apply exactly it with `shotkit sync --plan {out}`.")
+        console.info(f"Saved the plan to {out}; apply exactly it with `shotkit sync --plan {out}`.")
     return 2 if detailed_exitcode and the_plan.has_changes else 0
 
 
 def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, prune: bool, max_deletes: int | None,
          lock_timeout: float, fmt: str) -> int:
-    import sys
-
     from . import apply, db, plan as plan_, render
     from .errors import ShotkitError
     from .project import load_project
@@ -166,14 +167,14 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
     database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
     from .history import recorder
 
-    outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=sys.stderr.isatty(),
+    outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=console.interactive(),
                          record=recorder(project.root))
     if fmt == "json":
         emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})
     else:
-        emit(render.text(outcome.plan))
+        console.info(console.plan_text(render.text(outcome.plan)))
         if outcome.plan.has_changes:
-            emit("Applied in one transaction.")
+            console.info("Applied in one transaction.")
     return 0
 
 
@@ -185,7 +186,8 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
     project = load_project([out])
     database = db.open_database(database_url, project.root)
     with database.engine.connect() as connection:
-        states = [state.read(connection, name) for name in workspaces or state.workspaces(connection)]
+        with console.progress(workspaces or state.workspaces(connection), "reading workspaces") as names_:
+            states = [state.read(connection, name) for name in names_]
     empty = [s.workspace for s in states if not s.assets]
     if empty:  # an empty or wrong database must not empty the manifests
         emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")
@@ -202,8 +204,8 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
     for warning in result.warnings:
         emit(f"warning: {warning}")
     for path in written:
-        emit(f"wrote {documents.shown_path(path)}")
-    emit(f"exported {len(names)} workspace(s): {len(written)} file(s) changed")
+        console.info(f"wrote {documents.shown_path(path)}")
+    console.info(f"exported {len(names)} workspace(s): {len(written)} file(s) changed")
     return 0
 
 
@@ -233,8 +235,8 @@ def fmt(paths: list[Path], check: bool) -> int:
             continue
         comments = sum(1 for line in document.text.splitlines() if line.lstrip().startswith("#")) - header_comments(document.text).count("\n")
         write_atomic(document.path, text)
-        emit(f"reformatted {document.shown}" + (f" ({comments} comment line(s) dropped: canonical form keeps no comments)" if comments else ""))
+        console.info(f"reformatted {document.shown}" + (f" ({comments} comment line(s) dropped: canonical form keeps no comments)" if comments else ""))
     if check:
-        emit(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
+        console.info(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
         return 1 if changed else 0
     return 0

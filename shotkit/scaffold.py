@@ -94,7 +94,7 @@ def default_owner(owners: set[str | None]) -> str:
 
 
 def _report(directory: Path, result: Scaffold) -> None:
-    from .commands import emit
+    from .console import info as emit
     from .documents import shown_path
 
     for relative in result.written:
@@ -104,7 +104,7 @@ def _report(directory: Path, result: Scaffold) -> None:
 
 
 def _already(directory: Path) -> int:
-    from .commands import emit
+    from .console import info as emit
     from .documents import shown_path
 
     found = existing_project(directory)
@@ -116,7 +116,7 @@ def _already(directory: Path) -> int:
 
 def init(directory: Path, workspace: str | None, owner: str | None) -> int:
     """A new project: shotkit.yaml, a first manifest, the hooks and the CI workflow."""
-    from .commands import emit
+    from .console import info as emit
 
     if (code := _already(directory)) >= 0:
         return code

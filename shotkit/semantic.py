@@ -49,7 +49,8 @@ def by_shot(workspace: WorkspacePlan) -> dict[str | None, tuple[list[dict], list
 
 def selection(changes: list[dict]) -> tuple[list[str], list[str]]:
     """Attempts selected before and after, from the takes' `selected` changes."""
-    before, after = [], []
+    before: list[str] = []
+    after: list[str] = []
     for change in changes:
         if change["type"] != "shot_take":
             continue
