@@ -25,29 +25,44 @@ LINES_PER_SHOT = 200
 
 @dataclass
 class Section:
+    """One collapsible section; its lines are computed only when it is rendered, so a
+    20,000-shot plan costs only the sections that fit."""
+
     shot: str | None
     workspace: str
-    lines: list[str] = field(default_factory=list)
+    changes: list[dict] = field(default_factory=list)
+    links: list[dict] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     title: str = "Shared assets"
+
+    @property
+    def lines(self) -> list[str]:
+        return self.notes or shot_lines(self.changes, self.links)
 
 
 def render(plan: Plan, production: Production | None = None, last_runs: list[dict] | None = None, max_chars: int = MAX_CHARS) -> str:
     head = "\n".join(_head(plan, last_runs or []))
     diagram = "\n".join(_diagram(plan, production)) if production is not None else ""
     sections = list(_sections(plan))
-    parts, used, shown = [head], len(head) + 400, 0  # 400: room for the note on what was left out
+    parts, used = [head], len(head) + 400  # 400: room for the note on what was left out
     if diagram and used + len(diagram) < max_chars:
         parts.append(diagram)
         used += len(diagram) + 2
+    shown = empty = 0
     for section in sections:
-        text = "\n".join(_section(section, len(plan.workspaces) > 1))
+        rendered = _section(section, len(plan.workspaces) > 1)
+        if not rendered:
+            empty += 1
+            continue
+        text = "\n".join(rendered)
         if used + len(text) + 2 > max_chars:
             break
         parts.append(text)
         used += len(text) + 2
         shown += 1
-    if shown < len(sections):
-        parts.append(f"**{len(sections) - shown} of {len(sections)} section(s) not shown** to stay under {max_chars:,} characters. "
+    total = len(sections) - empty
+    if shown < total:
+        parts.append(f"**{total - shown} of {total} section(s) not shown** to stay under {max_chars:,} characters. "
                      "The full plan is in the job summary, or run `shotkit plan`.")
     return "\n\n".join(parts) + "\n"
 
@@ -117,12 +132,10 @@ def _sections(plan: Plan) -> Iterator[Section]:
         groups = by_shot(workspace)
         for shot in sorted(groups, key=lambda k: (k is None, k or "")):
             changes, links = groups[shot]
-            lines = shot_lines(changes, links)
-            if lines:
-                yield Section(shot, workspace.workspace, lines)
+            yield Section(shot, workspace.workspace, changes, links)
         extra = _workspace_notes(workspace)
         if extra:
-            yield Section(None, workspace.workspace, extra, "Rows not in the manifests")
+            yield Section(None, workspace.workspace, notes=extra, title="Rows not in the manifests")
 
 
 def _workspace_notes(workspace: WorkspacePlan) -> list[str]:
@@ -132,13 +145,16 @@ def _workspace_notes(workspace: WorkspacePlan) -> list[str]:
 
 
 def _section(section: Section, many: bool) -> list[str]:
+    all_lines = section.lines
+    if not all_lines:
+        return []
     title = f"Shot {esc.html(section.shot)}" if section.shot else section.title
     where = f" in {esc.html(section.workspace)}" if many else ""
-    lines = section.lines[:LINES_PER_SHOT]
+    lines = all_lines[:LINES_PER_SHOT]
     body = [esc.code(line) for line in lines]
-    if len(section.lines) > LINES_PER_SHOT:
-        body.append(f"! {len(section.lines) - LINES_PER_SHOT} more change(s) not shown")
-    return [f"<details><summary>{title}{where}: {len(section.lines)} change(s)</summary>", "", "```diff", *body, "```", "", "</details>"]
+    if len(all_lines) > LINES_PER_SHOT:
+        body.append(f"! {len(all_lines) - LINES_PER_SHOT} more change(s) not shown")
+    return [f"<details><summary>{title}{where}: {len(all_lines)} change(s)</summary>", "", "```diff", *body, "```", "", "</details>"]
 
 
 def _diagram(plan: Plan, production: Production) -> Iterator[str]:

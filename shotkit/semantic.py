@@ -6,6 +6,7 @@ Lines are plain text with a diff prefix (`+`, `-`, `~`, `!`); the renderer escap
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from typing import Any
 
 from .plan import WorkspacePlan
@@ -39,12 +40,13 @@ def attempt(change: dict) -> str:
 
 
 def by_shot(workspace: WorkspacePlan) -> dict[str | None, tuple[list[dict], list[dict]]]:
-    groups: dict[str | None, tuple[list[dict], list[dict]]] = {}
+    changes: dict[str | None, list[dict]] = defaultdict(list)
+    links: dict[str | None, list[dict]] = defaultdict(list)
     for change in workspace.changes:
-        groups.setdefault(change.get("shot"), ([], []))[0].append(change)
+        changes[change.get("shot")].append(change)
     for link in workspace.links:
-        groups.setdefault(link.get("shot"), ([], []))[1].append(link)
-    return groups
+        links[link.get("shot")].append(link)
+    return {shot: (changes.get(shot, []), links.get(shot, [])) for shot in {**changes, **links}}
 
 
 def selection(changes: list[dict]) -> tuple[list[str], list[str]]:

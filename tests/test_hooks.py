@@ -79,3 +79,15 @@ def test_a_change_outside_the_manifests_skips_them(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.count("(no files to check)Skipped") == 2
     assert pre_commit(repo, tmp_path, "manifests/scene-03.yaml").returncode == 1
+
+
+def test_the_config_init_writes_runs(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    result = subprocess.run([sys.executable, "-m", "shotkit", "init", str(repo)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    assert pre_commit(repo, tmp_path).returncode == 0
+    manifest = repo / "manifests" / "shots.yaml"
+    manifest.write_text(manifest.read_text().replace("characters: [hero]", "characters: [nobody]"))
+    result = pre_commit(repo, tmp_path)
+    assert result.returncode == 1 and "manifests/shots.yaml:" in result.stdout and "nobody" in result.stdout

@@ -324,9 +324,9 @@ def test_plan_markdown_and_json(sqlite_url: str, project: Path, tmp_path: Path, 
     upgraded(sqlite_url, tmp_path)
     code, out, _ = cli(capsys, "plan", str(project), "--database-url", sqlite_url, "--format", "markdown")
     assert code == 0
-    assert out.startswith("### shotkit plan\n")
-    assert "| `workspace-123` | 13 | 0 | 0 | 12 | 0 | 0 |" in out
-    assert "#### Shot `03A`" in out and "#### Shared assets" in out and "<details>" in out and "```diff" in out
+    assert out.startswith("<!-- shotkit-plan -->\n### shotkit plan\n")
+    assert "| workspace-123 | 13 | 0 | 0 | 12 | 0 | 0 |" in out
+    assert "<summary>Shot 03A: " in out and "<summary>Shared assets: " in out and "```diff" in out and "```mermaid" in out
     plan = plan_json(capsys, project, sqlite_url)
     assert plan["kind"] == "shotkit-plan" and plan["format_version"] == 1
     assert plan["summary"] == {"create": 13, "update": 0, "delete": 0, "link_add": 12, "link_remove": 0, "link_update": 0, "unmanaged": 0, "pending_prune": 0}
