@@ -8,6 +8,7 @@ over 65,536 characters), the rest are counted. Every value goes through `mdescap
 """
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, field
 from typing import Iterator
 
@@ -41,6 +42,16 @@ class Section:
 
 
 def render(plan: Plan, production: Production | None = None, last_runs: list[dict] | None = None, max_chars: int = MAX_CHARS) -> str:
+    enabled = gc.isenabled()
+    gc.disable()  # grouping a large plan makes many small lists: the collector would rescan the plan each time
+    try:
+        return _render(plan, production, last_runs, max_chars)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _render(plan: Plan, production: Production | None, last_runs: list[dict] | None, max_chars: int) -> str:
     head = "\n".join(_head(plan, last_runs or []))
     diagram = "\n".join(_diagram(plan, production)) if production is not None else ""
     sections = list(_sections(plan))

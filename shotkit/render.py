@@ -1,4 +1,4 @@
-"""Renderers of a plan: Terraform-like text, a Markdown PR comment, and JSON."""
+"""Renderers of a plan: Terraform-like text and JSON (the Markdown comment: plan_markdown)."""
 from __future__ import annotations
 
 import json
@@ -8,7 +8,6 @@ from .plan import Plan, WorkspacePlan
 
 SYMBOL = {"create": "+", "add": "+", "update": "~", "delete": "-", "remove": "-"}
 LISTED = 10  # unmanaged / pending rows listed by name before "and N more"
-COLLAPSE_AFTER = 15  # markdown: a shot's changes fold into <details> past this many lines
 
 
 def _value(value: Any) -> str:
@@ -89,43 +88,6 @@ def text(plan: Plan) -> str:
         out.append("")
     out.append(summary_line(plan))
     return "\n".join(out)
-
-
-def _by_shot(workspace: WorkspacePlan) -> dict[str | None, list[str]]:
-    groups: dict[str | None, list[str]] = {}
-    for change in workspace.changes:
-        groups.setdefault(change.get("shot"), []).extend(change_lines(change))
-    for link in workspace.links:
-        groups.setdefault(link.get("shot"), []).extend(link_lines(link))
-    return groups
-
-
-def markdown(plan: Plan) -> str:
-    s = plan.summary()
-    out = ["### shotkit plan", "", summary_line(plan), ""]
-    out += ["| workspace | create | update | delete | links + | links ~ | links - |", "|---|---:|---:|---:|---:|---:|---:|"]
-    for workspace in plan.workspaces:
-        c = Plan(plan.owner, plan.prune, [workspace]).summary()
-        out.append(f"| `{workspace.workspace}` | {c['create']} | {c['update']} | {c['delete']} | {c['link_add']} | {c['link_update']} | {c['link_remove']} |")
-    out.append("")
-    for workspace in plan.workspaces:
-        groups = _by_shot(workspace)
-        for shot in sorted(groups, key=lambda k: (k is None, k or "")):
-            lines = groups[shot]
-            title = f"Shot `{shot}`" if shot else "Shared assets"
-            out.append(f"#### {title}" + (f" (workspace `{workspace.workspace}`)" if len(plan.workspaces) > 1 else ""))
-            block = ["```diff", *lines, "```"]
-            if len(lines) > COLLAPSE_AFTER:
-                out += ["<details>", f"<summary>{len(lines)} lines of changes</summary>", "", *block, "", "</details>"]
-            else:
-                out += block
-            out.append("")
-        for note in _notes(workspace):
-            out.append(f"> {note}")
-            out.append("")
-    if s["unmanaged"] or s["pending_prune"]:
-        out.append(f"<sub>{s['unmanaged']} unmanaged row(s) kept, {s['pending_prune']} owned row(s) pending `--prune`.</sub>")
-    return "\n".join(out).rstrip() + "\n"
 
 
 def as_json(plan: Plan) -> str:
