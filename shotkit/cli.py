@@ -238,8 +238,10 @@ def _fail(message: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every ShotkitError and usage error is one clear message and exit 1."""
+    from .console import set_quiet
     from .redact import redact
 
+    set_quiet(False)  # until the group's own --quiet is parsed
     try:
         cli.main(args=argv, prog_name="shotkit", standalone_mode=False)
     except ManifestError as err:
