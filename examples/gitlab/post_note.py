@@ -25,7 +25,9 @@ def main(path: str) -> None:
     body = open(path, encoding="utf-8").read()
     notes = (f"{os.environ['CI_API_V4_URL']}/projects/{os.environ['CI_PROJECT_ID']}"
              f"/merge_requests/{os.environ['CI_MERGE_REQUEST_IID']}/notes")
-    mine = [n for n in call("GET", notes + "?per_page=100&sort=asc") if MARKER in n["body"] and n["author"]["bot"]]  # type: ignore[union-attr]
+    me = call("GET", f"{os.environ['CI_API_V4_URL']}/user")["id"]  # type: ignore[index]
+    # Only a note this token wrote: anyone can paste the marker into a note of their own.
+    mine = [n for n in call("GET", notes + "?per_page=100&sort=asc") if MARKER in n["body"] and n["author"]["id"] == me]  # type: ignore[union-attr]
     if mine:
         call("PUT", f"{notes}/{mine[0]['id']}", {"body": body})
     else:
