@@ -112,6 +112,16 @@ def export(database_url: str | None, workspaces: tuple[str, ...], out: Path) -> 
     sys.exit(run(database_url, list(workspaces), out))
 
 
+@cli.command()
+@PATHS
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Directory to write the site into (new, empty, or an earlier review site).")
+def review(paths: tuple[Path, ...], out: Path) -> None:
+    """Build a static review site of the production: shots, takes, audio layers, costs."""
+    from .commands_review import review as run
+
+    sys.exit(run(list(paths), out))
+
+
 @cli.group()
 def db() -> None:
     """Database schema commands."""
