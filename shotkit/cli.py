@@ -122,6 +122,17 @@ def review(paths: tuple[Path, ...], out: Path) -> None:
     sys.exit(run(list(paths), out))
 
 
+@cli.command()
+@PATHS
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write the timeline to (cut.otio, cut.edl, ...).")
+@click.option("--format", "fmt", default=None, help="OpenTimelineIO adapter to write with (otio_json, cmx_3600, ...); default: from --out's suffix, else otio_json.")
+def cut(paths: tuple[Path, ...], out: Path, fmt: str | None) -> None:
+    """Write the cut (selected takes in shot order, audio layers) as an OpenTimelineIO timeline."""
+    from .commands_review import cut as run
+
+    sys.exit(run(list(paths), out, fmt))
+
+
 @cli.group()
 def db() -> None:
     """Database schema commands."""

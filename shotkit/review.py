@@ -19,7 +19,7 @@ import jinja2
 
 from .errors import ShotkitError
 from .fileio import write_atomic
-from .shotlist import Layer, Shot
+from .shotlist import Layer, Shot, shot_seconds
 
 MARKER = ".shotkit-review"  # lists the files the last build wrote, so a rebuild removes stale ones
 PLACEHOLDER_SECONDS = 4.0  # the length shown for a shot whose length nothing tells
@@ -37,20 +37,12 @@ def select_command(shot: Shot, attempt: int, paths: list[str]) -> str:
     return " ".join(shlex.quote(part) for part in ["shotkit", "select", shot.key, str(attempt), *paths])
 
 
-def shot_seconds(shot: Shot) -> float | None:
-    """How long the shot runs: its selected take's video, else its target duration."""
-    selected = shot.selected
-    if selected is not None and selected.video_duration:
-        return selected.video_duration
-    return shot.duration_target or None
-
-
 @dataclass(frozen=True)
 class Bar:
     layer: Layer
     left: float  # percent of the timeline
     width: float  # percent of the timeline
-    open_end: bool  # the audio's length is unknown: drawn to the end of the shot
+    open_end: bool  # the audio's length is unknown: drawn to the end of the shot (as the cut plays it)
 
 
 @dataclass(frozen=True)
@@ -71,11 +63,11 @@ def timeline(shot: Shot) -> Timeline:
     seconds = seconds if known else PLACEHOLDER_SECONDS
     bars = []
     for layer in shot.layers:
-        end = seconds if layer.duration is None else layer.offset + layer.duration
+        end = max(length or seconds, layer.offset) if layer.duration is None else layer.offset + layer.duration
         left = 100 * layer.offset / seconds
         bars.append(Bar(layer, round(left, 3), round(max(100 * end / seconds - left, 0.5), 3), layer.duration is None))
-    end = round(100 * length / seconds, 3) if length and length < seconds else None
-    return Timeline(seconds, known, bars, end, _ticks(seconds))
+    shot_end = round(100 * length / seconds, 3) if length and length < seconds else None
+    return Timeline(seconds, known, bars, shot_end, _ticks(seconds))
 
 
 def _ticks(seconds: float) -> list[tuple[float, float]]:

@@ -121,6 +121,15 @@ class Shot:
         return sum(t.cost or 0.0 for t in self.takes)
 
 
+def shot_seconds(shot: Shot) -> float | None:
+    """How long the shot runs: its selected take's video (what the editor gets), else its
+    target duration; None when neither is known."""
+    selected = shot.selected
+    if selected is not None and selected.video_duration:
+        return selected.video_duration
+    return shot.duration_target or None
+
+
 SHOT_FIELDS = {"shot_number", "description", "camera_angle", "duration_target", "prompt"}
 
 
