@@ -55,15 +55,17 @@ def _range(frames: int, rate: float) -> otio.opentime.TimeRange:
     return otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate))
 
 
-def _reference(url: str | None, seconds: float | None, rate: float) -> otio.core.MediaReference:
+def _reference(url: str | None, seconds: float | None, used: int, rate: float) -> otio.core.MediaReference:
+    """The media at `url`; as long as the manifest says, else (at least) as long as it is used
+    (some adapters, FCP XML's among them, need every reference's available range)."""
     if url is None:  # no URL, or one that is not http(s)
         return otio.schema.MissingReference()
-    available = _range(round(seconds * rate), rate) if seconds else None
-    return otio.schema.ExternalReference(target_url=url, available_range=available)
+    available = max(round(seconds * rate), used) if seconds else used
+    return otio.schema.ExternalReference(target_url=url, available_range=_range(available, rate))
 
 
 def _clip(shot: Shot, take: Take, frames: int, rate: float) -> otio.schema.Clip:
-    return otio.schema.Clip(name=f"{shot.key} take {take.attempt}", media_reference=_reference(take.video_url, take.video_duration, rate),
+    return otio.schema.Clip(name=f"{shot.key} take {take.attempt}", media_reference=_reference(take.video_url, take.video_duration, frames, rate),
                             source_range=_range(frames, rate))
 
 
@@ -97,7 +99,7 @@ def _layer_items(shot: Shot, layer: Layer | None, frames: int, rate: float) -> l
     length = min(wanted, frames - offset)
     if length <= 0:
         return [_gap(frames, rate)]
-    clip = otio.schema.Clip(name=layer.name, media_reference=_reference(layer.url, layer.duration, rate), source_range=_range(length, rate))
+    clip = otio.schema.Clip(name=layer.name, media_reference=_reference(layer.url, layer.duration, length, rate), source_range=_range(length, rate))
     clip.metadata["shotkit"] = {"workspace": shot.workspace, "shot": shot.key, "audio": layer.key, "layer": layer.position, "kind": layer.kind,
                                 "offset": layer.offset, "volume": 1.0 if layer.volume is None else layer.volume, "trimmed": length < wanted}
     items: list[otio.core.Item] = [_gap(offset, rate)] if offset else []

@@ -108,9 +108,8 @@ def render(shots: list[Shot], stats: dict, paths: list[str]) -> dict[str, str]:
         raise ShotkitError("two shots map to the same page name; rename one of them")
     env = environment()
     workspaces = list(dict.fromkeys(s.workspace for s in shots))
-    characters = _characters(shots)
     pages = {"index.html": env.get_template("production.html").render(
-        shots=shots, workspaces=workspaces, stats=stats, characters=characters, page=lambda s: names[(s.workspace, s.key)],
+        shots=shots, workspaces=workspaces, stats=stats, usage=usage(shots), page=lambda s: names[(s.workspace, s.key)],
         root="", title="Production")}
     for index, shot in enumerate(shots):
         previous = shots[index - 1] if index else None
@@ -123,13 +122,14 @@ def render(shots: list[Shot], stats: dict, paths: list[str]) -> dict[str, str]:
     return pages
 
 
-def _characters(shots: list[Shot]) -> list[tuple[str, str, str]]:
-    """(workspace, key, name) of every character some shot uses, in first-use order."""
-    seen: dict[tuple[str, str], str] = {}
-    for shot in shots:
+def usage(shots: list[Shot]) -> list[tuple[str, list[bool]]]:
+    """The character x shot matrix: (character name, [used in shot i]), in first-use order."""
+    rows: dict[tuple[str, str], tuple[str, list[bool]]] = {}
+    for index, shot in enumerate(shots):
         for character in shot.characters:
-            seen.setdefault((shot.workspace, character.key), character.name)
-    return [(workspace, key, name) for (workspace, key), name in seen.items()]
+            row = rows.setdefault((shot.workspace, character.key), (character.name, [False] * len(shots)))
+            row[1][index] = True
+    return list(rows.values())
 
 
 def write_site(out: Path, pages: dict[str, str]) -> None:

@@ -93,10 +93,22 @@ def test_edl_through_the_installed_adapter(capsys: pytest.CaptureFixture, tmp_pa
     assert clip.source_range.duration == otio.opentime.RationalTime(194, 24)
 
 
+def test_fcp_xml_through_the_installed_adapter(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, _, _ = cut(capsys, tmp_path / "cut.xml", "--format", "fcp_xml", str(PRODUCTION))
+    assert code == 0
+    timeline = otio.adapters.read_from_file(str(tmp_path / "cut.xml"))
+    # FCP XML keeps the sequence's length (240 frames) but not trailing gaps as items.
+    assert [summary(track) for track in timeline.video_tracks()] == [[("Clip", "10 take 2", 4.5)]]
+    assert "<duration>240</duration>" in (tmp_path / "cut.xml").read_text()
+    assert len(timeline.audio_tracks()) == 3
+
+
 def test_an_adapter_that_is_not_installed_is_a_clear_error(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     code, _, err = cut(capsys, tmp_path / "cut.xml", "--format", "no_such_adapter", str(ROOT / "manifests"))
     assert code == 1
-    assert err.startswith("error: no OpenTimelineIO adapter 'no_such_adapter' that writes a file is installed; available: cmx_3600, otio_json (")
+    assert err.startswith("error: no OpenTimelineIO adapter 'no_such_adapter' that writes a file is installed; available: ")
+    available = err.split("available: ")[1].split(" (")[0].split(", ")
+    assert {"cmx_3600", "fcp_xml", "otio_json"} <= set(available) and "otioz" not in available  # a bundle is not one file
     assert not (tmp_path / "cut.xml").exists()
 
 

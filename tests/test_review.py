@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 from typing import Any, Iterator
@@ -191,11 +193,12 @@ def test_shots_in_manifest_order_with_status(watched: Watched, production: Path)
     assert texts(page, "li.shot .badge") == ["selected", "no selection", "no takes"]
     assert page.locator("li.shot video").count() == 1
     assert cells(page, "table.totals tbody tr") == [["minimax", "1.00"], ["runway", "1.25"], ["minimax/video-01", "1.00"], ["runway/gen-3", "1.25"]]
-    assert cells(page, "table.matrix tbody tr") == [["Mara", "●in 10", "●in 2", "not in 01", "2"], ["Tom", "not in 10", "●in 2", "●in 01", "2"]]
+    assert cells(page, "table.matrix tbody tr") == [["Mara", "✓", "✓", "", "2"], ["Tom", "", "✓", "✓", "2"]]
     page.get_by_role("link", name="10 Storm over the lighthouse").click()
     assert texts(page, ".layer .layer-name") == ["Sea swell", "Main theme", "Who's there?"]
     assert page.locator(".layer[data-layer=theme] .bar").get_attribute("style") == "left: 8.333%; width: 50.0%; opacity: 0.6"
     assert page.get_by_alt_text("Reference image of Mara").get_attribute("src") == "https://img.example.com/mara.png"
+    alternatives_are_given(page)
     page.get_by_role("link", name="Next shot →").click()
     assert page.locator("h1").inner_text() == "Mara climbs the stairs"
     assert page.locator("article.take.selected").count() == 0
@@ -281,3 +284,14 @@ def test_invalid_manifests_build_no_site(tmp_path: Path, capsys: pytest.CaptureF
 def test_review_is_documented() -> None:
     docs = (ROOT / "docs" / "commands.md").read_text() + (ROOT / "README.md").read_text()
     assert "shotkit review" in docs and "shotkit cut" in docs
+
+
+@pytest.mark.parametrize("ci", ["true", ""])
+def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(ci: str) -> None:
+    env = {**os.environ, "CI": ci, "SHOTKIT_TEST_CHROMIUM": "/nonexistent/chromium"}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::test_demo_production_page"],
+                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    if ci:
+        assert result.returncode == 1 and "the browser tests need Chromium in CI: no Chromium at /nonexistent/chromium" in result.stdout
+    else:
+        assert result.returncode == 0 and "1 skipped" in result.stdout
