@@ -41,7 +41,7 @@ def shot_page(site: Path, key: str) -> Path:
 
 # --- the browser ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not longer: Playwright's event loop must be gone before other tests use asyncio
 def browser() -> Iterator[Any]:
     problem = None
     try:
