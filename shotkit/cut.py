@@ -18,6 +18,7 @@ from .shotlist import Layer, Shot, Take, shot_seconds
 
 DEFAULT_RATE = 24.0  # frames per second when no selected video names its fps
 PLACEHOLDER_SECONDS = 4.0  # a shot whose length nothing tells still gets a slot
+MAX_SECONDS = 86400.0  # a shot longer than a day is a typo, not a shot
 DEFAULT_FORMAT = "otio_json"
 AUDIO_TRACK_LIMITS = {"cmx_3600": 2}  # a CMX 3600 EDL has two audio channels; its adapter refuses more
 
@@ -30,7 +31,7 @@ def timeline(shots: list[Shot], name: str) -> otio.schema.Timeline:
              for n in range(1, max((len(s.layers) for s in shots), default=0) + 1)]
     for shot in shots:
         seconds = shot_seconds(shot)
-        frames = max(round((seconds or PLACEHOLDER_SECONDS) * rate), 1)
+        frames = _frames(shot, seconds, rate)
         item = _clip(shot, shot.selected, frames, rate) if shot.selected else _gap(frames, rate)
         item.metadata["shotkit"] = _shot_metadata(shot, seconds)
         if seconds is None:
@@ -44,6 +45,12 @@ def timeline(shots: list[Shot], name: str) -> otio.schema.Timeline:
     result = otio.schema.Timeline(name=name)
     result.tracks.extend([video, *audio])
     return result
+
+
+def _frames(shot: Shot, seconds: float | None, rate: float) -> int:
+    if seconds is not None and seconds > MAX_SECONDS:
+        raise ShotkitError(f"shot '{shot.key}' would last {seconds:g} s, over a day: check its video's duration and its duration_target")
+    return max(round((seconds or PLACEHOLDER_SECONDS) * rate), 1)
 
 
 def _rate(shots: list[Shot]) -> float:
@@ -83,8 +90,19 @@ def _shot_metadata(shot: Shot, seconds: float | None) -> dict:
              "duration_target": shot.duration_target, "shot_cost": round(shot.cost, 6), "length_known": seconds is not None}
     if take is not None:
         found.update(take=take.key, attempt=take.attempt, cost=take.cost, quality_score=take.quality,
-                     director_notes=take.notes, generation=take.generation, video_url=take.video_url)
+                     director_notes=take.notes, generation=_plain(take.generation), video_url=take.video_url)
     return found
+
+
+def _plain(value: Any) -> Any:
+    """Manifest data OTIO can hold: integers beyond 64 bits become text, keys become text."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+        return str(value)
+    return value
 
 
 def _layer_items(shot: Shot, layer: Layer | None, frames: int, rate: float) -> list[otio.core.Item]:
@@ -94,8 +112,9 @@ def _layer_items(shot: Shot, layer: Layer | None, frames: int, rate: float) -> l
     the next shot owns the rest of the track."""
     if layer is None:
         return [_gap(frames, rate)]
-    offset = min(round(layer.offset * rate), frames)
-    wanted = frames - offset if layer.duration is None else round(layer.duration * rate)
+    slot = frames / rate  # offsets and lengths are capped near the slot first: 1e308 s is a valid number
+    offset = min(round(min(layer.offset, slot) * rate), frames)
+    wanted = frames - offset if layer.duration is None else round(min(layer.duration, slot + 1) * rate)
     length = min(wanted, frames - offset)
     if length <= 0:
         return [_gap(frames, rate)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 import shlex
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from .shotlist import Layer, Shot, shot_seconds
 
 MARKER = ".shotkit-review"  # lists the files the last build wrote, so a rebuild removes stale ones
 PLACEHOLDER_SECONDS = 4.0  # the length shown for a shot whose length nothing tells
+SHORTEST, LONGEST = 0.1, 1e9  # seconds a timeline is drawn over, whatever numbers a manifest holds
 
 
 def page_name(workspace: str, key: str) -> str:
@@ -56,24 +58,30 @@ class Timeline:
 
 def timeline(shot: Shot) -> Timeline:
     """The audio layers laid out over the shot, bottom layer first."""
-    length = shot_seconds(shot)
-    ends = [layer.offset + layer.duration for layer in shot.layers if layer.duration is not None]
-    seconds = max([length or 0.0, *ends, *(layer.offset for layer in shot.layers)])
+    length = min(shot_seconds(shot) or 0.0, LONGEST)
+    spans = [(min(layer.offset, LONGEST), None if layer.duration is None else min(layer.duration, LONGEST)) for layer in shot.layers]
+    seconds = max([length, *(start + (duration or 0.0) for start, duration in spans)])
     known = seconds > 0
-    seconds = seconds if known else PLACEHOLDER_SECONDS
+    seconds = max(seconds, SHORTEST) if known else PLACEHOLDER_SECONDS
     bars = []
-    for layer in shot.layers:
-        end = max(length or seconds, layer.offset) if layer.duration is None else layer.offset + layer.duration
-        left = 100 * layer.offset / seconds
-        bars.append(Bar(layer, round(left, 3), round(max(100 * end / seconds - left, 0.5), 3), layer.duration is None))
-    shot_end = round(100 * length / seconds, 3) if length and length < seconds else None
+    for layer, (start, duration) in zip(shot.layers, spans):
+        end = max(length or seconds, start) if duration is None else start + duration
+        left = _percent(start, seconds)
+        bars.append(Bar(layer, left, max(round(_percent(end, seconds) - left, 3), 0.5), duration is None))
+    shot_end = _percent(length, seconds) if length and length < seconds else None
     return Timeline(seconds, known, bars, shot_end, _ticks(seconds))
 
 
+def _percent(part: float, whole: float) -> float:
+    return round(100 * (part / whole), 3)
+
+
 def _ticks(seconds: float) -> list[tuple[float, float]]:
-    step = next(s for s in (0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1e9) if seconds / s <= 10)
-    count = int(seconds // step)
-    return [(i * step, round(100 * i * step / seconds, 3)) for i in range(count + 1)]
+    """At most 11 ticks, a round step apart (0.5, 1, 2, 5, 10, 20, ... seconds)."""
+    raw = seconds / 10
+    scale = 10.0 ** math.floor(math.log10(raw))
+    step = next(m * scale for m in (1, 2, 5, 10) if m * scale >= raw)
+    return [(i * step, _percent(i * step, seconds)) for i in range(int(seconds // step) + 1)]
 
 
 def _seconds(value: float | None) -> str:
