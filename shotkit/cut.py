@@ -20,6 +20,7 @@ DEFAULT_RATE = 24.0  # frames per second when no selected video names its fps
 PLACEHOLDER_SECONDS = 4.0  # a shot whose length nothing tells still gets a slot
 MAX_SECONDS = 86400.0  # a shot longer than a day is a typo, not a shot
 DEFAULT_FORMAT = "otio_json"
+ADAPTER_HINT = "adapters are Python packages, e.g. otio-cmx3600-adapter (cmx_3600), otio-fcp-adapter (fcp_xml)"
 AUDIO_TRACK_LIMITS = {"cmx_3600": 2}  # a CMX 3600 EDL has two audio channels; its adapter refuses more
 
 
@@ -134,14 +135,17 @@ def formats() -> list[str]:
 
 
 def format_for(out: Path, fmt: str | None) -> str:
-    """The adapter asked for, else the one whose suffix `out` has, else OTIO's own JSON."""
-    available = formats()
+    """The adapter asked for, else the one for `out`'s suffix (OTIO's own JSON when it has none)."""
+    available = {name: otio.adapters.from_name(name).suffixes for name in formats()}
+    shown = ", ".join(f"{name} (.{', .'.join(suffixes)})" if suffixes else name for name, suffixes in available.items())
     if fmt is None:
         suffix = out.suffix.lstrip(".").lower()
-        return next((n for n in available if suffix in otio.adapters.from_name(n).suffixes), DEFAULT_FORMAT)
+        chosen = next((name for name, suffixes in available.items() if suffix in suffixes), DEFAULT_FORMAT if not suffix else None)
+        if chosen is None:
+            raise ShotkitError(f"{out}: no installed OpenTimelineIO adapter writes .{suffix} files; available: {shown}; {ADAPTER_HINT}")
+        return chosen
     if fmt not in available:
-        raise ShotkitError(f"no OpenTimelineIO adapter '{fmt}' that writes a file is installed; available: {', '.join(available)} "
-                           "(adapters are Python packages, e.g. otio-cmx3600-adapter for cmx_3600, otio-fcp-adapter for fcp_xml)")
+        raise ShotkitError(f"no OpenTimelineIO adapter '{fmt}' that writes a file is installed; available: {shown}; {ADAPTER_HINT}")
     return fmt
 
 

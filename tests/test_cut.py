@@ -107,9 +107,16 @@ def test_an_adapter_that_is_not_installed_is_a_clear_error(capsys: pytest.Captur
     code, _, err = cut(capsys, tmp_path / "cut.xml", "--format", "no_such_adapter", str(ROOT / "manifests"))
     assert code == 1
     assert err.startswith("error: no OpenTimelineIO adapter 'no_such_adapter' that writes a file is installed; available: ")
-    available = err.split("available: ")[1].split(" (")[0].split(", ")
-    assert {"cmx_3600", "fcp_xml", "otio_json"} <= set(available) and "otioz" not in available  # a bundle is not one file
+    available = err.split("available: ")[1].split("; ")[0]
+    assert "cmx_3600 (.edl)" in available and "fcp_xml (.xml)" in available and "otio_json (.otio)" in available
+    assert "otioz" not in available  # a bundle is not one file
     assert not (tmp_path / "cut.xml").exists()
+
+
+def test_a_suffix_no_adapter_writes_is_a_clear_error(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    code, _, err = cut(capsys, tmp_path / "cut.mov", str(ROOT / "manifests"))
+    assert code == 1 and err.startswith(f"error: {tmp_path / 'cut.mov'}: no installed OpenTimelineIO adapter writes .mov files; available: cmx_3600 (.edl)")
+    assert not (tmp_path / "cut.mov").exists()
 
 
 def test_invalid_manifests_write_no_cut(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
