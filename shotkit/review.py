@@ -123,10 +123,10 @@ def render(shots: list[Shot], stats: dict, paths: list[str]) -> dict[str, str]:
         previous = shots[index - 1] if index else None
         following = shots[index + 1] if index + 1 < len(shots) else None
         pages[names[(shot.workspace, shot.key)]] = env.get_template("shot.html").render(
-            shot=shot, timeline=timeline(shot), seconds=shot_seconds(shot), root="../", title=f"{shot.key} {shot.name}",
+            shot=shot, timeline=timeline(shot), root="../", title=f"{shot.key} {shot.name}",
             previous=previous and "../" + names[(previous.workspace, previous.key)],
             following=following and "../" + names[(following.workspace, following.key)],
-            command=lambda take: select_command(shot, take.attempt, paths), multiple=len(workspaces) > 1)
+            commands={take.attempt: select_command(shot, take.attempt, paths) for take in shot.takes}, multiple=len(workspaces) > 1)
     return pages
 
 
