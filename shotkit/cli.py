@@ -197,6 +197,33 @@ def history(database_url: str | None, project: Path, workspaces: tuple[str, ...]
     sys.exit(command(database_url, project, list(workspaces), fmt, limit, with_plan))
 
 
+@cli.command(epilog=examples(
+    'shotkit review manifests --out site',
+    'shotkit review manifests/scene-03.yaml --out site',
+))
+@PATHS
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Directory to write the site into (new, empty, or an earlier review site).")
+def review(paths: tuple[Path, ...], out: Path) -> None:
+    """Build a static review site of the production: shots, takes, audio layers, costs."""
+    from .commands_review import review as run
+
+    sys.exit(run(list(paths), out))
+
+
+@cli.command(epilog=examples(
+    'shotkit cut manifests --out cut.otio',
+    'shotkit cut manifests --out cut.edl --format cmx_3600',
+))
+@PATHS
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write the timeline to (cut.otio, cut.edl, ...).")
+@click.option("--format", "fmt", default=None, help="OpenTimelineIO adapter to write with (otio_json, cmx_3600, ...); default: from --out's suffix, else otio_json.")
+def cut(paths: tuple[Path, ...], out: Path, fmt: str | None) -> None:
+    """Write the cut (selected takes in shot order, audio layers) as an OpenTimelineIO timeline."""
+    from .commands_review import cut as run
+
+    sys.exit(run(list(paths), out, fmt))
+
+
 @cli.group(epilog=examples(
     'shotkit db upgrade --database-url postgresql+psycopg://studio@db/production',
 ))
