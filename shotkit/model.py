@@ -276,6 +276,8 @@ class _Builder:
         for index, entry in enumerate(takes):
             path = shot.path + ("takes", index)
             attempt = entry["attempt"]
+            if not self.whole_numbers(document, path, entry, ("attempt",)):
+                continue
             if attempt in attempts:
                 self.error(document, path + ("attempt",), f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})")
                 continue
@@ -294,7 +296,20 @@ class _Builder:
             if "video" in entry:
                 self.video(document, workspace, take, entry["video"], path + ("video",), attempt)
 
+    def whole_numbers(self, document: Document, path: tuple, entry: dict, names: tuple[str, ...]) -> bool:
+        """JSON Schema's `integer` accepts 1.0; a take keyed `s1#1.0` would not export, so refuse it."""
+        ok = True
+        for name in names:
+            value = entry.get(name)
+            if isinstance(value, float):
+                ok = False
+                shown = f"{int(value)}" if value.is_integer() else "a whole number"
+                self.error(document, path + (name,), f"{location(path + (name,))}: expected a whole number, got {value!r}; write {shown}")
+        return ok
+
     def video(self, document: Document, workspace: Workspace, take: Asset, entry: dict, path: tuple, attempt: int) -> None:
+        if not self.whole_numbers(document, path, entry, ("width", "height")):
+            return
         metadata = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
         if not self.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
             return
