@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .documents import Document
+from .documents import Document, ReadRefused, read_regular
 from .problems import Problem
 from .project import Project
 from .registry import TAKE_FIELDS, AssetType, RelationshipType
@@ -243,9 +243,9 @@ class _Builder:
             self.error(document, path, f"script file '{relative}' is outside the project directory")
             return None
         try:
-            text = yamlio.decode(target.read_bytes())
-        except OSError as err:
-            self.error(document, path, f"cannot read script file '{relative}': {err.strerror}")
+            text = yamlio.decode(read_regular(target))
+        except ReadRefused as refused:
+            self.error(document, path, f"script file '{relative}': {refused}")
             return None
         except yamlio.YamlFailure as failure:
             issue = failure.issues[0]

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamlio
-from .documents import shown_path
+from .documents import ReadRefused, read_regular, shown_path
 from .errors import ManifestError
 from .problems import Problem
 from .registry import Registry, builtin_registry, extend
@@ -49,12 +49,12 @@ def load_project(paths: list[Path]) -> Project:
         return Project(root=root)
     shown = shown_path(config)
     try:
-        text = yamlio.decode(config.read_bytes())
+        text = yamlio.decode(read_regular(config))
         data = yamlio.parse(text) or {}
     except yamlio.YamlFailure as failure:
         raise ManifestError([Problem(shown, i.line, i.column, i.message) for i in failure.issues]) from None
-    except OSError as err:
-        raise ManifestError([Problem(shown, 1, 1, f"cannot read: {err.strerror}")]) from None
+    except ReadRefused as refused:
+        raise ManifestError([Problem(shown, 1, 1, str(refused))]) from None
     problems = []
     if not isinstance(data, dict):
         problems.append(((), "shotkit.yaml must be a mapping", False))

@@ -157,7 +157,7 @@ def _maybe_lax_number(text: str) -> bool:
     return False
 
 
-_LAX_HINT = re.compile(r"_|0[XOBb]|\.[nNiI][aAnN][nNfF]")
+_LAX_HINT = re.compile(r"[0-9.]_|_[0-9.]|0[XOBb]|\.[nNiI][aAnN][nNfF]")
 _TOKEN_END = frozenset(" \t\r\n[]{},:#'\"")
 
 
@@ -230,7 +230,7 @@ _LAX_NUMBER = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]*|[0-9_.]*[0-9][0-9_.]*([e
 
 def resolve_plain(value: str) -> Any:
     """A plain scalar as YAML 1.2's core schema reads it (used for keys in paths)."""
-    if value in ("", "~", "null", "Null", "NULL"):
+    if value in ("", "~", "null", "Null", "NULL"):  # keep `_MAYBE_NOT_TEXT` in step
         return None
     if value in ("true", "True", "TRUE"):
         return True
@@ -254,6 +254,7 @@ class NodeTree:
     `COARSE_DEPTH` keys (an entry and its fields); deeper problems point at the nearest of those."""
 
     text: str
+    check: bool = True  # look for hazards; False when only positions are wanted (parse found none)
     values: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
     hazards: list = field(default_factory=list)
@@ -279,7 +280,8 @@ class NodeTree:
                 continue
             if kind not in _NODE_EVENTS:
                 continue
-            self._check_tag(event)
+            if self.check:
+                self._check_tag(event)
             if stack and stack[-1].expect_key:
                 self._key(stack, event)
                 continue
@@ -292,7 +294,8 @@ class NodeTree:
             if kind is yaml.ScalarEvent:
                 self._check_scalar(event)
             elif kind is not yaml.AliasEvent:  # an alias's target was walked where it was written
-                stack.append(_Frame(path, kind is yaml.MappingStartEvent))
+                deep = path is None or (len(path) >= self._deepest and not self.check)
+                stack.append(_Frame(None if deep else path, kind is yaml.MappingStartEvent))
 
     def _value_path(self, stack: list[_Frame]) -> tuple | None:
         if not stack:
@@ -340,7 +343,7 @@ class NodeTree:
             self._hazard(event, f"YAML tag `{_clip(shown)}` is not supported: a manifest holds text, numbers, true/false, null, lists and mappings")
 
     def _check_scalar(self, event: Any) -> None:
-        if event.style or event.tag is not None:
+        if event.style or event.tag is not None or not self.check:
             return  # quoted, or tagged `!!str`: text as written
         hazard = scalar_hazard(event.value)
         if hazard:
@@ -405,9 +408,13 @@ def _lax_reading(written: str) -> Any:
 
 
 def _event_key(event: Any) -> Any:
-    if not event.style and event.tag is None:
-        return resolve_plain(event.value)
-    return event.value
+    value = event.value
+    if not event.style and event.tag is None and value[:1] in _MAYBE_NOT_TEXT:
+        return resolve_plain(value)
+    return value
+
+
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")
 
 
 def _clip(text: str) -> str:
