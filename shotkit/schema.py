@@ -175,9 +175,9 @@ class Validator:
         resolver = _PathResolver(checked)
         for error in self._validator.iter_errors(checked):
             path = resolver.resolve(error.instance_path, error.instance)
-            if bad and _below_any(path, bad):
-                continue
-            yield from _explain(error, path, self._schema)
+            for found in _explain(error, path, self._schema):
+                if not (bad and _below_any(found[0], bad)):
+                    yield found
 
 
 def _below_any(path: tuple, bad: set[tuple]) -> bool:

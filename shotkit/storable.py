@@ -47,7 +47,10 @@ def problems(data: Any) -> list[Found]:
 def _bad_key(key: Any) -> str:
     if isinstance(key, str):
         return NUL_KEY
-    return f"key {_show(key)} must be text: quote it"
+    if isinstance(key, (tuple, frozenset)):
+        return "a list or mapping cannot be a key; keys are text"
+    written = {True: "true", False: "false", None: "null"}.get(key, key) if isinstance(key, (bool, type(None))) else key
+    return f"key {_show(written)} must be text: quote it"
 
 
 def _scalar(value: Any, path: tuple, found: list[Found]) -> None:
@@ -75,5 +78,5 @@ def _short_int(value: int) -> str:
 
 
 def _show(key: Any) -> str:
-    text = repr(key)
+    text = key if isinstance(key, str) else repr(key)
     return text if len(text) <= 40 else text[:37] + "..."

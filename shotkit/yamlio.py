@@ -157,7 +157,7 @@ def _maybe_lax_number(text: str) -> bool:
     return False
 
 
-_LAX_HINT = re.compile(r"[0-9.]_|_[0-9.]|0[XOBb]|\.[nNiI][aAnN][nNfF]")
+_LAX_HINT = re.compile(r"[0-9.]_|_[0-9.]|0[xXoObB]|\.[nNiI][aAnN][nNfF]")
 _TOKEN_END = frozenset(" \t\r\n[]{},:#'\"")
 
 
