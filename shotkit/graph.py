@@ -11,8 +11,8 @@ from __future__ import annotations
 import networkx as nx
 
 from .model import TAKE, Production, Workspace
-from .problems import WARNING, Problem
-from .schema import did_you_mean, location
+from .problems import WARNING, Problem, did_you_mean
+from .schema import location
 
 
 def cyclic_relationship_types(production: Production) -> set[str]:

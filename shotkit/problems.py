@@ -1,7 +1,9 @@
 """Validation problems are results, not exceptions: every stage returns a list of them."""
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -35,3 +37,11 @@ def sort_problems(problems: list[Problem]) -> list[Problem]:
 
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR]
+
+
+def did_you_mean(word: Any, known: Iterable) -> str:
+    """` (did you mean 'shots'?)`, or nothing when no known name is close (issue 11)."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [k for k in known if isinstance(k, str)], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

@@ -8,13 +8,13 @@ is the only one that imports it.
 """
 from __future__ import annotations
 
-import difflib
 import re
 from typing import Any, Iterator
 
 import jsonschema_rs
 
 from . import storable, yamlio
+from .problems import did_you_mean
 
 from .registry import CUSTOM_FIELDS, TAKE_FIELDS, AssetType, Registry, builtin_registry
 
@@ -293,14 +293,6 @@ def _known_names(schema: dict, schema_path: list) -> list[str]:
         node = node.get(part) if isinstance(node, dict) else None
     properties = node.get("properties") if isinstance(node, dict) else None
     return sorted(properties) if isinstance(properties, dict) else []
-
-
-def did_you_mean(word: Any, known: Any) -> str:
-    """` (did you mean 'shots'?)`, or nothing when no known name is close."""
-    if not isinstance(word, str):
-        return ""
-    close = difflib.get_close_matches(word, [k for k in known if isinstance(k, str)], n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _short_message(message: str) -> str:
