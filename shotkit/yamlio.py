@@ -24,6 +24,7 @@ Writing (`dump`) is a small emitter of the canonical form, so that the bytes `fm
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -145,7 +146,7 @@ def _maybe_tag(text: str) -> bool:
 
 def _maybe_lax_number(text: str) -> bool:
     """A token the fast parser reads as a number and YAML 1.2 as text (`1_000`, `0b1`, `.Nan`)."""
-    for match in _LAX_HINT.finditer(text):
+    for match in itertools.chain.from_iterable(hint.finditer(text) for hint in _LAX_HINTS):
         start, end = match.start(), match.end()
         while start > 0 and text[start - 1] not in _TOKEN_END:
             start -= 1
@@ -157,7 +158,9 @@ def _maybe_lax_number(text: str) -> bool:
     return False
 
 
-_LAX_HINT = re.compile(r"[0-9.]_|_[0-9.]|0[xXoObB]|\.[nNiI][aAnN][nNfF]")
+# Each starts with a literal character, which `re` scans for at memory speed (one pattern
+# with alternatives was 5x slower on a 16 MiB file).
+_LAX_HINTS = (re.compile(r"_(?:(?=[0-9.])|(?<=[0-9.]_))"), re.compile(r"0[xXoObB]"), re.compile(r"\.[nNiI][aAnN][nNfF]"))
 _TOKEN_END = frozenset(" \t\r\n[]{},:#'\"")
 
 

@@ -15,11 +15,15 @@ from shotkit import yamlio
 
 CHILD = """
 import json, resource, sys
+def peak_mib():  # VmHWM: this process's own peak; ru_maxrss would count the parent's at fork
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) // 1024
 resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
 from shotkit import pipeline
 from pathlib import Path
 loaded = pipeline.load([Path(sys.argv[1])], max_file_size=32 * 2**20)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+peak = peak_mib()
 print(json.dumps({"problems": [str(p) for p in loaded.problems], "peak_mib": peak}))
 """
 
