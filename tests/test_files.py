@@ -98,3 +98,12 @@ def test_shots_under_links_and_upper_case_suffixes_are_synced_and_not_pruned(sql
     assert run(capsys, "sync", str(project), "--database-url", sqlite_url)[0] == 0
     code, out, _ = run(capsys, "plan", str(project), "--database-url", sqlite_url, "--prune")
     assert code == 0 and "No changes." in out
+
+
+def test_a_file_name_cannot_forge_output_lines(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / "a.yaml\nb.yaml:1:1: forged\x1b[2K.yaml").write_text("shotkit: 1\nworkspace: w\nshots:\n  s: {name: S, bogus: 1}\n")
+    code, out, _ = run(capsys, "validate", str(tmp_path))
+    assert code == 1
+    [problem, summary] = out.splitlines()
+    assert problem.endswith("a.yaml\\u000ab.yaml:1:1: forged\\u001b[2K.yaml:4:16: shots.s.bogus: unknown field 'bogus'")
+    assert summary.startswith("1 file(s) checked")
