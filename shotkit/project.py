@@ -1,6 +1,7 @@
 """The project: the optional `shotkit.yaml` (defaults, owner label, custom types) and its root."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,7 +36,7 @@ def find_config(start: Path) -> Path | None:
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
-        if (candidate / PROJECT_FILE).is_file():
+        if os.path.lexists(candidate / PROJECT_FILE):  # a pipe or a dangling link is refused when read, not skipped
             return candidate / PROJECT_FILE
     return None
 

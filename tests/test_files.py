@@ -107,3 +107,11 @@ def test_a_file_name_cannot_forge_output_lines(tmp_path: Path, capsys: pytest.Ca
     [problem, summary] = out.splitlines()
     assert problem.endswith("a.yaml\\u000ab.yaml:1:1: forged\\u001b[2K.yaml:4:16: shots.s.bogus: unknown field 'bogus'")
     assert summary.startswith("1 file(s) checked")
+
+
+def test_a_project_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    shot_file(tmp_path / "a.yaml", "s1")
+    os.mkfifo(tmp_path / "shotkit.yaml")  # was skipped silently: the project's types and owner lost
+    code, out, _ = run(capsys, "validate", str(tmp_path))
+    assert code == 1
+    assert out.splitlines()[0].endswith("shotkit.yaml:1:1: not a regular file (a named pipe); shotkit reads only regular files")
