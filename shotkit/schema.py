@@ -174,7 +174,7 @@ class Validator:
         checked = _cleaned(data, bad) if bad else data
         resolver = _PathResolver(checked)
         for error in self._validator.iter_errors(checked):
-            path = resolver.resolve(error.instance_path, error.instance)
+            path = resolver.resolve(error.instance_path, error.instance, error.schema_path)
             for found in _explain(error, path, self._schema):
                 if not (bad and _below_any(found[0], bad)):
                     yield found
@@ -213,13 +213,14 @@ class _PathResolver:
     def __init__(self, data: Any) -> None:
         self._data = data
         self._digit_keys: dict[int, dict[int, list[str]]] = {}
+        self._given: dict[tuple, set[str]] = {}  # keys already given to an identical error
 
-    def resolve(self, raw: list, instance: Any) -> tuple:
+    def resolve(self, raw: list, instance: Any, rule: list) -> tuple:
         node = self._data
         out: list = []
         for at, part in enumerate(raw):
             if isinstance(node, dict) and isinstance(part, int):
-                part = self._key(node, part, raw[at + 1 :], instance)
+                part = self._key(node, part, raw[at:], instance, rule)
             if isinstance(node, dict):
                 node = node.get(part)
             elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
@@ -229,7 +230,7 @@ class _PathResolver:
             out.append(part)
         return tuple(out)
 
-    def _key(self, mapping: dict, number: int, rest: list, instance: Any) -> Any:
+    def _key(self, mapping: dict, number: int, raw: list, instance: Any, rule: list) -> Any:
         table = self._digit_keys.get(id(mapping))
         if table is None:
             table = {}
@@ -238,9 +239,15 @@ class _PathResolver:
                     table.setdefault(int(key), []).append(key)
             self._digit_keys[id(mapping)] = table
         candidates = table.get(number, [])
-        if len(candidates) > 1:  # `"1"` and `"01"` in one mapping: the one holding the value
-            candidates = [k for k in candidates if _follow(mapping[k], rest) == instance] or candidates
-        return candidates[0] if candidates else number
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else number
+        # `"1"` and `"01"` in one mapping: the one holding the value, and each key once for
+        # errors that are otherwise identical (both entries missing `name:`, say)
+        holding = [k for k in candidates if _follow(mapping[k], raw[1:]) == instance] or candidates
+        given = self._given.setdefault((id(mapping), repr(raw), repr(rule)), set())
+        chosen = next((k for k in holding if k not in given), holding[0])
+        given.add(chosen)
+        return chosen
 
 
 _USIZE = re.compile(r"\+?[0-9]+")  # what Rust's usize parser accepts
