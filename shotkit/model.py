@@ -193,7 +193,9 @@ class _Builder:
             if spec.column == "url":
                 asset.url = value
             elif spec.column == "duration":
-                asset.duration = float(value)
+                asset.duration = self.exact_float(document, path + (spec.name,), value)
+                if asset.duration is None:
+                    return None
             elif asset_type.name == "script" and spec.name == "file":
                 body = self.read_body(document, path + ("file",), value)
                 if body is None:
@@ -296,6 +298,14 @@ class _Builder:
             if "video" in entry:
                 self.video(document, workspace, take, entry["video"], path + ("video",), attempt)
 
+    def exact_float(self, document: Document, path: tuple, value: float) -> float | None:
+        """A number for a double-precision column, or None (reported) if a double cannot hold it."""
+        number = float(value)
+        if number != value:  # a whole number past 2^53: the databases would keep another value
+            self.error(document, path, f"{location(path)}: {value} cannot be stored exactly (the column holds {number!r}); write {number!r}")
+            return None
+        return number
+
     def whole_numbers(self, document: Document, path: tuple, entry: dict, names: tuple[str, ...]) -> bool:
         """JSON Schema's `integer` accepts 1.0; a take keyed `s1#1.0` would not export, so refuse it."""
         ok = True
@@ -313,7 +323,9 @@ class _Builder:
         metadata = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
         if not self.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
             return
-        duration = float(entry["duration"]) if "duration" in entry else None
+        duration = self.exact_float(document, path + ("duration",), entry["duration"]) if "duration" in entry else None
+        if "duration" in entry and duration is None:
+            return
         video = Asset(workspace.name, VIDEO, take.key, entry.get("name", f"Take {attempt} video"), self.adopted_id(entry), url=entry["url"], duration=duration, metadata=metadata, document=document, path=path, order=take.order, file=take.file)
         if self.declare(workspace, video):
             workspace.links.append(Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path))
