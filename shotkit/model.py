@@ -239,21 +239,10 @@ class _Builder:
         return True
 
     def read_body(self, document: Document, path: tuple, relative: str) -> tuple[str, str] | None:
-        target = (document.path.parent / relative).resolve()
-        root = self.project.root.resolve()
-        if Path(relative).is_absolute() or not target.is_relative_to(root):
-            self.error(document, path, f"script file '{relative}' is outside the project directory")
-            return None
-        try:
-            text = yamlio.decode(read_regular(target))
-        except ReadRefused as refused:
-            self.error(document, path, f"script file '{relative}': {refused}")
-            return None
-        except yamlio.YamlFailure as failure:
-            issue = failure.issues[0]
-            self.error(document, path, f"script file '{relative}' line {issue.line}: {issue.message}")
-            return None
-        return target.relative_to(root).as_posix(), text
+        body, problem = read_script(self.project.root, document.path, relative)
+        if problem:
+            self.error(document, path, problem)
+        return body
 
     def links(self, document: Document, workspace: Workspace, asset: Asset, entry: dict) -> None:
         lists: list[tuple[RelationshipType, list, tuple]] = []
@@ -299,23 +288,16 @@ class _Builder:
                 self.video(document, workspace, take, entry["video"], path + ("video",), attempt)
 
     def exact_float(self, document: Document, path: tuple, value: float) -> float | None:
-        """A number for a double-precision column, or None (reported) if a double cannot hold it."""
-        number = float(value)
-        if number != value:  # a whole number past 2^53: the databases would keep another value
-            self.error(document, path, f"{location(path)}: {value} cannot be stored exactly (the column holds {number!r}); write {number!r}")
-            return None
+        number, problem = exact_float(value)
+        if problem:
+            self.error(document, path, f"{location(path)}: {problem}")
         return number
 
     def whole_numbers(self, document: Document, path: tuple, entry: dict, names: tuple[str, ...]) -> bool:
-        """JSON Schema's `integer` accepts 1.0; a take keyed `s1#1.0` would not export, so refuse it."""
-        ok = True
-        for name in names:
-            value = entry.get(name)
-            if isinstance(value, float):
-                ok = False
-                shown = f"{int(value)}" if value.is_integer() else "a whole number"
-                self.error(document, path + (name,), f"{location(path + (name,))}: expected a whole number, got {value!r}; write {shown}")
-        return ok
+        found = [(path + (name,), problem) for name in names if (problem := not_whole(entry.get(name)))]
+        for where, problem in found:
+            self.error(document, where, f"{location(where)}: {problem}")
+        return not found
 
     def video(self, document: Document, workspace: Workspace, take: Asset, entry: dict, path: tuple, attempt: int) -> None:
         if not self.whole_numbers(document, path, entry, ("width", "height")):
@@ -330,3 +312,35 @@ class _Builder:
         if self.declare(workspace, video):
             workspace.links.append(Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path))
 
+
+
+def exact_float(value: float) -> tuple[float | None, str | None]:
+    """A number for a double-precision column; a whole number past 2^53 that a double cannot
+    hold would be stored as another value, so it is refused."""
+    number = float(value)
+    if number != value:
+        return None, f"{value} cannot be stored exactly (the column holds {number!r}); write {number!r}"
+    return number, None
+
+
+def not_whole(value: Any) -> str | None:
+    """JSON Schema's `integer` accepts 1.0; a take keyed `s1#1.0` would not export, so refuse it."""
+    if not isinstance(value, float):
+        return None
+    return f"expected a whole number, got {value!r}; write {int(value)}" if value.is_integer() else f"expected a whole number, got {value!r}"
+
+
+def read_script(root: Path, manifest: Path, relative: str) -> tuple[tuple[str, str] | None, str | None]:
+    """A script's `file:` -> (its path relative to the project root, its text), or a problem."""
+    target = (manifest.parent / relative).resolve()
+    root = root.resolve()
+    if Path(relative).is_absolute() or not target.is_relative_to(root):
+        return None, f"script file '{relative}' is outside the project directory"
+    try:
+        text = yamlio.decode(read_regular(target))
+    except ReadRefused as refused:
+        return None, f"script file '{relative}': {refused}"
+    except yamlio.YamlFailure as failure:
+        issue = failure.issues[0]
+        return None, f"script file '{relative}' line {issue.line}: {issue.message}"
+    return (target.relative_to(root).as_posix(), text), None
