@@ -120,6 +120,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.declared: dict[tuple[str, str, str], Asset] = {}
         self.adopted: dict[str, Asset] = {}
+        self.nested = _Nested(self)
 
     def error(self, document: Document, path: tuple, message: str, key: bool = False) -> None:
         self.problems.append(document.problem(path, message, key))
@@ -161,7 +162,7 @@ class _Builder:
                 else:
                     self.links(document, workspace, asset, entry)
                     if asset_type.name == "shot":
-                        self.takes(document, workspace, asset, entry.get("takes") or [])
+                        self.nested.takes(document, workspace, asset, entry.get("takes") or [])
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
         assert asset.document is not None
@@ -193,7 +194,7 @@ class _Builder:
             if spec.column == "url":
                 asset.url = value
             elif spec.column == "duration":
-                asset.duration = self.exact_float(document, path + (spec.name,), value)
+                asset.duration = self.nested.exact_float(document, path + (spec.name,), value)
                 if asset.duration is None:
                     return None
             elif asset_type.name == "script" and spec.name == "file":
@@ -262,6 +263,13 @@ class _Builder:
                 seen[key] = index
                 workspace.links.append(Link(workspace.name, rel.name, asset.ref, key, rel.child, index + 1, metadata, document, path + (index,)))
 
+
+class _Nested:
+    """Takes and their videos: the assets declared inside a shot, keyed by attempt."""
+
+    def __init__(self, builder: _Builder) -> None:
+        self.builder = builder
+
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list) -> None:
         attempts: dict[int, int] = {}
         for index, entry in enumerate(takes):
@@ -270,7 +278,7 @@ class _Builder:
             if not self.whole_numbers(document, path, entry, ("attempt",)):
                 continue
             if attempt in attempts:
-                self.error(document, path + ("attempt",), f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})")
+                self.builder.error(document, path + ("attempt",), f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})")
                 continue
             attempts[attempt] = index
             key = take_key(shot.key, attempt)
@@ -278,10 +286,10 @@ class _Builder:
             for field_name, meta_key in TAKE_FIELDS.items():
                 if field_name in entry and field_name not in ("attempt", "selected"):
                     metadata[meta_key] = entry[field_name]
-            if not self.merge_metadata(document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())):
+            if not self.builder.merge_metadata(document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())):
                 continue
-            take = Asset(workspace.name, TAKE, key, entry.get("name", f"Take {attempt}"), self.adopted_id(entry), metadata=metadata, document=document, path=path, order=shot.order, file=shot.file)
-            if not self.declare(workspace, take):
+            take = Asset(workspace.name, TAKE, key, entry.get("name", f"Take {attempt}"), self.builder.adopted_id(entry), metadata=metadata, document=document, path=path, order=shot.order, file=shot.file)
+            if not self.builder.declare(workspace, take):
                 continue
             workspace.links.append(Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path))
             if "video" in entry:
@@ -290,28 +298,27 @@ class _Builder:
     def exact_float(self, document: Document, path: tuple, value: float) -> float | None:
         number, problem = exact_float(value)
         if problem:
-            self.error(document, path, f"{location(path)}: {problem}")
+            self.builder.error(document, path, f"{location(path)}: {problem}")
         return number
 
     def whole_numbers(self, document: Document, path: tuple, entry: dict, names: tuple[str, ...]) -> bool:
         found = [(path + (name,), problem) for name in names if (problem := not_whole(entry.get(name)))]
         for where, problem in found:
-            self.error(document, where, f"{location(where)}: {problem}")
+            self.builder.error(document, where, f"{location(where)}: {problem}")
         return not found
 
     def video(self, document: Document, workspace: Workspace, take: Asset, entry: dict, path: tuple, attempt: int) -> None:
         if not self.whole_numbers(document, path, entry, ("width", "height")):
             return
         metadata = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
-        if not self.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
+        if not self.builder.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
             return
         duration = self.exact_float(document, path + ("duration",), entry["duration"]) if "duration" in entry else None
         if "duration" in entry and duration is None:
             return
-        video = Asset(workspace.name, VIDEO, take.key, entry.get("name", f"Take {attempt} video"), self.adopted_id(entry), url=entry["url"], duration=duration, metadata=metadata, document=document, path=path, order=take.order, file=take.file)
-        if self.declare(workspace, video):
+        video = Asset(workspace.name, VIDEO, take.key, entry.get("name", f"Take {attempt} video"), self.builder.adopted_id(entry), url=entry["url"], duration=duration, metadata=metadata, document=document, path=path, order=take.order, file=take.file)
+        if self.builder.declare(workspace, video):
             workspace.links.append(Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path))
-
 
 
 def exact_float(value: float) -> tuple[float | None, str | None]:
