@@ -61,8 +61,8 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
         else:
             found.append(path)
     unique: dict[Path, Path] = {}
-    for path in sorted(found, key=lambda p: p.as_posix()):
-        unique.setdefault(path.resolve(), path)
+    for path in sorted(found, key=lambda p: (p.resolve() != p.absolute(), p.as_posix())):
+        unique.setdefault(path.resolve(), path)  # a file reached directly wins over a link to it
     return sorted(unique.values(), key=lambda p: p.as_posix()), problems
 
 
@@ -155,7 +155,8 @@ def load(path: Path, max_size: int = MAX_FILE_SIZE) -> tuple[Document | None, li
         return None, [Problem(shown, 1, 1, "a manifest is a mapping that starts with `shotkit: 1`")]
     if "shotkit" not in data:
         return None, [Problem(shown, 1, 1, "not a shotkit manifest: the file must start with `shotkit: 1`")]
-    return Document(path, shown, text, data), []
+    # the real file: `fmt` and `export` replace it, not a link that leads to it
+    return Document(path.resolve(), shown, text, data), []
 
 
 def load_all(paths: list[Path], max_size: int = MAX_FILE_SIZE) -> tuple[list[Document], list[Problem]]:

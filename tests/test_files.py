@@ -115,3 +115,16 @@ def test_a_project_file_that_is_not_a_regular_file_is_refused(tmp_path: Path, ca
     code, out, _ = run(capsys, "validate", str(tmp_path))
     assert code == 1
     assert out.splitlines()[0].endswith("shotkit.yaml:1:1: not a regular file (a named pipe); shotkit reads only regular files")
+
+
+def test_fmt_rewrites_the_file_a_link_leads_to_and_keeps_the_link(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    (tmp_path / ".store").mkdir()
+    (tmp_path / ".store" / "s.yaml").write_text("shotkit: 1\nworkspace: w\nshots: {s1: {name: One}}\n")
+    (tmp_path / "shots.yaml").symlink_to(tmp_path / ".store" / "s.yaml")
+    (tmp_path / "z.yaml").write_text("shotkit: 1\nworkspace: w\nshots: {s2: {name: Two}}\n")
+    (tmp_path / "a.yaml").symlink_to(tmp_path / "z.yaml")  # sorts first, but the real file is the one read
+    code, out, _ = run(capsys, "fmt", str(tmp_path))
+    assert code == 0 and "reformatted" in out and "a.yaml" not in out
+    assert (tmp_path / "shots.yaml").is_symlink() and (tmp_path / "a.yaml").is_symlink()
+    assert (tmp_path / ".store" / "s.yaml").read_text() == "shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: One\n"
+    assert run(capsys, "validate", str(tmp_path))[0] == 0
