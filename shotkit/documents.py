@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ class Document:
 
     def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
         if self._tree is None:  # the slow path, taken only when there is something to report
-            self._tree = yamlio.NodeTree(self.text)
+            self._tree = yamlio.NodeTree(self.text, check=False)
         return self._tree.position(path, key)
 
     def problem(self, path: tuple, message: str, key: bool = False, severity: str = ERROR) -> Problem:
@@ -42,35 +43,107 @@ def shown_path(path: Path) -> str:
     return Path(relative).as_posix() if not relative.startswith("..") else path.as_posix()
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """The manifest files named, and those below the directories named, in a stable order."""
-    found: list[Path] = []
+def discover(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
+    """The manifest files named, and those below the directories named, in a stable order.
+
+    Below a directory: every `*.yaml` / `*.yml` in any letter case, through symbolic links
+    whose target lies inside that directory (each real directory walked once, so a link
+    cycle ends). A link leading outside, or to something that is neither a file nor a
+    directory, is a problem, never a silent skip: a prune would delete what it declared."""
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise ManifestError([Problem(shown_path(p), 1, 1, "no such file or directory") for p in missing])
+    found: list[Path] = []
+    problems: list[Problem] = []
     for path in paths:
         if path.is_dir():
-            for root, dirs, files in os.walk(path):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                found.extend(Path(root) / f for f in sorted(files) if f.endswith(SUFFIXES) and f not in SKIPPED_FILES and not f.startswith("."))
+            _walk(path, found, problems)
         else:
             found.append(path)
     unique: dict[Path, Path] = {}
-    for path in found:
-        unique.setdefault(path.resolve(), path)
-    return sorted(unique.values(), key=lambda p: p.as_posix())
+    for path in sorted(found, key=lambda p: (p.resolve() != p.absolute(), p.as_posix())):
+        unique.setdefault(path.resolve(), path)  # a file reached directly wins over a link to it
+    return sorted(unique.values(), key=lambda p: p.as_posix()), problems
+
+
+def _walk(root: Path, found: list[Path], problems: list[Problem]) -> None:
+    real_root = root.resolve()
+    seen: set[Path] = set()
+    pending = [root]
+    while pending:
+        directory = pending.pop()
+        real = directory.resolve()
+        if real in seen:
+            continue  # a link back to a directory walked already (a cycle, or two links)
+        seen.add(real)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as err:
+            problems.append(Problem(shown_path(directory), 1, 1, f"cannot list directory: {err.strerror}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            _consider(Path(entry.path), entry, real_root, found, pending, problems)
+
+
+def _consider(path: Path, entry: os.DirEntry, real_root: Path, found: list[Path], pending: list[Path], problems: list[Problem]) -> None:
+    is_manifest = entry.name.lower().endswith(SUFFIXES) and entry.name not in SKIPPED_FILES
+    if entry.is_symlink():
+        target = path.resolve()
+        if not (is_manifest or target.is_dir()):
+            return  # a link to something else than a manifest or a directory: not ours
+        if not target.is_relative_to(real_root):
+            problems.append(Problem(shown_path(path), 1, 1, f"symbolic link leads outside {shown_path(real_root)}; shotkit follows links only inside the directory it reads (name the target directly to read it)"))
+            return
+    if entry.is_dir():
+        pending.append(path)
+    elif is_manifest:
+        found.append(path)  # a FIFO or device named *.yaml is refused when read
+
+
+class ReadRefused(Exception):
+    """A file shotkit will not read; the message says why, for a one-line problem."""
+
+
+def read_regular(path: Path, max_size: int = MAX_FILE_SIZE) -> bytes:
+    """The bytes of a regular file of at most `max_size` bytes.
+
+    Opened without blocking and checked on the open descriptor, so a FIFO cannot hang a run
+    and `/dev/zero` cannot fill the memory, even if the file is swapped between checks."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as err:
+        raise ReadRefused(f"cannot read: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadRefused(f"not a regular file ({_file_kind(info.st_mode)}); shotkit reads only regular files")
+        if info.st_size > max_size:
+            raise ReadRefused(f"file is {info.st_size} bytes, over the limit of {max_size}; split it into several files")
+        try:
+            raw = handle.read(max_size + 1)
+        except OSError as err:
+            raise ReadRefused(f"cannot read: {err.strerror}") from None
+    if len(raw) > max_size:
+        raise ReadRefused(f"file grew past the limit of {max_size} bytes while being read")
+    return raw
+
+
+def _file_kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "a special file"
 
 
 def load(path: Path, max_size: int = MAX_FILE_SIZE) -> tuple[Document | None, list[Problem]]:
     """Read and parse one manifest. Returns the document, or None and the problems."""
     shown = shown_path(path)
     try:
-        size = path.stat().st_size
-        if size > max_size:
-            return None, [Problem(shown, 1, 1, f"file is {size} bytes, over the limit of {max_size}; split it into several files")]
-        raw = path.read_bytes()
-    except OSError as err:
-        return None, [Problem(shown, 1, 1, f"cannot read: {err.strerror}")]
+        raw = read_regular(path, max_size)
+    except ReadRefused as refused:
+        return None, [Problem(shown, 1, 1, str(refused))]
     try:
         text = yamlio.decode(raw)
         data = yamlio.parse(text)
@@ -82,11 +155,14 @@ def load(path: Path, max_size: int = MAX_FILE_SIZE) -> tuple[Document | None, li
         return None, [Problem(shown, 1, 1, "a manifest is a mapping that starts with `shotkit: 1`")]
     if "shotkit" not in data:
         return None, [Problem(shown, 1, 1, "not a shotkit manifest: the file must start with `shotkit: 1`")]
-    return Document(path, shown, text, data), []
+    # the real file: `fmt` and `export` replace it, not a link that leads to it
+    return Document(path.resolve(), shown, text, data), []
 
 
 def load_all(paths: list[Path], max_size: int = MAX_FILE_SIZE) -> tuple[list[Document], list[Problem]]:
-    return load_files(discover(paths), max_size)
+    files, problems = discover(paths)
+    documents, more = load_files(files, max_size)
+    return documents, problems + more
 
 
 def load_files(files: list[Path], max_size: int = MAX_FILE_SIZE) -> tuple[list[Document], list[Problem]]:

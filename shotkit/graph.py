@@ -8,12 +8,10 @@ not pay for 150,000 edges. `shotkit graph` draws the full graph.
 """
 from __future__ import annotations
 
-import difflib
-
 import networkx as nx
 
-from .model import TAKE, Production
-from .problems import WARNING, Problem
+from .model import TAKE, Production, Workspace
+from .problems import WARNING, Problem, did_you_mean
 from .schema import location
 
 
@@ -56,6 +54,7 @@ def check(production: Production) -> list[Problem]:
 def _references(production: Production) -> list[Problem]:
     registry = production.project.registry
     problems: list[Problem] = []
+    suggest = _Suggestions()
     for workspace in production.workspaces.values():
         by_key: dict[str, list[str]] = {}
         for asset_type, key in workspace.assets:
@@ -73,11 +72,32 @@ def _references(production: Production) -> list[Problem]:
             if others:
                 problems.append(link.document.problem(link.path, f"'{link.child_key}' is of type {others[0]}, but {link.type} needs a {link.child_type}"))
             elif production.complete:
-                candidates = [k for (t, k) in workspace.assets if t == link.child_type]
-                close = difflib.get_close_matches(link.child_key, candidates, n=1)
-                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                hint = suggest(workspace, link.child_type, link.child_key)
                 problems.append(link.document.problem(link.path, f"unknown {link.child_type} '{link.child_key}' in workspace '{workspace.name}'{hint}"))
     return problems
+
+
+class _Suggestions:
+    """"did you mean" for unknown references: candidates listed once per workspace and type,
+    and at most MAX_SUGGESTIONS lookups a run (each compares with every candidate), so a file
+    with thousands of broken references stays fast."""
+
+    def __init__(self) -> None:
+        self._candidates: dict[tuple[str, str], list[str]] = {}
+        self._left = MAX_SUGGESTIONS
+
+    def __call__(self, workspace: Workspace, asset_type: str, key: str) -> str:
+        if self._left <= 0:
+            return ""
+        self._left -= 1
+        candidates = self._candidates.get((workspace.name, asset_type))
+        if candidates is None:
+            candidates = [k for (t, k) in workspace.assets if t == asset_type]
+            self._candidates[(workspace.name, asset_type)] = candidates
+        return did_you_mean(key, candidates)
+
+
+MAX_SUGGESTIONS = 200
 
 
 def _cycles(graph: nx.MultiDiGraph) -> list[Problem]:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .documents import Document
+from .documents import Document, ReadRefused, read_regular
 from .problems import Problem
 from .project import Project
 from .registry import TAKE_FIELDS, AssetType, RelationshipType
@@ -120,6 +120,7 @@ class _Builder:
         self.problems: list[Problem] = []
         self.declared: dict[tuple[str, str, str], Asset] = {}
         self.adopted: dict[str, Asset] = {}
+        self.nested = _Nested(self)
 
     def error(self, document: Document, path: tuple, message: str, key: bool = False) -> None:
         self.problems.append(document.problem(path, message, key))
@@ -161,7 +162,7 @@ class _Builder:
                 else:
                     self.links(document, workspace, asset, entry)
                     if asset_type.name == "shot":
-                        self.takes(document, workspace, asset, entry.get("takes") or [])
+                        self.nested.takes(document, workspace, asset, entry.get("takes") or [])
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
         assert asset.document is not None
@@ -193,7 +194,9 @@ class _Builder:
             if spec.column == "url":
                 asset.url = value
             elif spec.column == "duration":
-                asset.duration = float(value)
+                asset.duration = self.nested.exact_float(document, path + (spec.name,), value)
+                if asset.duration is None:
+                    return None
             elif asset_type.name == "script" and spec.name == "file":
                 body = self.read_body(document, path + ("file",), value)
                 if body is None:
@@ -237,21 +240,10 @@ class _Builder:
         return True
 
     def read_body(self, document: Document, path: tuple, relative: str) -> tuple[str, str] | None:
-        target = (document.path.parent / relative).resolve()
-        root = self.project.root.resolve()
-        if Path(relative).is_absolute() or not target.is_relative_to(root):
-            self.error(document, path, f"script file '{relative}' is outside the project directory")
-            return None
-        try:
-            text = yamlio.decode(target.read_bytes())
-        except OSError as err:
-            self.error(document, path, f"cannot read script file '{relative}': {err.strerror}")
-            return None
-        except yamlio.YamlFailure as failure:
-            issue = failure.issues[0]
-            self.error(document, path, f"script file '{relative}' line {issue.line}: {issue.message}")
-            return None
-        return target.relative_to(root).as_posix(), text
+        body, problem = read_script(self.project.root, document.path, relative)
+        if problem:
+            self.error(document, path, problem)
+        return body
 
     def links(self, document: Document, workspace: Workspace, asset: Asset, entry: dict) -> None:
         lists: list[tuple[RelationshipType, list, tuple]] = []
@@ -271,13 +263,22 @@ class _Builder:
                 seen[key] = index
                 workspace.links.append(Link(workspace.name, rel.name, asset.ref, key, rel.child, index + 1, metadata, document, path + (index,)))
 
+
+class _Nested:
+    """Takes and their videos: the assets declared inside a shot, keyed by attempt."""
+
+    def __init__(self, builder: _Builder) -> None:
+        self.builder = builder
+
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list) -> None:
         attempts: dict[int, int] = {}
         for index, entry in enumerate(takes):
             path = shot.path + ("takes", index)
             attempt = entry["attempt"]
+            if not self.whole_numbers(document, path, entry, ("attempt",)):
+                continue
             if attempt in attempts:
-                self.error(document, path + ("attempt",), f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})")
+                self.builder.error(document, path + ("attempt",), f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})")
                 continue
             attempts[attempt] = index
             key = take_key(shot.key, attempt)
@@ -285,21 +286,68 @@ class _Builder:
             for field_name, meta_key in TAKE_FIELDS.items():
                 if field_name in entry and field_name not in ("attempt", "selected"):
                     metadata[meta_key] = entry[field_name]
-            if not self.merge_metadata(document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())):
+            if not self.builder.merge_metadata(document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())):
                 continue
-            take = Asset(workspace.name, TAKE, key, entry.get("name", f"Take {attempt}"), self.adopted_id(entry), metadata=metadata, document=document, path=path, order=shot.order, file=shot.file)
-            if not self.declare(workspace, take):
+            take = Asset(workspace.name, TAKE, key, entry.get("name", f"Take {attempt}"), self.builder.adopted_id(entry), metadata=metadata, document=document, path=path, order=shot.order, file=shot.file)
+            if not self.builder.declare(workspace, take):
                 continue
             workspace.links.append(Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path))
             if "video" in entry:
                 self.video(document, workspace, take, entry["video"], path + ("video",), attempt)
 
+    def exact_float(self, document: Document, path: tuple, value: float) -> float | None:
+        number, problem = exact_float(value)
+        if problem:
+            self.builder.error(document, path, f"{location(path)}: {problem}")
+        return number
+
+    def whole_numbers(self, document: Document, path: tuple, entry: dict, names: tuple[str, ...]) -> bool:
+        found = [(path + (name,), problem) for name in names if (problem := not_whole(entry.get(name)))]
+        for where, problem in found:
+            self.builder.error(document, where, f"{location(where)}: {problem}")
+        return not found
+
     def video(self, document: Document, workspace: Workspace, take: Asset, entry: dict, path: tuple, attempt: int) -> None:
-        metadata = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
-        if not self.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
+        if not self.whole_numbers(document, path, entry, ("width", "height")):
             return
-        duration = float(entry["duration"]) if "duration" in entry else None
-        video = Asset(workspace.name, VIDEO, take.key, entry.get("name", f"Take {attempt} video"), self.adopted_id(entry), url=entry["url"], duration=duration, metadata=metadata, document=document, path=path, order=take.order, file=take.file)
-        if self.declare(workspace, video):
+        metadata = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
+        if not self.builder.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
+            return
+        duration = self.exact_float(document, path + ("duration",), entry["duration"]) if "duration" in entry else None
+        if "duration" in entry and duration is None:
+            return
+        video = Asset(workspace.name, VIDEO, take.key, entry.get("name", f"Take {attempt} video"), self.builder.adopted_id(entry), url=entry["url"], duration=duration, metadata=metadata, document=document, path=path, order=take.order, file=take.file)
+        if self.builder.declare(workspace, video):
             workspace.links.append(Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path))
 
+
+def exact_float(value: float) -> tuple[float | None, str | None]:
+    """A number for a double-precision column; a whole number past 2^53 that a double cannot
+    hold would be stored as another value, so it is refused."""
+    number = float(value)
+    if number != value:
+        return None, f"{value} cannot be stored exactly (the column holds {number!r}); write {number!r}"
+    return number, None
+
+
+def not_whole(value: Any) -> str | None:
+    """JSON Schema's `integer` accepts 1.0; a take keyed `s1#1.0` would not export, so refuse it."""
+    if not isinstance(value, float):
+        return None
+    return f"expected a whole number, got {value!r}; write {int(value)}" if value.is_integer() else f"expected a whole number, got {value!r}"
+
+
+def read_script(root: Path, manifest: Path, relative: str) -> tuple[tuple[str, str] | None, str | None]:
+    """A script's `file:` -> (its path relative to the project root, its text), or a problem."""
+    target = (manifest.parent / relative).resolve()
+    root = root.resolve()
+    if Path(relative).is_absolute() or not target.is_relative_to(root):
+        return None, f"script file '{relative}' is outside the project directory"
+    try:
+        text = yamlio.decode(read_regular(target))
+    except ReadRefused as refused:
+        return None, f"script file '{relative}': {refused}"
+    except yamlio.YamlFailure as failure:
+        issue = failure.issues[0]
+        return None, f"script file '{relative}' line {issue.line}: {issue.message}"
+    return (target.relative_to(root).as_posix(), text), None

@@ -33,16 +33,17 @@ class Loaded:
 def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loaded:
     """Load and check manifests; every problem found is in the result, sorted."""
     paths = paths or [Path(".")]
-    files = documents.discover(paths)
+    files, refused = documents.discover(paths)
     try:
         project = load_project(paths)
     except ManifestError as err:  # shotkit.yaml itself is wrong: report it like any manifest
         root = paths[0].resolve()
         project = Project(root=root if root.is_dir() else root.parent)
-        return Loaded(project, model.Production(project), err.problems, [], len(files))
+        return Loaded(project, model.Production(project), err.problems + refused, [], len(files))
     gc.disable()  # building many small objects: the collector would rescan them all, again and again
     try:
         docs, problems = documents.load_files(files, max_file_size)
+        problems = refused + problems
         production, found = model.build(docs, project)
         production.complete = production.complete and not problems
         problems += found

@@ -1,7 +1,10 @@
 """Validation problems are results, not exceptions: every stage returns a list of them."""
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 ERROR = "error"
 WARNING = "warning"
@@ -14,6 +17,12 @@ class Problem:
     column: int
     message: str
     severity: str = ERROR
+
+    def __post_init__(self) -> None:
+        # File names and messages quote manifest text: a newline, an escape sequence or a
+        # bidi override in them must not forge or hide lines of the output (issue 10).
+        object.__setattr__(self, "file", printable(self.file))
+        object.__setattr__(self, "message", printable(self.message))
 
     def __str__(self) -> str:
         tag = "" if self.severity == ERROR else "warning: "
@@ -29,9 +38,27 @@ class Problem:
         }
 
 
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control, line-separator and bidi characters written as `\\uXXXX` escapes."""
+    if text.isprintable():
+        return text
+    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def sort_problems(problems: list[Problem]) -> list[Problem]:
     return sorted(set(problems), key=lambda p: (p.file, p.line, p.column, p.message))
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR]
+
+
+def did_you_mean(word: Any, known: Iterable) -> str:
+    """` (did you mean 'shots'?)`, or nothing when no known name is close (issue 11)."""
+    if not isinstance(word, str):
+        return ""
+    close = difflib.get_close_matches(word, [k for k in known if isinstance(k, str)], n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""

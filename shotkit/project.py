@@ -1,11 +1,12 @@
 """The project: the optional `shotkit.yaml` (defaults, owner label, custom types) and its root."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import yamlio
-from .documents import shown_path
+from .documents import ReadRefused, read_regular, shown_path
 from .errors import ManifestError
 from .problems import Problem
 from .registry import Registry, builtin_registry, extend
@@ -35,7 +36,7 @@ def find_config(start: Path) -> Path | None:
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
-        if (candidate / PROJECT_FILE).is_file():
+        if os.path.lexists(candidate / PROJECT_FILE):  # a pipe or a dangling link is refused when read, not skipped
             return candidate / PROJECT_FILE
     return None
 
@@ -49,12 +50,12 @@ def load_project(paths: list[Path]) -> Project:
         return Project(root=root)
     shown = shown_path(config)
     try:
-        text = yamlio.decode(config.read_bytes())
+        text = yamlio.decode(read_regular(config))
         data = yamlio.parse(text) or {}
     except yamlio.YamlFailure as failure:
         raise ManifestError([Problem(shown, i.line, i.column, i.message) for i in failure.issues]) from None
-    except OSError as err:
-        raise ManifestError([Problem(shown, 1, 1, f"cannot read: {err.strerror}")]) from None
+    except ReadRefused as refused:
+        raise ManifestError([Problem(shown, 1, 1, str(refused))]) from None
     problems = []
     if not isinstance(data, dict):
         problems.append(((), "shotkit.yaml must be a mapping", False))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .problems import did_you_mean
+
 STRING = {"type": "string"}
 NUMBER = {"type": "number"}
 NON_NEGATIVE = {"type": "number", "minimum": 0}
@@ -144,7 +146,7 @@ def extend(registry: Registry, asset_types: dict, relationship_types: dict) -> t
         for end in ("parent", "child"):
             where = ("relationship_types", name, end)
             if spec[end] not in assets:
-                problems.append((where, f"relationship type '{name}': {end} type '{spec[end]}' is not an asset type"))
+                problems.append((where, f"relationship type '{name}': {end} type '{spec[end]}' is not an asset type{did_you_mean(spec[end], assets)}"))
             elif assets[spec[end]].nested:
                 problems.append((where, f"relationship type '{name}': {end} type '{spec[end]}' is declared inside a shot; custom links join top-level assets"))
         relationships[name] = RelationshipType(name, spec["parent"], spec["child"])

@@ -8,14 +8,19 @@ is the only one that imports it.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Iterator
 
 import jsonschema_rs
+
+from . import storable, yamlio
+from .problems import did_you_mean
 
 from .registry import CUSTOM_FIELDS, TAKE_FIELDS, AssetType, Registry, builtin_registry
 
 SCHEMA_ID = "https://shotkit.dev/schemas/manifest.schema.json"
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+MAX_SEQUENCE = 2**31 - 1  # `attempt` is the link's `sequence`, a 32-bit INTEGER column
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -57,7 +62,7 @@ def _take() -> dict:
     properties: dict[str, Any] = {
         "id": _ref("uuid"),
         "name": {"type": "string", "minLength": 1},
-        "attempt": {"type": "integer", "minimum": 1},
+        "attempt": {"type": "integer", "minimum": 1, "maximum": MAX_SEQUENCE},
         "selected": {"type": "boolean"},
         "quality_score": {"type": "number"},
         "director_notes": {"type": "string"},
@@ -150,59 +155,155 @@ PROJECT_SCHEMA = {
 
 
 class Validator:
+    """Checks data against a schema; every problem comes with the path of keys the user wrote."""
+
     def __init__(self, schema: dict) -> None:
+        self._schema = schema
         self._validator = jsonschema_rs.Draft202012Validator(schema)
 
     def errors(self, data: Any) -> Iterator[tuple[tuple, str, bool]]:
-        """(path, message, at_key) for each violation; at_key: point at the key, not the value."""
-        try:
-            found = list(self._validator.iter_errors(data))
-        except ValueError:  # a mapping key that is not text (`3:`, `true:`)
-            yield from _non_text_keys(data, ())
-            return
-        for error in found:
-            yield from _explain(error)
+        """(path, message, at_key) for each violation; at_key: point at the key, not the value.
+
+        Values no database can store (and YAML-only types like `!!set`, which would stop the
+        schema check of the whole file) are reported first and replaced by `None` for the schema
+        check, whose messages at those places are dropped."""
+        unstorable = storable.problems(data)
+        for path, message, key in unstorable:
+            yield path, f"{location(path)}: {message}", key
+        bad = {path for path, _, _ in unstorable}
+        checked = _cleaned(data, bad) if bad else data
+        resolver = _PathResolver(checked)
+        for error in self._validator.iter_errors(checked):
+            path = resolver.resolve(error.instance_path, error.instance, error.schema_path)
+            for found in _explain(error, path, self._schema):
+                if not (bad and _below_any(found[0], bad)):
+                    yield found
 
 
-def _non_text_keys(data: Any, path: tuple) -> Iterator[tuple[tuple, str, bool]]:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if not isinstance(key, str):
-                yield path + (key,), f"key {key!r} must be text: quote it", True
+def _below_any(path: tuple, bad: set[tuple]) -> bool:
+    return any(path[:size] in bad for size in range(len(path) + 1)) or any(isinstance(k, str) and "\x00" in k for k in path)
+
+
+def _cleaned(data: Any, bad: set[tuple]) -> Any:
+    """A copy of `data` with the values at `bad` paths set to None (bad keys renamed)."""
+    on_the_way = {path[:size] for path in bad for size in range(len(path))}
+
+    def clean(node: Any, path: tuple) -> Any:
+        if path in bad:
+            return None
+        if path not in on_the_way:
+            return node
+        if isinstance(node, dict):
+            out = {}
+            for index, (key, value) in enumerate(node.items()):
+                name = key if isinstance(key, str) and "\x00" not in key else f"\x00{index}"
+                out[name] = clean(value, path + (key,))
+            return out
+        if isinstance(node, list):
+            return [clean(value, path + (index,)) for index, value in enumerate(node)]
+        return node
+
+    return clean(data, ())
+
+
+class _PathResolver:
+    """jsonschema_rs reports a mapping key made of digits (`"01"`, `"12"`) as a number, like a
+    list index; this finds the key the user wrote, so `shots."01"` is not `shots[1]`."""
+
+    def __init__(self, data: Any) -> None:
+        self._data = data
+        self._digit_keys: dict[int, dict[int, list[str]]] = {}
+        self._given: dict[tuple, set[str]] = {}  # keys already given to an identical error
+
+    def resolve(self, raw: list, instance: Any, rule: list) -> tuple:
+        node = self._data
+        out: list = []
+        for at, part in enumerate(raw):
+            if isinstance(node, dict) and isinstance(part, int):
+                part = self._key(node, part, raw[at:], instance, rule)
+            if isinstance(node, dict):
+                node = node.get(part)
+            elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+                node = node[part]
             else:
-                yield from _non_text_keys(value, path + (key,))
-    elif isinstance(data, list):
-        for index, item in enumerate(data):
-            yield from _non_text_keys(item, path + (index,))
+                node = None
+            out.append(part)
+        return tuple(out)
+
+    def _key(self, mapping: dict, number: int, raw: list, instance: Any, rule: list) -> Any:
+        table = self._digit_keys.get(id(mapping))
+        if table is None:
+            table = {}
+            for key in mapping:
+                if isinstance(key, str) and _USIZE.fullmatch(key):
+                    table.setdefault(int(key), []).append(key)
+            self._digit_keys[id(mapping)] = table
+        candidates = table.get(number, [])
+        if len(candidates) <= 1:
+            return candidates[0] if candidates else number
+        # `"1"` and `"01"` in one mapping: the one holding the value, and each key once for
+        # errors that are otherwise identical (both entries missing `name:`, say)
+        holding = [k for k in candidates if _follow(mapping[k], raw[1:]) == instance] or candidates
+        given = self._given.setdefault((id(mapping), repr(raw), repr(rule)), set())
+        chosen = next((k for k in holding if k not in given), holding[0])
+        given.add(chosen)
+        return chosen
+
+
+_USIZE = re.compile(r"\+?[0-9]+")  # what Rust's usize parser accepts
+
+
+def _follow(node: Any, rest: list) -> Any:
+    for part in rest:
+        if isinstance(node, dict):
+            node = node.get(part, node.get(str(part)))
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            return None
+    return node
 
 
 _JSON_TYPES = {str: "text", bool: "a boolean", int: "a number", float: "a number", type(None): "empty", list: "a list", dict: "a mapping"}
 
 
-def _explain(error: Any) -> Iterator[tuple[tuple, str, bool]]:
-    path = tuple(error.instance_path)
+def _explain(error: Any, path: tuple, schema: dict) -> Iterator[tuple[tuple, str, bool]]:
     kind = error.kind
     name = kind.name
     where = location(path)
     if name == "additionalProperties":
+        known = _known_names(schema, error.schema_path)
         for key in kind.unexpected:
-            yield path + (key,), f"{location(path + (key,))}: unknown field '{key}'", True
+            yield path + (key,), f"{location(path + (key,))}: unknown field '{key}'{did_you_mean(key, known)}", True
     elif name == "required":
         yield path, f"{where}: missing required field '{kind.property}'", False
     elif name == "const" and path == ("shotkit",):
-        yield path, f"unsupported manifest version {error.instance!r}: this shotkit reads `shotkit: 1`", False
+        yield path, f"unsupported manifest version {_short(error.instance)}: this shotkit reads `shotkit: 1`", False
     elif name == "propertyNames":
         key = kind.error.instance
-        yield path + (key,), f"{location(path + (key,))}: invalid key {key!r}: use letters, digits, '.', '_' and '-', starting with a letter or digit", True
+        yield path + (key,), f"{location(path + (key,))}: invalid key {_short(key)}: use letters, digits, '.', '_' and '-', starting with a letter or digit", True
     elif name == "pattern" and isinstance(error.instance, str):
-        yield path, f"{where}: invalid key {error.instance!r}: use letters, digits, '.', '_' and '-', starting with a letter or digit", False
+        yield path, f"{where}: invalid key {_short(error.instance)}: use letters, digits, '.', '_' and '-', starting with a letter or digit", False
     elif name == "type":
         got = _JSON_TYPES.get(type(error.instance), "something else")
         wanted = " or ".join({"string": "text", "object": "a mapping", "array": "a list", "number": "a number", "integer": "a whole number", "boolean": "true or false"}.get(t, t) for t in kind.types)
         hint = " (quote it to keep the text as written)" if "string" in kind.types and not isinstance(error.instance, (dict, list)) else ""
         yield path, f"{where}: expected {wanted}, got {got} {_short(error.instance)}{hint}", False
     else:
-        yield path, f"{where}: {error.message}", False
+        yield path, f"{where}: {_short_message(error.message)}", False
+
+
+def _known_names(schema: dict, schema_path: list) -> list[str]:
+    """The field names the object schema holding this `additionalProperties` allows."""
+    node: Any = schema
+    for part in list(schema_path)[:-1]:
+        node = node.get(part) if isinstance(node, dict) else None
+    properties = node.get("properties") if isinstance(node, dict) else None
+    return sorted(properties) if isinstance(properties, dict) else []
+
+
+def _short_message(message: str) -> str:
+    return message if len(message) <= 200 else message[:197] + "..."
 
 
 def _short(value: Any) -> str:
@@ -211,8 +312,15 @@ def _short(value: Any) -> str:
 
 
 def location(path: tuple) -> str:
-    """`shots.03A.takes[1].cost` for a data path."""
+    """`shots.03A.takes[1].cost` for a data path; keys of other characters are quoted."""
     out = ""
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+        if isinstance(part, int) and not isinstance(part, bool):
+            out += f"[{part}]"
+        else:
+            text = part if isinstance(part, str) and _PLAIN_KEY.fullmatch(part) else yamlio.quote(str(part))
+            out += f".{text}" if out else text
     return out or "(top level)"
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]*")

@@ -3,21 +3,28 @@
 Reading has two paths:
 
 * the fast path parses with `yaml_rs` (a Rust YAML 1.2 parser that rejects duplicate keys and
-  bounds alias expansion). Valid manifests only ever take this path.
-* the slow path composes the text with PyYAML to get a line and column for every node. It runs
-  only for a file that has something to report (a problem found by any later stage, or a
-  parse error without a position), or when a cheap scan of the raw text sees a hazard that
-  only the node tree can confirm (a plain scalar like `03`, or very deep indentation).
+  bounds alias expansion in nodes; `_check_alias_bytes` bounds it in bytes too). Valid
+  manifests only ever take this path.
+* the slow path walks PyYAML's event stream to get a line and column for every key and value
+  (`NodeTree`). It runs only for a file that has something to report (a problem found by any
+  later stage, or a parse error without a position), or when a cheap scan of the raw text
+  sees a hazard that only the events can confirm (a plain scalar like `03` or `1_000`, a tag,
+  or very deep indentation).
 
 Scalars follow YAML 1.2's core schema: `NO`, `on`, `1:20` and `2024-01-01` stay the text
-written. A plain integer with a leading zero (`03`, `0755`) is the one YAML 1.1 surprise that
-YAML 1.2 still turns into a number, so it is rejected with a hint to quote it.
+written. A plain scalar that YAML 1.2 and another common reading take for different things
+and where one of them is a number is refused with a hint to quote it: a leading zero (`03`,
+`0755`: YAML 1.2 reads 3, YAML 1.1 octal or text), and the number forms the fast parser
+accepts beyond YAML 1.2 (`0b101`, `1_000`, `0X1F`, `.Nan`, `-0x1`: numbers to it and to YAML
+1.1, text to YAML 1.2). Tags other than YAML 1.2's core ones (`!!set`, `!!binary`, `!local`)
+are refused: the fast parser would drop them silently or build values JSON cannot hold.
 
 Writing (`dump`) is a small emitter of the canonical form, so that the bytes `fmt` and
 `export` write depend only on the data.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -29,6 +36,9 @@ import yaml_rs
 
 MAX_DEPTH = 100
 MAX_ALIAS_EVENTS = 10_000
+MAX_ALIAS_BYTES = 16 * 1024 * 1024  # text that aliases may add, however few nodes they replay
+PRECISE_POSITIONS = 2 * 1024 * 1024  # characters; larger files get entry-level positions
+COARSE_DEPTH = 3
 _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS, max_replay_stack_depth=16)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -103,6 +113,7 @@ def _offset_to_position(buf: Any, offset: int, newline: Any) -> tuple[int, int]:
 
 def parse(text: str) -> Any:
     """Parse one YAML document. Returns the data; raises YamlFailure with located issues."""
+    _check_alias_bytes(text)
     try:
         data = yaml_rs.loads(text, parse_datetime=False, alias_limits=_ALIAS_LIMITS)
     except yaml_rs.YAMLDecodeError as err:
@@ -111,16 +122,86 @@ def parse(text: str) -> Any:
         raise YamlFailure([Issue(1, 1, f"nesting is deeper than {MAX_DEPTH} levels")]) from None
     if isinstance(data, list) and _document_count(text) > 1:
         raise YamlFailure([Issue(1, 1, "a manifest holds one YAML document; split the `---` documents into files")])
-    if _maybe_leading_zero(text) or _DEEP_INDENT in text:
+    if _maybe_hazard(text):
         issues = NodeTree(text).hazards
         if issues:
             raise YamlFailure(issues)
     return data
 
 
+def _maybe_hazard(text: str) -> bool:
+    """Could the text hold a scalar `scalar_hazard` refuses, a tag, or very deep indentation?"""
+    return _maybe_leading_zero(text) or _DEEP_INDENT in text or _maybe_tag(text) or _maybe_lax_number(text)
+
+
+def _maybe_tag(text: str) -> bool:
+    """A `!` where a tag can start (after a space, `[`, `{`, `,` or at a line start)."""
+    at = text.find("!")
+    while at != -1:
+        if (at == 0 or text[at - 1] in " \t\n[{,") and text[at + 1 : at + 2] not in ("", " ", "\t", "\n"):
+            return True
+        at = text.find("!", at + 1)
+    return False
+
+
+def _maybe_lax_number(text: str) -> bool:
+    """A token the fast parser reads as a number and YAML 1.2 as text (`1_000`, `0b1`, `.Nan`)."""
+    for match in itertools.chain.from_iterable(hint.finditer(text) for hint in _LAX_HINTS):
+        start, end = match.start(), match.end()
+        while start > 0 and text[start - 1] not in _TOKEN_END:
+            start -= 1
+        while end < len(text) and text[end] not in _TOKEN_END:
+            end += 1
+        token = text[start:end]
+        if _LAX_NUMBER.fullmatch(token) and isinstance(resolve_plain(token), str) and _lax_reading(token) is not None:
+            return True
+    return False
+
+
+# Each starts with a literal character, which `re` scans for at memory speed (one pattern
+# with alternatives was 5x slower on a 16 MiB file).
+_LAX_HINTS = (re.compile(r"_(?:(?=[0-9.])|(?<=[0-9.]_))"), re.compile(r"0[xXoObB]"), re.compile(r"\.[nNiI][aAnN][nNfF]"))
+_TOKEN_END = frozenset(" \t\r\n[]{},:#'\"")
+
+
+def _check_alias_bytes(text: str) -> None:
+    """Refuse a text whose aliases would add more than MAX_ALIAS_BYTES of scalars.
+
+    The fast parser bounds replayed nodes, not bytes: 10,000 aliases of one 100 kB scalar
+    pass that bound and cost gigabytes. Runs only when the text has an anchor and an alias."""
+    if "&" not in text or "*" not in text:
+        return
+    sizes: dict[str, int] = {}
+    open_sizes: list[list] = [[None, 0]]  # [anchor, bytes so far] per open collection
+    added = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            kind = type(event)
+            if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                open_sizes.append([event.anchor, 8])
+                continue
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                anchor, size = open_sizes.pop()
+            elif kind is yaml.ScalarEvent:
+                anchor, size = event.anchor, len(event.value) + 8
+            elif kind is yaml.AliasEvent:
+                anchor, size = None, sizes.get(event.anchor, 0)
+                added += size
+                if added > MAX_ALIAS_BYTES:
+                    raise YamlFailure([Issue(event.start_mark.line + 1, event.start_mark.column + 1, f"aliases expand past the limit of {MAX_ALIAS_BYTES} bytes (a 'billion laughs' file?)")])
+            else:
+                continue
+            size = min(size, MAX_ALIAS_BYTES + 1)
+            if anchor is not None:
+                sizes[anchor] = size
+            open_sizes[-1][1] += size
+    except yaml.YAMLError:
+        return  # the parser reports the syntax error with its position
+
+
 def _document_count(text: str) -> int:
     try:
-        return sum(1 for _ in yaml.compose_all(text, Loader=_Loader))
+        return sum(1 for event in yaml.parse(text, Loader=_Loader) if type(event) is yaml.DocumentStartEvent)
     except yaml.YAMLError:
         return 1
 
@@ -145,12 +226,14 @@ def _explain_failure(text: str, message: str) -> list[Issue]:
 
 _INT = re.compile(r"[-+]?[0-9]+$|0o[0-7]+$|0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|[-+]?\.(inf|Inf|INF)$|\.(nan|NaN|NAN)$")
-_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+$")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9]+$")
+# A superset of the number forms the fast parser accepts beyond YAML 1.2's core schema.
+_LAX_NUMBER = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]*|[0-9_.]*[0-9][0-9_.]*([eE][-+]?[0-9_]*)?|\.[nNiI][aAnN][nNfF])")
 
 
 def resolve_plain(value: str) -> Any:
     """A plain scalar as YAML 1.2's core schema reads it (used for keys in paths)."""
-    if value in ("", "~", "null", "Null", "NULL"):
+    if value in ("", "~", "null", "Null", "NULL"):  # keep `_MAYBE_NOT_TEXT` in step
         return None
     if value in ("true", "True", "TRUE"):
         return True
@@ -166,93 +249,179 @@ def resolve_plain(value: str) -> Any:
 
 @dataclass
 class NodeTree:
-    """PyYAML's node tree of a text: positions of every key and value, and the hazards found.
+    """Positions of keys and values in a text, and the hazards found, from PyYAML's event stream.
 
-    Built only on the slow path (see the module docstring)."""
+    Built only on the slow path (see the module docstring). Events, not a composed node tree:
+    memory stays proportional to the nesting, not to the file (a composed 16 MiB file took
+    1.9 GB). Above `PRECISE_POSITIONS` characters, positions are kept only down to
+    `COARSE_DEPTH` keys (an entry and its fields); deeper problems point at the nearest of those."""
 
     text: str
+    check: bool = True  # look for hazards; False when only positions are wanted (parse found none)
     values: dict = field(default_factory=dict)
     keys: dict = field(default_factory=dict)
     hazards: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self._deepest = MAX_DEPTH + 1 if len(self.text) <= PRECISE_POSITIONS else COARSE_DEPTH
         try:
-            root = yaml.compose(self.text, Loader=_Loader)
+            self._walk(yaml.parse(self.text, Loader=_Loader))
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
             reason = " ".join(x for x in (err.context, err.problem) if x)
             self.hazards.append(Issue(line, col, f"YAML syntax error: {reason}"))
-            return
         except (yaml.YAMLError, RecursionError) as err:
             self.hazards.append(Issue(1, 1, f"YAML error: {err}"))
-            return
-        if root is not None:
-            self._walk(root)
 
-    def _walk(self, root: yaml.Node) -> None:
-        seen: set[int] = set()
-        stack: list[tuple[yaml.Node, tuple, int]] = [(root, (), 0)]
-        while stack:
-            node, path, depth = stack.pop()
-            self.values.setdefault(path, node.start_mark)
-            if id(node) in seen:
-                continue  # an alias: its target was walked once already
-            seen.add(id(node))
-            if depth > MAX_DEPTH:
-                self.hazards.append(Issue(node.start_mark.line + 1, node.start_mark.column + 1, f"nesting is deeper than {MAX_DEPTH} levels"))
+    def _walk(self, events: Any) -> None:
+        stack: list[_Frame] = []
+        for event in events:
+            kind = type(event)
+            if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+                continue
+            if kind not in _NODE_EVENTS:
+                continue
+            if self.check:
+                self._check_tag(event)
+            if stack and stack[-1].expect_key:
+                self._key(stack, event)
+                continue
+            path = self._value_path(stack)
+            if path is not None and len(path) <= self._deepest:
+                self.values.setdefault(path, event.start_mark)
+            if len(stack) > MAX_DEPTH:
+                self._hazard(event, f"nesting is deeper than {MAX_DEPTH} levels")
                 return
-            if isinstance(node, yaml.MappingNode):
-                first: dict = {}
-                for key_node, value_node in node.value:
-                    key = _scalar_key(key_node)
-                    mark = key_node.start_mark
-                    if key in first:
-                        line, col = first[key]
-                        self.hazards.append(Issue(mark.line + 1, mark.column + 1, f"duplicate key {_show(key)} (first defined at line {line}, column {col})"))
-                        continue
-                    first[key] = (mark.line + 1, mark.column + 1)
-                    self.keys[path + (key,)] = mark
-                    self._check_scalar(key_node)
-                    stack.append((value_node, path + (key,), depth + 1))
-            elif isinstance(node, yaml.SequenceNode):
-                for index, item in enumerate(node.value):
-                    stack.append((item, path + (index,), depth + 1))
-            else:
-                self._check_scalar(node)
+            if kind is yaml.ScalarEvent:
+                self._check_scalar(event)
+            elif kind is not yaml.AliasEvent:  # an alias's target was walked where it was written
+                deep = path is None or (len(path) >= self._deepest and not self.check)
+                stack.append(_Frame(None if deep else path, kind is yaml.MappingStartEvent))
 
-    def _check_scalar(self, node: yaml.Node) -> None:
-        if isinstance(node, yaml.ScalarNode) and not node.style and node.tag in _IMPLICIT_TAGS and _LEADING_ZERO.match(node.value):
-            mark = node.start_mark
-            written = node.value
-            self.hazards.append(Issue(mark.line + 1, mark.column + 1, f"`{written}` is ambiguous (YAML 1.1 reads it as octal or text, YAML 1.2 as {int(written.replace('_', ''))}): quote it as \"{written}\" if it is text, or drop the leading zero"))
+    def _value_path(self, stack: list[_Frame]) -> tuple | None:
+        if not stack:
+            return ()
+        frame = stack[-1]
+        if frame.mapping:
+            frame.expect_key = True
+            return None if frame.path is None else frame.path + (frame.key,)
+        frame.index += 1
+        return None if frame.path is None else frame.path + (frame.index - 1,)
+
+    def _key(self, stack: list[_Frame], event: Any) -> None:
+        frame = stack[-1]
+        frame.expect_key = False
+        kind = type(event)
+        if kind is yaml.ScalarEvent:
+            self._check_scalar(event)
+            key: Any = _event_key(event)
+        elif kind is yaml.AliasEvent:
+            key = f"*{event.anchor}"
+        else:  # a mapping or list as a key: its content is no path of the data
+            key = f"<{'mapping' if kind is yaml.MappingStartEvent else 'list'} at line {event.start_mark.line + 1}>"
+            stack.append(_Frame(None, kind is yaml.MappingStartEvent))
+        frame.key = key
+        if frame.path is None:
+            return
+        mark = event.start_mark
+        if key in frame.seen:
+            line, col = frame.seen[key]
+            self._hazard(event, f"duplicate key {_show(key)} (first defined at line {line}, column {col})")
+            frame.key = _DUPLICATE
+            return
+        frame.seen[key] = (mark.line + 1, mark.column + 1)
+        if len(frame.path) < self._deepest:
+            self.keys[frame.path + (key,)] = mark
+
+    def _hazard(self, event: Any, message: str) -> None:
+        mark = event.start_mark
+        self.hazards.append(Issue(mark.line + 1, mark.column + 1, message))
+
+    def _check_tag(self, event: Any) -> None:
+        tag = getattr(event, "tag", None)
+        if tag is not None and tag not in _ALLOWED_TAGS:
+            shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
+            self._hazard(event, f"YAML tag `{_clip(shown)}` is not supported: a manifest holds text, numbers, true/false, null, lists and mappings")
+
+    def _check_scalar(self, event: Any) -> None:
+        if event.style or event.tag is not None or not self.check:
+            return  # quoted, or tagged `!!str`: text as written
+        hazard = scalar_hazard(event.value)
+        if hazard:
+            self._hazard(event, hazard)
 
     def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
         """Line and column of the value at `path` (or of its key), else of its nearest ancestor."""
+        path = tuple(path)
         if key and path in self.keys:
             mark = self.keys[path]
             return mark.line + 1, mark.column + 1
-        path = tuple(path)
         while path not in self.values and path:
             path = path[:-1]
         mark = self.values.get(path)
         return (mark.line + 1, mark.column + 1) if mark else (1, 1)
 
 
-_IMPLICIT_TAGS = {
-    "tag:yaml.org,2002:int",
-    "tag:yaml.org,2002:float",
-    "tag:yaml.org,2002:str",
-    "tag:yaml.org,2002:timestamp",
-}
+@dataclass
+class _Frame:
+    """An open mapping or list while walking events; `path` None inside a complex key."""
+
+    path: tuple | None
+    mapping: bool
+    expect_key: bool = True
+    key: Any = None
+    index: int = 0
+    seen: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.expect_key = self.mapping
 
 
-def _scalar_key(node: yaml.Node) -> Any:
-    if not isinstance(node, yaml.ScalarNode):
-        return f"<{node.id} at line {node.start_mark.line + 1}>"
-    if not node.style and node.tag in _IMPLICIT_TAGS | {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:null"}:
-        return resolve_plain(node.value)
-    return node.value
+_DUPLICATE = object()  # the key of a duplicate's value: recorded under no path the data has
+_NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_TAGS = {"!"} | {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
+
+
+def scalar_hazard(written: str) -> str | None:
+    """Why a plain scalar is ambiguous between YAML readers, or None.
+
+    YAML 1.2's core schema is the reading shotkit keeps; a plain scalar that another common
+    reading (YAML 1.1, or the parser's own extensions: `0b101`, `1_000`, `0X1F`, `.Nan`) takes
+    for a different number is refused, with a hint to quote it."""
+    if _LEADING_ZERO.match(written):
+        return f"`{written}` is ambiguous (YAML 1.1 reads it as octal or text, YAML 1.2 as {int(written)}): quote it as \"{written}\" if it is text, or drop the leading zero"
+    if _LAX_NUMBER.fullmatch(written) and isinstance(resolve_plain(written), str):
+        number = _lax_reading(written)
+        if number is not None:
+            return f"`{written}` is ambiguous (some YAML readers take it for the number {scalar(number)}, YAML 1.2 for text): quote it as \"{written}\" if it is text, or write {scalar(number)}"
+    return None
+
+
+def _lax_reading(written: str) -> Any:
+    """The number the fast parser reads `written` as, or None if it reads text."""
+    try:
+        loaded: Any = yaml_rs.loads(f"v: {written}\n", parse_datetime=False)
+    except yaml_rs.YAMLDecodeError:
+        return None
+    value = loaded.get("v") if isinstance(loaded, dict) else None
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _event_key(event: Any) -> Any:
+    value = event.value
+    if not event.style and event.tag is None and value[:1] in _MAYBE_NOT_TEXT:
+        return resolve_plain(value)
+    return value
+
+
+_MAYBE_NOT_TEXT = frozenset("0123456789+-.~nNtTfF")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _show(key: Any) -> str:

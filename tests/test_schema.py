@@ -46,3 +46,29 @@ def test_project_schema_knows_custom_types() -> None:
     assert "prop" in schema["properties"]["assets"]["properties"]
     assert set(schema["$defs"]["links"]["properties"]) == {"uses_prop", "continues_from"}
     assert schema["$defs"]["links"]["additionalProperties"] is False
+
+
+def test_values_no_database_can_store_are_located_and_do_not_hide_the_rest() -> None:
+    # a `!!set` is refused by the YAML layer; the validator still guards against such values,
+    # which made jsonschema_rs give up on the whole file (issue 10)
+    from shotkit.schema import Validator
+
+    data = {"shotkit": 1, "characters": {"a": {"name": "A", "metadata": {"tags": {"x"}}}, "b": {"name": "B", "bogus": 1}}, "shots": {"01": {"name": "\x00"}}}
+    found = sorted((path, message) for path, message, _ in Validator(manifest_schema(None)).errors(data))
+    assert found == [
+        (("characters", "a", "metadata", "tags"), "characters.a.metadata.tags: a set (`!!set`) is not a manifest value; write a list"),
+        (("characters", "b", "bogus"), "characters.b.bogus: unknown field 'bogus'"),
+        (("shots", "01", "name"), "shots.01.name: text holds U+0000 (a NUL character), which PostgreSQL cannot store; remove the `\\0` escape"),
+    ]
+
+
+def test_unknown_fields_and_sections_suggest_the_close_name() -> None:
+    from shotkit.schema import Validator
+
+    data = {"shotkit": 1, "shot": {}, "shots": {"s": {"name": "S", "promt": "p", "takes": [{"attempt": 1, "slected": True}]}}}
+    messages = sorted(message for _, message, _ in Validator(manifest_schema(None)).errors(data))
+    assert messages == [
+        "shot: unknown field 'shot' (did you mean 'shots'?)",
+        "shots.s.promt: unknown field 'promt' (did you mean 'prompt'?)",
+        "shots.s.takes[0].slected: unknown field 'slected' (did you mean 'selected'?)",
+    ]

@@ -138,3 +138,40 @@ def test_dump_is_readable() -> None:
         "    ratio: 1.0\n"
         "    x: .inf\n"
     )
+
+
+def test_positions_after_complex_keys_and_aliases() -> None:
+    tree = yamlio.NodeTree("a: &x {k: 1}\n? [p, q]\n: 2\nb: *x\nc:\n  - d: 3\n")
+    assert tree.hazards == []
+    assert tree.position(("b",)) == (4, 4)  # the alias itself, not its anchor
+    assert tree.position(("c", 0, "d")) == (6, 8)
+    assert tree.position(("a", "k"), key=True) == (1, 8)
+
+
+def test_large_files_keep_entry_level_positions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(yamlio, "PRECISE_POSITIONS", 10)
+    text = "shots:\n  s1:\n    takes:\n      - attempt: 1\n        cost: x\n"
+    tree = yamlio.NodeTree(text, check=False)
+    assert tree.position(("shots", "s1", "takes", 0, "cost")) == (4, 7)  # the `takes:` list
+    assert ("shots", "s1", "takes", 0) not in tree.values
+
+
+@pytest.mark.parametrize("written", ["0b101", "1_000", "0X1F", ".Nan", "-0x1", "+0o7", "1e1_0", "._5"])
+def test_numbers_only_yaml_1_1_reads_are_refused_with_a_hint(written: str) -> None:
+    [(line, column, message)] = issues(f"a: x\nb: {written}\n")
+    assert (line, column) == (2, 4)
+    assert f'quote it as "{written}" if it is text' in message
+
+
+@pytest.mark.parametrize("tag", ["!!set {a}", "!!binary aGk=", "!local x", "!!omap [a: 1]", "!!python/name:os.system x"])
+def test_tags_beyond_the_core_schema_are_refused(tag: str) -> None:
+    [(line, column, message)] = issues(f"a: x\nb: {tag}\n")
+    assert (line, column) == (2, 4) and "is not supported" in message
+
+
+def test_alias_bytes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = 'a: &a "' + "x" * 1000 + '"\nb: [' + ", ".join(["*a"] * 2000) + "]\n"
+    assert yamlio.parse(text)["b"][0] == "x" * 1000
+    monkeypatch.setattr(yamlio, "MAX_ALIAS_BYTES", 1_000_000)
+    [(line, _, message)] = issues(text)
+    assert line == 2 and "aliases expand past the limit of 1000000 bytes" in message
