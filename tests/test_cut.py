@@ -125,12 +125,17 @@ def test_invalid_manifests_write_no_cut(capsys: pytest.CaptureFixture, tmp_path:
     assert not (tmp_path / "cut.otio").exists()
 
 
-def test_absurd_numbers_are_an_error_or_kept_as_text(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text("shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: S\n    duration_target: 1.0e+300\n    takes:\n"
-                                     "      - {attempt: 1, selected: true, generation: {seed: 99999999999999999999999}}\n")
+def test_absurd_numbers_are_errors(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    manifest = ("shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: S\n    duration_target: 1.0e+300\n    takes:\n"
+                "      - {attempt: 1, selected: true, generation: {seed: SEED}}\n")
+    (tmp_path / "a.yaml").write_text(manifest.replace("SEED", "99999999999999999999999"))
+    code, _, err = cut(capsys, tmp_path / "cut.otio", str(tmp_path))
+    assert code == 1 and "shots.s1.takes[0].generation.seed: 99999999999999999999999 is out of range" in err  # no database stores it
+    assert not (tmp_path / "cut.otio").exists()
+    (tmp_path / "a.yaml").write_text(manifest.replace("SEED", str(2**63 - 1)))
     code, _, err = cut(capsys, tmp_path / "cut.otio", str(tmp_path))
     assert code == 1 and err.strip() == "error: shot 's1' would last 1e+300 s, over a day: check its video's duration and its duration_target"
     (tmp_path / "a.yaml").write_text((tmp_path / "a.yaml").read_text().replace("1.0e+300", "2.0"))
     code, _, _ = cut(capsys, tmp_path / "cut.otio", str(tmp_path))
     (clip,) = read(tmp_path / "cut.otio").video_tracks()[0]
-    assert code == 0 and clip.metadata["shotkit"]["generation"] == {"seed": "99999999999999999999999"}  # beyond OTIO's int64
+    assert code == 0 and clip.metadata["shotkit"]["generation"] == {"seed": 2**63 - 1}
