@@ -163,9 +163,8 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
     return 0
 
 
-def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
+def export(database_url: str | None, workspaces: list[str], out: Path, check: bool = False, prune: bool = False) -> int:
     from . import db, export as export_, state
-    from .canonical import dump
     from .project import load_project
 
     project = load_project([out])
@@ -176,21 +175,25 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
     if empty:  # an empty or wrong database must not empty the manifests
         emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")
     states = [s for s in states if s.assets]
-    names = [s.workspace for s in states]
-    result = export_.export(project, states)
     existing, _ = documents.load_all([out]) if out.exists() else ([], [])
-    for document in existing:  # a file whose rows are all gone is emptied, not left stale
-        workspace = document.data.get("workspace") or project.workspace
-        relative = document.path.resolve().relative_to(out.resolve()).as_posix()
-        if workspace in names and relative not in result.files:
-            result.files[relative] = dump({"shotkit": 1, "workspace": workspace}, project)
-    written = export_.write(result, out)
-    for warning in result.warnings:
+    root = out.resolve()
+    by_file = {d.path.resolve().relative_to(root).as_posix(): d for d in existing if d.path.resolve().is_relative_to(root)}
+    result = export_.export(project, states, by_file, prune)
+    for warning in result.warnings + result.failures:
         emit(f"warning: {warning}")
+    for note in result.notes:
+        emit(note)
+    if check:
+        changed = export_.changed(result, out)
+        for relative in changed:
+            emit(f"would change {relative}")
+        emit(f"{len(changed)} file(s) would change" if changed else "no changes: the manifests match the database")
+        return 1 if changed or result.failures else 0
+    written = export_.write(result, out)
     for path in written:
         emit(f"wrote {documents.shown_path(path)}")
-    emit(f"exported {len(names)} workspace(s): {len(written)} file(s) changed")
-    return 0
+    emit(f"exported {len(states)} workspace(s): {len(written)} file(s) changed")
+    return 1 if result.failures else 0
 
 
 def fmt(paths: list[Path], check: bool) -> int:
