@@ -114,6 +114,17 @@ def export(database_url: str | None, workspaces: tuple[str, ...], out: Path, che
     sys.exit(run(database_url, list(workspaces), out, check, prune))
 
 
+@cli.command()
+@click.argument("shot")
+@click.argument("attempt", type=int)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def select(shot: str, attempt: int, paths: tuple[Path, ...]) -> None:
+    """Select take ATTEMPT of shot SHOT in its manifest (only the `selected:` lines change)."""
+    from .commands import select as run
+
+    sys.exit(run(shot, attempt, list(paths)))
+
+
 @cli.group()
 def db() -> None:
     """Database schema commands."""

@@ -196,6 +196,21 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
     return 1 if result.failures else 0
 
 
+def select(shot: str, attempt: int, paths: list[Path]) -> int:
+    from .selection import select as select_take
+
+    loaded = pipeline.load_valid(paths)
+    result = select_take(loaded.documents, shot, attempt)
+    where = result.document.shown
+    if result.text == result.document.text:
+        emit(f"{where}: take {attempt} of shot '{shot}' is already the selected one; nothing changed")
+        return 0
+    write_atomic(result.document.path, result.text)
+    was = f" (was take {', '.join(str(a) for a in result.previous)})" if result.previous else ""
+    emit(f"{where}: selected take {attempt} of shot '{shot}'{was}")
+    return 0
+
+
 def fmt(paths: list[Path], check: bool) -> int:
     from .canonical import dump
 
