@@ -165,7 +165,7 @@ class _Walk:
             return "'" + new.replace("'", "''") + "'"
         if node.style in ("|", ">") and not in_flow and yamlio._literal_ok(new):
             return "\n".join(yamlio._literal(new, self._block_indent(node)))
-        if node.style is None:
+        if not node.style:  # plain (PyYAML says None, libyaml says "")
             return yamlio.scalar(new, flow=in_flow)
         return yamlio.quote(new)
 
