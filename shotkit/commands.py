@@ -212,21 +212,26 @@ def select(shot: str, attempt: int, paths: list[Path]) -> int:
 
 
 def fmt(paths: list[Path], check: bool) -> int:
-    from .canonical import dump
+    from . import comments
+    from .canonical import canonical
+    from .errors import ShotkitError
 
     loaded = pipeline.load_valid(paths)
     changed = 0
     for document in loaded.documents:
-        text = dump(document.data, loaded.project)
+        data = canonical(document.data, loaded.project)
+        found = comments.read(document.text, document.data)
+        text = comments.dump(data, found)
         if text == document.text:
             continue
+        if not comments.kept(text, data, found):
+            raise ShotkitError(f"{document.shown}: cannot put every comment back in canonical form; the file is left as it is (please report this)")
         changed += 1
         if check:
             emit(f"would reformat {document.shown}")
             continue
-        comments = sum(1 for line in document.text.splitlines() if line.lstrip().startswith("#"))
         write_atomic(document.path, text)
-        emit(f"reformatted {document.shown}" + (f" ({comments} comment line(s) dropped: canonical form keeps no comments)" if comments else ""))
+        emit(f"reformatted {document.shown}")
     if check:
         emit(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
         return 1 if changed else 0
