@@ -78,7 +78,7 @@ def test_every_command_has_help() -> None:
 
 def test_every_command_is_documented() -> None:
     docs = (ROOT / "docs" / "commands.md").read_text() + (ROOT / "README.md").read_text()
-    for name in ["validate", "plan", "sync", "export", "fmt", "graph", "stats", "schema", "db upgrade", "db migrate-legacy"]:
+    for name in ["validate", "plan", "sync", "export", "fmt", "graph", "stats", "schema", "select", "db upgrade", "db migrate-legacy"]:
         assert f"shotkit {name}" in docs, f"`shotkit {name}` is not documented"
 
 
