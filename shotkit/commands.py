@@ -175,10 +175,18 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
     if empty:  # an empty or wrong database must not empty the manifests
         emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")
     states = [s for s in states if s.assets]
-    existing, _ = documents.load_all([out]) if out.exists() else ([], [])
     root = out.resolve()
-    by_file = {d.path.resolve().relative_to(root).as_posix(): d for d in existing if d.path.resolve().is_relative_to(root)}
-    result = export_.export(project, states, by_file, prune)
+    by_file: dict[str, documents.Document] = {}
+    unreadable: set[str] = set()
+    for path in documents.discover([out]) if out.exists() else []:
+        document, _ = documents.load(path)
+        if path.resolve().is_relative_to(root):
+            relative = path.resolve().relative_to(root).as_posix()
+            if document is None:
+                unreadable.add(relative)
+            else:
+                by_file[relative] = document
+    result = export_.export(project, states, by_file, prune, frozenset(unreadable))
     for warning in result.warnings + result.failures:
         emit(f"warning: {warning}")
     for note in result.notes:

@@ -230,12 +230,14 @@ def _ours(project: Project, state: State, result: Export) -> State:
     )
 
 
-def export(project: Project, states: list[State], documents: dict[str, Document], prune: bool = False) -> Export:
+def export(project: Project, states: list[State], documents: dict[str, Document], prune: bool = False,
+           unreadable: frozenset[str] = frozenset()) -> Export:
     """Each workspace's rows merged into its files (`documents`, by path relative to the output
-    directory); rows with no place in them go to new files."""
+    directory); rows with no place in them go to new files. Rows recorded in an `unreadable`
+    file (one that does not parse) are not written anywhere: they would be duplicates."""
     result = Export()
     for state in states:
-        _Files(project, state, documents, result, prune).run()
+        _Files(project, state, documents, result, prune, unreadable).run()
     return result
 
 
@@ -247,14 +249,16 @@ def file_workspace(document: Document, project: Project) -> str | None:
 class _Files:
     """One workspace's rows into its files: merged into the entries there, new ones appended."""
 
-    def __init__(self, project: Project, state: State, documents: dict[str, Document], result: Export, prune: bool) -> None:
+    def __init__(self, project: Project, state: State, documents: dict[str, Document], result: Export, prune: bool,
+                 unreadable: frozenset[str]) -> None:
         self.project, self.state, self.result, self.prune = project, state, result, prune
         self.workspace = state.workspace
+        self.unreadable = unreadable
         self.others = {f for f, d in documents.items() if file_workspace(d, project) != self.workspace}
         self.mine = {f: d for f, d in sorted(documents.items()) if f not in self.others}
         reserved = frozenset(
             (t.name, key) for d in self.mine.values() for t in project.registry.asset_types.values()
-            if t.name not in (TAKE, VIDEO) for key in (_at(d.data, section_path(t)) or {})
+            if t.name not in (TAKE, VIDEO) and isinstance(_at(d.data, section_path(t)), dict) for key in _at(d.data, section_path(t))
         )
         rows = _Workspace(project, _ours(project, state, result), result, reserved)
         self.database: dict[tuple, dict[str, Placed]] = defaultdict(dict)
@@ -270,16 +274,21 @@ class _Files:
         for file, document in self.mine.items():
             self.data[file] = self.merge(file, document.data, used)
         stray: dict[str, int] = defaultdict(int)
+        blocked: dict[str, int] = defaultdict(int)
         for section, entries in self.database.items():
             for key, placed in entries.items():
                 if (section, key) in used:
                     continue
                 if placed.file in self.others:
                     stray[placed.file] += 1
-                    continue
-                self.append(self.destination(placed), placed)
+                elif placed.file in self.unreadable:
+                    blocked[placed.file] += 1
+                else:
+                    self.append(self.destination(placed), placed)
         for file, count in sorted(stray.items()):
             self.result.warnings.append(f"{file}: {count} row(s) of workspace {self.workspace} came from this file, which now belongs to another workspace; not written back")
+        for file, count in sorted(blocked.items()):
+            self.result.failures.append(f"{file}: cannot be read (run shotkit validate); its {count} row(s) of workspace {self.workspace} were not exported")
         self.finish()
 
     def merge(self, file: str, data: dict, used: set[tuple]) -> dict:

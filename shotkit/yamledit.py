@@ -318,7 +318,12 @@ class _Walk:
 
 
 def _single_ok(value: str) -> bool:
-    return "\n" not in value and not yamlio._CONTROL.search(value) and not yamlio._UNPRINTABLE.search(value) and value == value.strip(" ") or value == ""
+    """Can this string be written single-quoted, on one line, and read back the same?"""
+    if value == "":
+        return True
+    if any(c in value for c in "\n\r\t") or value != value.strip(" "):
+        return False
+    return not yamlio._CONTROL.search(value) and not yamlio._UNPRINTABLE.search(value)
 
 
 # --- applying and checking ----------------------------------------------------------------

@@ -261,3 +261,13 @@ def test_a_file_moved_to_another_workspace_gets_no_old_rows(sqlite_url: str, han
     assert "cast.yaml: 5 row(s) of workspace lighthouse came from this file, which now belongs to another workspace; not written back" in out
     assert (hand / "cast.yaml").read_text() == text
     assert (hand / "shots.yaml").read_bytes() == before["shots.yaml"]
+
+
+def test_a_file_that_does_not_parse_gets_no_rows_written_elsewhere(sqlite_url: str, hand: Path, capsys) -> None:
+    synced(sqlite_url, hand, capsys)
+    broken = (hand / "cast.yaml").read_text() + "  oops: [unclosed\n"
+    (hand / "cast.yaml").write_text(broken)
+    before = snapshot(hand)
+    code, out = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(hand))
+    assert code == 1 and "cast.yaml: cannot be read (run shotkit validate); its 5 row(s) of workspace lighthouse were not exported" in out
+    assert snapshot(hand) == before and not (hand / "lighthouse.new.yaml").exists()
