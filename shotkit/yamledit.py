@@ -130,7 +130,54 @@ class _Text:
 # --- the walk -----------------------------------------------------------------------------
 
 
-class _Walk:
+class _Flow:
+    """Edits of flow collections (`{a: b}`, `[a, b]`): in place when only values change, else the
+    collection is written again from its items' own text."""
+
+    t: _Text
+
+    def add(self, start: int, end: int, text: str, path: Path) -> None:
+        raise NotImplementedError
+
+    def node(self, node: yaml.Node, new: Any, path: Path, in_flow: bool) -> None:
+        raise NotImplementedError
+
+
+    def flow_mapping(self, node: yaml.MappingNode, new: dict, path: Path) -> None:
+        old = [(value_of(k), k, v) for k, v in node.value]
+        if [k for k, _, _ in old] == list(new):
+            for key, _, value_node in old:
+                self.node(value_node, new[key], path + (key,), in_flow=True)
+            return
+        pieces = []
+        by_key = {key: (k, v) for key, k, v in old}
+        for key, value in new.items():
+            if key in by_key and same(value_of(by_key[key][1]), value):
+                k, v = by_key[key]
+                pieces.append(self.t.text[k.start_mark.index : self.t.end(v)])
+            else:
+                pieces.append(f"{key_text(key, flow=True)}: {flow_value(value)}")
+        self.add(node.start_mark.index, node.end_mark.index, "{" + ", ".join(pieces) + "}", path)
+
+    def flow_sequence(self, node: yaml.SequenceNode, new: list, path: Path) -> None:
+        old_ids = [identity(value_of(item)) for item in node.value]
+        if old_ids == [identity(item) for item in new]:
+            for index, (item, value) in enumerate(zip(node.value, new)):
+                self.node(item, value, path + (index,), in_flow=True)
+            return
+        unused = {i: item for i, item in enumerate(node.value)}
+        pieces = []
+        for value in new:
+            match = next((i for i, item in unused.items() if same(value_of(item), value)), None)
+            if match is None:
+                pieces.append(flow_value(value))
+            else:
+                item = unused.pop(match)
+                pieces.append(self.t.text[item.start_mark.index : self.t.end(item)])
+        self.add(node.start_mark.index, node.end_mark.index, "[" + ", ".join(pieces) + "]", path)
+
+
+class _Walk(_Flow):
     def __init__(self, text: str) -> None:
         self.t = _Text(text)
         self.edits: list[Edit] = []
@@ -280,41 +327,6 @@ class _Walk:
         if not re.fullmatch(r" *- +", before):
             raise _Unsupported(path)
         return line + before.index("-")
-
-    # flow collections ----------------------------------------------------------------------
-
-    def flow_mapping(self, node: yaml.MappingNode, new: dict, path: Path) -> None:
-        old = [(value_of(k), k, v) for k, v in node.value]
-        if [k for k, _, _ in old] == list(new):
-            for key, _, value_node in old:
-                self.node(value_node, new[key], path + (key,), in_flow=True)
-            return
-        pieces = []
-        by_key = {key: (k, v) for key, k, v in old}
-        for key, value in new.items():
-            if key in by_key and same(value_of(by_key[key][1]), value):
-                k, v = by_key[key]
-                pieces.append(self.t.text[k.start_mark.index : self.t.end(v)])
-            else:
-                pieces.append(f"{key_text(key, flow=True)}: {flow_value(value)}")
-        self.add(node.start_mark.index, node.end_mark.index, "{" + ", ".join(pieces) + "}", path)
-
-    def flow_sequence(self, node: yaml.SequenceNode, new: list, path: Path) -> None:
-        old_ids = [identity(value_of(item)) for item in node.value]
-        if old_ids == [identity(item) for item in new]:
-            for index, (item, value) in enumerate(zip(node.value, new)):
-                self.node(item, value, path + (index,), in_flow=True)
-            return
-        unused = {i: item for i, item in enumerate(node.value)}
-        pieces = []
-        for value in new:
-            match = next((i for i, item in unused.items() if same(value_of(item), value)), None)
-            if match is None:
-                pieces.append(flow_value(value))
-            else:
-                item = unused.pop(match)
-                pieces.append(self.t.text[item.start_mark.index : self.t.end(item)])
-        self.add(node.start_mark.index, node.end_mark.index, "[" + ", ".join(pieces) + "]", path)
 
 
 def _single_ok(value: str) -> bool:
