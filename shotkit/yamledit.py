@@ -142,7 +142,6 @@ class _Flow:
     def node(self, node: yaml.Node, new: Any, path: Path, in_flow: bool) -> None:
         raise NotImplementedError
 
-
     def flow_mapping(self, node: yaml.MappingNode, new: dict, path: Path) -> None:
         old = [(value_of(k), k, v) for k, v in node.value]
         if [k for k, _, _ in old] == list(new):
