@@ -138,3 +138,10 @@ def test_dump_is_readable() -> None:
         "    ratio: 1.0\n"
         "    x: .inf\n"
     )
+
+
+def test_a_mapping_as_a_key_is_a_located_error() -> None:
+    text = "? &a characters:\n  hero:\n    name: Hero\nshots: {}\n"
+    with pytest.raises(yamlio.YamlFailure) as failure:
+        yamlio.parse(text)
+    assert [(i.line, i.column, i.message) for i in failure.value.issues] == [(1, 3, "a key must be a plain value, not a mapping or a list")]
