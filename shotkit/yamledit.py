@@ -112,7 +112,9 @@ class _Text:
         if node.flow_style or not node.value:
             return node.end_mark.index
         last = node.value[-1]
-        return self.end(last[1] if isinstance(node, yaml.MappingNode) else last)
+        if isinstance(node, yaml.MappingNode):  # an alias value is its anchor's node: the key is here
+            return max(self.end(last[1]), last[0].end_mark.index)
+        return self.end(last)
 
     def attached_comments(self, start: int) -> int:
         """Move `start` (a line start) up over the comment lines directly above it."""
@@ -354,10 +356,6 @@ def apply(text: str, edits: Iterable[Edit]) -> str:
     return "".join(reversed(out))
 
 
-def _entry(path: Path) -> Path:
-    return tuple(path[:ENTRY_DEPTH])
-
-
 def _at(data: Any, path: Path) -> Any:
     for key in path:
         if not isinstance(data, dict) or key not in data:
@@ -410,7 +408,10 @@ def update(text: str, new: dict) -> str:
     """`text` edited to parse to `new`, touching only what differs (see the module docstring)."""
     crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
     work = text.replace("\r\n", "\n") if crlf else text
-    result = _update(work, new)
+    missing_newline = not work.endswith("\n")  # lines are appended after the last one: give it its newline
+    result = _update(work + "\n" if missing_newline else work, new)
+    if missing_newline and result.endswith("\n"):
+        result = result[:-1]
     return result.replace("\n", "\r\n") if crlf else result
 
 
@@ -431,17 +432,25 @@ def _update(text: str, new: dict) -> str:
 
 
 def _fallback(text: str, root: yaml.MappingNode, new: dict, edits: list[Edit]) -> str:
+    """Rewrite whole the entries whose edits were wrong; if that is not enough (an anchor
+    used elsewhere, say), whole the sections they are in; never the file."""
+    for depth in (ENTRY_DEPTH, 1):
+        edits = _rewrite_failing(text, root, new, edits, depth)
+        result = apply(text, edits)
+        if _parses_to(result, new):
+            return result
+    raise EditFailure("the edited text does not parse back to the intended data")
+
+
+def _rewrite_failing(text: str, root: yaml.MappingNode, new: dict, edits: list[Edit], depth: int) -> list[Edit]:
     t = _Text(text)
     groups: dict[Path, list[Edit]] = {}
     for edit in edits:
-        groups.setdefault(_entry(edit.path), []).append(edit)
+        groups.setdefault(tuple(edit.path[:depth]), []).append(edit)
     kept: list[Edit] = []
     for entry, group in groups.items():
         if _entry_ok(apply(text, group), new, entry):
             kept.extend(group)
         else:
             kept.append(_rewrite_entry(t, root, new, entry))
-    result = apply(text, kept)
-    if not _parses_to(result, new):
-        raise EditFailure("the edited text does not parse back to the intended data")
-    return result
+    return kept

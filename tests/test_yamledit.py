@@ -126,3 +126,18 @@ def test_any_data_edits_into_any_data(old: dict, new: dict) -> None:
 @given(data=st.dictionaries(st.text(min_size=1, max_size=8), json_values, max_size=5))
 def test_the_line_emitter_writes_what_yamlio_dump_writes(data: dict) -> None:
     assert "\n".join(text for _, text in lines(data)) + "\n" == yamlio.dump(data)
+
+
+def test_an_anchor_used_elsewhere_falls_back_to_its_section() -> None:
+    text = "shotkit: 1\ncharacters:\n  a: &x {name: A}  # c\n  b: *x\naudio: {}  # kept\n"
+    new = yamlio.parse(text)
+    new["characters"]["a"] = {"name": "Z"}
+    out = yamledit.update(text, new)
+    assert out == "shotkit: 1\ncharacters:\n  a:\n    name: Z\n  b:\n    name: A\naudio: {}  # kept\n"
+
+
+def test_a_file_without_a_final_newline_keeps_it_so() -> None:
+    text = "shotkit: 1\ncharacters:\n  a: {name: A}"
+    new = yamlio.parse(text)
+    new["characters"]["b"] = {"name": "B"}
+    assert yamledit.update(text, new) == "shotkit: 1\ncharacters:\n  a: {name: A}\n  b: {name: B}"
