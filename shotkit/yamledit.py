@@ -252,7 +252,7 @@ class _Walk(_Flow):
 
     def insert_key(self, node: yaml.MappingNode, old: dict, previous: Any, key: Any, value: Any, path: Path, column: int) -> None:
         lines = block_value(" " * column + key_text(key) + ":", value, column, flow_like=self._flow_siblings(node))
-        text = "\n".join(lines) + "\n"
+        text = "\n".join(_reindent(lines, column, _step(node), value)) + "\n"
         if previous is not None:
             at = self.t.line_after(self.t.end(old[previous][1]))
         else:
@@ -328,6 +328,35 @@ class _Walk(_Flow):
         if not re.fullmatch(r" *- +", before):
             raise _Unsupported(path)
         return line + before.index("-")
+
+
+def _step(node: yaml.MappingNode) -> int:
+    """How far this mapping's block values indent their keys (canonical form: 2)."""
+    for _, value in node.value:
+        if isinstance(value, yaml.MappingNode) and not value.flow_style and value.value:
+            return value.value[0][0].start_mark.column - node.value[0][0].start_mark.column
+    return 2
+
+
+def _keeps_canonical_steps(value: Any) -> bool:
+    """Multi-line text (its block keeps its own indentation) and mappings in lists (their keys
+    align with the text after the dash) are written with canonical 2-space steps."""
+    if isinstance(value, dict):
+        return any(_keeps_canonical_steps(v) for v in value.values())
+    if isinstance(value, list):
+        return any(isinstance(v, dict) or _keeps_canonical_steps(v) for v in value)
+    return isinstance(value, str) and "\n" in value
+
+
+def _reindent(lines: list[str], column: int, step: int, value: Any) -> list[str]:
+    """Lines written with canonical 2-space steps, re-indented to the file's own step."""
+    if step <= 2 or step % 2 or _keeps_canonical_steps(value):
+        return lines
+    out = []
+    for line in lines:
+        pad = len(line) - len(line.lstrip(" "))
+        out.append(" " * (column + (pad - column) * step // 2) + line[pad:] if pad > column else line)
+    return out
 
 
 def _single_ok(value: str) -> bool:

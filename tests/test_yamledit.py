@@ -141,3 +141,10 @@ def test_a_file_without_a_final_newline_keeps_it_so() -> None:
     new = yamlio.parse(text)
     new["characters"]["b"] = {"name": "B"}
     assert yamledit.update(text, new) == "shotkit: 1\ncharacters:\n  a: {name: A}\n  b: {name: B}"
+
+
+def test_a_new_entry_is_indented_like_its_siblings() -> None:
+    text = "shotkit: 1\ncharacters:\n    a:\n        name: A\n"
+    new = yamlio.parse(text)
+    new["characters"]["b"] = {"name": "B", "metadata": {"x": [1, 2], "w": {"z": True}}}
+    assert yamledit.update(text, new) == text + "    b:\n        name: B\n        metadata:\n            x: [1, 2]\n            w:\n                z: true\n"
