@@ -265,6 +265,7 @@ class _Files:
         for placed in rows.placed():
             self.database[placed.section][placed.key] = placed
         self.data: dict[str, dict] = {}
+        self.touched: set[str] = set()  # files whose data the merge changed
 
     def canon(self, placed: Placed) -> dict:
         return canonical.entry(self.project, self.workspace, placed.asset_type, placed.key, placed.entry)
@@ -299,13 +300,16 @@ class _Files:
             raw = _at(data, section)
             if not isinstance(raw, dict):
                 continue
-            database = {k: self.canon(p) for k, p in self.database.get(section, {}).items() if k in raw}
+            rows = self.database.get(section, {})
+            database = {k: self.canon(rows[k]) for k in raw if k in rows}
             used.update((section, k) for k in database)
 
             def canon(key: str, entry: dict, asset_type: AssetType = asset_type) -> dict:
                 return canonical.entry(self.project, self.workspace, asset_type, key, entry)
 
             merged = inplace.merge_section(raw, canon, database, self.prune, ".".join(section), report)
+            if merged.keys() != raw.keys() or any(merged[k] is not raw[k] for k in raw):
+                self.touched.add(file)  # merge returns the very objects it keeps
             _put(out, section, merged if merged or not raw else None)
         self._report(file, report)
         return out
@@ -328,6 +332,7 @@ class _Files:
 
     def append(self, file: str, placed: Placed) -> None:
         data = self.data.setdefault(file, {"shotkit": 1, "workspace": self.workspace})
+        self.touched.add(file)
         section = dict(_at(data, placed.section) or {})
         added = placed.section[0] not in data
         _put(data, placed.section, section)
@@ -343,7 +348,7 @@ class _Files:
                     self.result.warnings.append(f"{file}: holds rows of more than one workspace; {self.workspace}'s went to {new_file(self.workspace)}")
                     file = new_file(self.workspace)
                 self.result.files[file] = canonical.dump(data, self.project)
-            elif not yamledit.same(data, document.data):
+            elif file in self.touched and not yamledit.same(data, document.data):
                 try:
                     self.result.files[file] = yamledit.update(document.text, data)
                 except yamledit.EditFailure as err:
