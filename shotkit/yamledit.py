@@ -133,8 +133,9 @@ class _Text:
 
 
 class _Flow:
-    """Edits of flow collections (`{a: b}`, `[a, b]`): in place when only values change, else the
-    collection is written again from its items' own text."""
+    """Edits of flow collections (`{a: b}`, `[a, b]`), item by item like block lists: an item
+    removed takes its separator with it, one added goes in with `, `, a moved one keeps its
+    text; comments and line breaks between the other items stay."""
 
     t: _Text
 
@@ -145,37 +146,60 @@ class _Flow:
         raise NotImplementedError
 
     def flow_mapping(self, node: yaml.MappingNode, new: dict, path: Path) -> None:
-        old = [(value_of(k), k, v) for k, v in node.value]
-        if [k for k, _, _ in old] == list(new):
-            for key, _, value_node in old:
-                self.node(value_node, new[key], path + (key,), in_flow=True)
+        if not node.value:
+            self.add(node.start_mark.index, node.end_mark.index, flow_value(new), path)
             return
-        pieces = []
-        by_key = {key: (k, v) for key, k, v in old}
-        for key, value in new.items():
-            if key in by_key and same(value_of(by_key[key][1]), value):
-                k, v = by_key[key]
-                pieces.append(self.t.text[k.start_mark.index : self.t.end(v)])
-            else:
-                pieces.append(f"{key_text(key, flow=True)}: {flow_value(value)}")
-        self.add(node.start_mark.index, node.end_mark.index, "{" + ", ".join(pieces) + "}", path)
+        pairs = node.value
+        keys = [value_of(k) for k, _ in pairs]
+        wanted = list(new)
+        spans = [(k.start_mark.index, self.t.end(v)) for k, v in pairs]
+        values = [value_of(v) for _, v in pairs]
+
+        def text_of(j: int) -> str:
+            key = wanted[j]
+            if key in keys and same(values[keys.index(key)], new[key]):
+                start, end = spans[keys.index(key)]
+                return self.t.text[start:end]
+            return f"{key_text(key, flow=True)}: {flow_value(new[key])}"
+
+        def recurse(i: int, j: int) -> None:
+            self.node(pairs[i][1], new[wanted[j]], path + (wanted[j],), in_flow=True)
+
+        self.flow_items(spans, keys, wanted, text_of, recurse, path)
 
     def flow_sequence(self, node: yaml.SequenceNode, new: list, path: Path) -> None:
-        old_ids = [identity(value_of(item)) for item in node.value]
-        if old_ids == [identity(item) for item in new]:
-            for index, (item, value) in enumerate(zip(node.value, new)):
-                self.node(item, value, path + (index,), in_flow=True)
+        if not node.value:
+            self.add(node.start_mark.index, node.end_mark.index, flow_value(new), path)
             return
-        unused = {i: item for i, item in enumerate(node.value)}
-        pieces = []
-        for value in new:
-            match = next((i for i, item in unused.items() if same(value_of(item), value)), None)
-            if match is None:
-                pieces.append(flow_value(value))
-            else:
-                item = unused.pop(match)
-                pieces.append(self.t.text[item.start_mark.index : self.t.end(item)])
-        self.add(node.start_mark.index, node.end_mark.index, "[" + ", ".join(pieces) + "]", path)
+        items = node.value
+        values = [value_of(i) for i in items]
+        old_ids = [identity(v) for v in values]
+        spans = [(i.start_mark.index, self.t.end(i)) for i in items]
+
+        def text_of(j: int) -> str:
+            match = next((i for i, v in enumerate(values) if same(v, new[j])), None)
+            return flow_value(new[j]) if match is None else self.t.text[spans[match][0] : spans[match][1]]
+
+        def recurse(i: int, j: int) -> None:
+            self.node(items[i], new[j], path + (j,), in_flow=True)
+
+        self.flow_items(spans, old_ids, [identity(v) for v in new], text_of, recurse, path)
+
+    def flow_items(self, spans: list[tuple[int, int]], old_ids: list, new_ids: list, text_of: Any, recurse: Any, path: Path) -> None:
+        n = len(spans)
+        matcher = difflib.SequenceMatcher(None, old_ids, new_ids, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                for i, j in zip(range(i1, i2), range(j1, j2)):
+                    recurse(i, j)
+                continue
+            texts = [text_of(j) for j in range(j1, j2)]
+            if i1 == 0 and i2 == n:
+                self.add(spans[0][0], spans[-1][1], ", ".join(texts), path)
+            elif i2 < n:  # before a kept item: `a, ` goes (or comes) with its separator
+                self.add(spans[i1][0], spans[i2][0], "".join(t + ", " for t in texts), path)
+            else:  # at the end: `, a`
+                self.add(spans[i1 - 1][1], spans[n - 1][1], "".join(", " + t for t in texts), path)
 
 
 class _Walk(_Flow):
