@@ -148,3 +148,12 @@ def test_a_new_entry_is_indented_like_its_siblings() -> None:
     new = yamlio.parse(text)
     new["characters"]["b"] = {"name": "B", "metadata": {"x": [1, 2], "w": {"z": True}}}
     assert yamledit.update(text, new) == text + "    b:\n        name: B\n        metadata:\n            x: [1, 2]\n            w:\n                z: true\n"
+
+
+@pytest.mark.parametrize("new,expected", [
+    (["x", "z"], "a: [\n  x,  # first\n  z  # last\n]\n"),
+    (["x", "y", "z", "w"], "a: [\n  x,  # first\n  y,\n  z, w  # last\n]\n"),
+    (["w", "x", "y", "z"], "a: [\n  w, x,  # first\n  y,\n  z  # last\n]\n"),
+])
+def test_a_multi_line_flow_list_keeps_its_comments(new: list, expected: str) -> None:
+    assert yamledit.update("a: [\n  x,  # first\n  y,\n  z  # last\n]\n", {"a": new}) == expected
