@@ -19,7 +19,7 @@ from . import emit, yamlio
 from .yamledit import identity, same
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_TRAILING = re.compile(r"[\s:?-]*\s(#.*?)\s*$")
+_TRAILING = re.compile(r"[\s:?,\-\[\]{}]*\s(#.*?)\s*$")
 
 
 @dataclass
@@ -131,7 +131,10 @@ def dump(data: dict, comments: Comments) -> str:
         before.setdefault(_nearest(path, present), []).extend(found)
     for path, found in comments.trailing.items():
         target = _nearest(path, present)
-        (trailing if target == path else before).setdefault(target, []).extend(found)
+        if target == path and target not in trailing:  # one trailing comment a line; others go above it
+            trailing[target] = found[:1]
+            found = found[1:]
+        before.setdefault(target, []).extend(found)
     out: list[str] = []
     seen: set[tuple] = set()
     for path, text in ident_lines:
@@ -140,7 +143,7 @@ def dump(data: dict, comments: Comments) -> str:
             pad = " " * (len(text) - len(text.lstrip(" ")))
             out.extend(pad + c for c in before.get(path, []))
             if trailing.get(path):
-                text += "  " + "  ".join(trailing[path])
+                text += "  " + trailing[path][0]
         out.append(text)
     out.extend(comments.footer)
     return "\n".join(out) + "\n"

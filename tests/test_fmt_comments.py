@@ -74,3 +74,12 @@ def test_fmt_keeps_every_comment_and_is_idempotent(production: tuple) -> None:
     assert comment_texts(once) == comment_texts(text)
     again = yamlio.parse(once)
     assert comments.dump(canonical(again, project), comments.read(once, again)) == once
+
+
+def test_comments_inside_a_multi_line_flow_mapping_are_kept(tmp_path: Path, capsys) -> None:
+    (tmp_path / "a.yaml").write_text('shotkit: 1\nworkspace: w\ncharacters:\n  hero: {\n    name: Hero,  # the name\n'
+                                     '    description: "x"  # desc\n  }  # closing\n  villain: {name: V}\n')
+    assert run(capsys, "fmt", str(tmp_path))[0] == 0
+    assert (tmp_path / "a.yaml").read_text() == ("shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: Hero  # the name\n"
+                                                 "    # closing\n    description: x  # desc\n  villain:\n    name: V\n")
+    assert run(capsys, "fmt", "--check", str(tmp_path))[0] == 0
