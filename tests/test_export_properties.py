@@ -77,6 +77,15 @@ class Writer:
             else:
                 self.add(f"{pad}- {self.scalar(item)}{self.trailing()}", entry)
 
+    def multiline_flow(self, key: str, value: dict, entry: tuple) -> None:
+        """`key: {` on its own line, one item a line (each maybe with a comment), then `}`."""
+        self.add(f"  {key_text(key)}: {{{self.trailing()}", entry)
+        items = list(value.items())
+        for index, (k, v) in enumerate(items):
+            comma = "," if index < len(items) - 1 else ""
+            self.add(f"    {key_text(k, flow=True)}: {flow_value(v)}{comma}{self.trailing()}", entry)
+        self.add(f"  }}{self.trailing()}", entry)
+
     def document(self, data: dict) -> str:
         if self.draw(st.booleans()):
             self.add(self.draw(comment), None)
@@ -93,8 +102,11 @@ class Writer:
                     self.add("", None)
                 if self.draw(st.integers(0, 2)) == 0:
                     self.add("  " + self.draw(comment), entry)
-                if self.draw(st.booleans()):
+                style = self.draw(st.sampled_from(["flow", "multi-line flow", "block"]))
+                if style == "flow":
                     self.add(f"  {key_text(key)}: {flow_value(value)}{self.trailing()}", entry)
+                elif style == "multi-line flow":
+                    self.multiline_flow(key, value, entry)
                 else:
                     self.add(f"  {key_text(key)}:{self.trailing()}", entry)
                     self.mapping(value, 4, entry)
