@@ -129,7 +129,7 @@ def edit_database(connection: sa.Connection, workspace: str, data: dict, draw: s
     """A few random runtime changes; returns the entries they touch."""
     touched: set[tuple] = set()
     for _ in range(draw(st.integers(1, 3))):
-        kind = draw(st.sampled_from(["rename", "description", "select", "unlink", "volume"]))
+        kind = draw(st.sampled_from(["rename", "description", "select", "unlink", "volume", "link", "new take"]))
         shot = draw(st.sampled_from(sorted(data["shots"])))
         entry = data["shots"][shot]
         if kind == "rename":
@@ -160,6 +160,21 @@ def edit_database(connection: sa.Connection, workspace: str, data: dict, draw: s
             child = _id(connection, workspace, "audio", layer if isinstance(layer, str) else layer["ref"])
             connection.execute(sa.update(links).where(links.c.parent_asset_id == _id(connection, workspace, "shot", shot), links.c.child_asset_id == child)
                                .values(relationship_metadata={"volume": draw(st.floats(0, 1, allow_nan=False))}))
+        elif kind == "link" and len(entry["characters"]) < len(data["characters"]):
+            key = draw(st.sampled_from(sorted(set(data["characters"]) - set(entry["characters"]))))
+            parent = _id(connection, workspace, "shot", shot)
+            count = connection.execute(sa.select(sa.func.count()).select_from(links).where(links.c.parent_asset_id == parent, links.c.relationship_type == "uses_character")).scalar_one()
+            connection.execute(sa.insert(links).values(id=uuid.uuid4(), workspace_id=workspace, parent_asset_id=parent, child_asset_id=_id(connection, workspace, "character_ref", key),
+                                                       relationship_type="uses_character", sequence=count + 1, relationship_metadata={}))
+            entry["characters"] = entry["characters"] + [key]
+        elif kind == "new take":  # as the AssetService makes one: an unmanaged row and its link
+            attempt = max([t["attempt"] for t in entry.get("takes", [])] + [0]) + 1
+            take = uuid.uuid4()
+            connection.execute(sa.insert(assets).values(id=take, workspace_id=workspace, type="shot_take", name=f"Take {attempt}",
+                                                        asset_metadata={"attempt_number": attempt, "selected": False, "generation_cost": 0.25}))
+            connection.execute(sa.insert(links).values(id=uuid.uuid4(), workspace_id=workspace, parent_asset_id=_id(connection, workspace, "shot", shot), child_asset_id=take,
+                                                       relationship_type="generation_attempt", sequence=attempt, relationship_metadata={}))
+            entry["takes"] = entry.get("takes", []) + [{"attempt": attempt}]
         else:
             continue
         touched.add(("shots", shot))
