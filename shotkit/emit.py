@@ -76,7 +76,7 @@ def _sequence(items: list, indent: int, path: tuple, start: int) -> list[Line]:
     for index, item in enumerate(items, start):
         if isinstance(item, dict) and item:
             inner = _mapping(item, indent + 2, path + (index,))
-            first_path, first = inner[0]
+            first = inner[0][1]
             out.append((path + (index,), pad + "- " + first[indent + 2 :]))
             out.extend(inner[1:])
         else:
