@@ -1,5 +1,7 @@
 """Benchmark: plan, sync and export of the generated 10,000-shot production on PostgreSQL.
 
+The last step renames 100 shots in the database and exports again (a runtime change).
+
     python -m benchmarks.sync [--shots 10000] [--database-url URL]
 
 Without --database-url it starts a throwaway PostgreSQL cluster the way the tests do
@@ -47,6 +49,10 @@ def run(server: str, shots: int) -> None:
             timed("plan (no changes)", "plan", str(directory), "--database-url", url)
             timed("sync (no changes)", "sync", str(directory), "--database-url", url)
             timed("export", "export", "--database-url", url, "--out", str(directory))
+            with sa.create_engine(normalise_url(url)).begin() as connection:  # a runtime change: 100 shots renamed
+                connection.exec_driver_sql("UPDATE assets SET name = name || ' (re-cut)' WHERE id IN "
+                                           "(SELECT id FROM assets WHERE type = 'shot' ORDER BY manifest_key LIMIT 100)")
+            timed("export (100 changed)", "export", "--database-url", url, "--out", str(directory))
             with sa.create_engine(normalise_url(url)).connect() as connection:
                 rows = connection.exec_driver_sql("SELECT (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_relationships)").one()
             print(f"rows: {rows[0]} assets, {rows[1]} relationships")

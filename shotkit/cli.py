@@ -172,11 +172,24 @@ def sync(paths: tuple[Path, ...], database_url: str | None, plan_file: Path | No
 @DATABASE
 @click.option("--workspace", "workspaces", multiple=True, help="Workspace to export (repeatable); default: every workspace in the database.")
 @click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project directory to write into.")
-def export(database_url: str | None, workspaces: tuple[str, ...], out: Path) -> None:
-    """Write the database back into the manifests it came from."""
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if export would change a file (runtime drift).")
+@click.option("--prune", is_flag=True, help="Remove entries (and takes) that are not in the database; by default they are kept.")
+def export(database_url: str | None, workspaces: tuple[str, ...], out: Path, check: bool, prune: bool) -> None:
+    """Write the database back into the manifests it came from, editing only what changed."""
     from .commands import export as run
 
-    sys.exit(run(database_url, list(workspaces), out))
+    sys.exit(run(database_url, list(workspaces), out, check, prune))
+
+
+@cli.command()
+@click.argument("shot")
+@click.argument("attempt", type=int)
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def select(shot: str, attempt: int, paths: tuple[Path, ...]) -> None:
+    """Select take ATTEMPT of shot SHOT in its manifest (only the `selected:` lines change)."""
+    from .commands import select as run
+
+    sys.exit(run(shot, attempt, list(paths)))
 
 
 @cli.command(epilog=examples(

@@ -178,9 +178,8 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
     return 0
 
 
-def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
+def export(database_url: str | None, workspaces: list[str], out: Path, check: bool = False, prune: bool = False) -> int:
     from . import db, export as export_, state
-    from .canonical import dump
     from .project import load_project
 
     project = load_project([out])
@@ -192,50 +191,74 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
     if empty:  # an empty or wrong database must not empty the manifests
         emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")
     states = [s for s in states if s.assets]
-    names = [s.workspace for s in states]
-    result = export_.export(project, states)
-    existing, _ = documents.load_all([out]) if out.exists() else ([], [])
-    for document in existing:  # a file whose rows are all gone is emptied, not left stale
-        workspace = document.data.get("workspace") or project.workspace
-        relative = document.path.resolve().relative_to(out.resolve()).as_posix()
-        if workspace in names and relative not in result.files:
-            result.files[relative] = dump({"shotkit": 1, "workspace": workspace}, project)
-    written = export_.write(result, out)
-    for warning in result.warnings:
+    root = out.resolve()
+    by_file: dict[str, documents.Document] = {}
+    unreadable: set[str] = set()
+    found, refused = documents.discover([out]) if out.exists() else ([], [])
+    for problem in refused:
+        emit(f"warning: {problem}")
+    for path in found:
+        document, _ = documents.load(path)
+        if path.resolve().is_relative_to(root):
+            relative = path.resolve().relative_to(root).as_posix()
+            if document is None:
+                unreadable.add(relative)
+            else:
+                by_file[relative] = document
+    result = export_.export(project, states, by_file, prune, frozenset(unreadable))
+    for warning in result.warnings + result.failures:
         emit(f"warning: {warning}")
+    for note in result.notes:
+        emit(note)
+    if check:
+        changed = export_.changed(result, out)
+        for relative in changed:
+            emit(f"would change {relative}")
+        emit(f"{len(changed)} file(s) would change" if changed else "no changes: the manifests match the database")
+        return 1 if changed or result.failures else 0
+    written = export_.write(result, out)
     for path in written:
         console.info(f"wrote {documents.shown_path(path)}")
-    console.info(f"exported {len(names)} workspace(s): {len(written)} file(s) changed")
+    console.info(f"exported {len(states)} workspace(s): {len(written)} file(s) changed")
+    return 1 if result.failures else 0
+
+
+def select(shot: str, attempt: int, paths: list[Path]) -> int:
+    from .selection import select as select_take
+
+    loaded = pipeline.load_valid(paths)
+    result = select_take(loaded.documents, shot, attempt)
+    where = result.document.shown
+    if result.text == result.document.text:
+        emit(f"{where}: take {attempt} of shot '{shot}' is already the selected one; nothing changed")
+        return 0
+    write_atomic(result.document.path, result.text)
+    was = f" (was take {', '.join(str(a) for a in result.previous)})" if result.previous else ""
+    console.info(f"{where}: selected take {attempt} of shot '{shot}'{was}")
     return 0
 
 
-def header_comments(text: str) -> str:
-    """The comment lines a file starts with (the editor's schema modeline, a licence line):
-    canonical form keeps them, as they belong to the file rather than to the data."""
-    lines = []
-    for line in text.splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        lines.append(line if line.endswith("\n") else line + "\n")
-    return "".join(lines)
-
-
 def fmt(paths: list[Path], check: bool) -> int:
-    from .canonical import dump
+    from . import comments
+    from .canonical import canonical
+    from .errors import ShotkitError
 
     loaded = pipeline.load_valid(paths)
     changed = 0
     for document in loaded.documents:
-        text = header_comments(document.text) + dump(document.data, loaded.project)
+        data = canonical(document.data, loaded.project)
+        found = comments.read(document.text, document.data)
+        text = comments.dump(data, found)
         if text == document.text:
             continue
+        if not comments.kept(text, data, found):
+            raise ShotkitError(f"{document.shown}: cannot put every comment back in canonical form; the file is left as it is (please report this)")
         changed += 1
         if check:
             emit(f"would reformat {document.shown}")
             continue
-        comments = sum(1 for line in document.text.splitlines() if line.lstrip().startswith("#")) - header_comments(document.text).count("\n")
         write_atomic(document.path, text)
-        console.info(f"reformatted {document.shown}" + (f" ({comments} comment line(s) dropped: canonical form keeps no comments)" if comments else ""))
+        console.info(f"reformatted {document.shown}")
     if check:
         console.info(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
         return 1 if changed else 0

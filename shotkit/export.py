@@ -1,9 +1,9 @@
-"""The database back to manifests: each asset into the file it came from, in canonical form.
+"""The database back to manifests: rows as manifest entries, placed in the files they belong to.
 
 Rows shotkit synced carry their manifest file and position (`assets.source`); takes and videos
-go inside their shot. Rows made elsewhere (unmanaged) get a key from their name and go into
-`<workspace>.new.yaml`, with `id:` so the next sync adopts them rather than duplicating them.
-No path from the database is written outside the output directory.
+go inside their shot. Rows made elsewhere (unmanaged) get a key from their name and `id:` so
+the next sync adopts them rather than duplicating them. Existing files are edited in place
+(inplace merges the data, yamledit edits the text); no path from the database is written outside the output directory.
 """
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import canonical
+from . import canonical, inplace, yamledit
+from .documents import Document
 from .fileio import write_atomic
 from .model import TAKE, VIDEO
 from .project import Project
@@ -30,6 +31,8 @@ class Export:
     files: dict[str, str] = field(default_factory=dict)  # relative path -> text
     bodies: dict[str, str] = field(default_factory=dict)  # script body files
     warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # entries kept or removed, by file
+    failures: list[str] = field(default_factory=list)  # files that could not be edited
 
 
 def new_file(workspace: str) -> str:
@@ -53,9 +56,24 @@ def slug(text: str) -> str:
     return value if value and _KEY.match(value) else ""
 
 
+@dataclass
+class Placed:
+    file: str | None  # the file it came from (None: made at runtime)
+    order: int
+    section: tuple  # ("shots",) or ("assets", "prop")
+    key: str
+    asset_type: AssetType
+    entry: dict
+
+
+def section_path(asset_type: AssetType) -> tuple:
+    return (asset_type.section,) if asset_type.section else ("assets", asset_type.name)
+
+
 class _Workspace:
-    def __init__(self, project: Project, state: State, result: Export) -> None:
+    def __init__(self, project: Project, state: State, result: Export, reserved: frozenset = frozenset()) -> None:
         self.project = project
+        self.reserved = reserved  # (type, key) written in the files: runtime rows get other keys
         self.state = state
         self.result = result
         self.children: dict[str, list[dict]] = defaultdict(list)
@@ -76,17 +94,16 @@ class _Workspace:
             if key is None or (row["type"], key) in taken:
                 base = (row["type"] == "shot" and slug(str(row["asset_metadata"].get("shot_number", "")))) or slug(row["name"]) or row["type"].replace("_", "-")
                 key, n = base, 1
-                while (row["type"], key) in taken:
+                while (row["type"], key) in taken or (row["type"], key) in self.reserved:
                     n += 1
                     key = f"{base}-{n}"
             taken.add((row["type"], key))
             keys[row["id"]] = key
         return keys
 
-    def build(self) -> dict[str, dict]:
-        """Manifest data by file."""
-        files: dict[str, dict[str, Any]] = defaultdict(dict)
-        placed: list[tuple[str, int, str, str, str, dict]] = []
+    def placed(self) -> list[Placed]:
+        """Every row this workspace exports, as a manifest entry with the file it came from."""
+        placed: list[Placed] = []
         registry = self.project.registry
         for row in self.state.assets.values():
             asset_type = registry.asset_types.get(row["type"])
@@ -101,20 +118,11 @@ class _Workspace:
             file = safe_relative(source.get("file"), (".yaml", ".yml")) if row["manifest_key"] else None
             if row["manifest_key"] and file is None:
                 self.result.warnings.append(f"{row['type']} '{row['manifest_key']}': recorded file {source.get('file')!r} is not a safe relative path; written to {new_file(self.state.workspace)}")
-            file = file or new_file(self.state.workspace)
             order = source.get("order", 10**9) if isinstance(source.get("order"), int) else 10**9
-            placed.append((file, order, self.keys[row["id"]], row["id"], asset_type.name, row))
-        for file, _order, key, _id, type_name, row in sorted(placed, key=lambda p: (p[0], p[1], p[2], p[3])):
-            asset_type = registry.asset_types[type_name]
-            data = files[file]
-            data.setdefault("shotkit", 1)
-            data.setdefault("workspace", self.state.workspace)
-            entry = self.entry(asset_type, key, row)
-            if asset_type.section:
-                data.setdefault(asset_type.section, {})[key] = entry
-            else:
-                data.setdefault("assets", {}).setdefault(asset_type.name, {})[key] = entry
-        return files
+            key = self.keys[row["id"]]
+            placed.append(Placed(file, order, section_path(asset_type), key, asset_type, self.entry(asset_type, key, row)))
+        placed.sort(key=lambda p: (p.file or new_file(self.state.workspace), p.order, p.key, p.entry["id"]))
+        return placed
 
     def entry(self, asset_type: AssetType, key: str, row: dict) -> dict:
         out: dict[str, Any] = {"id": row["id"], "name": row["name"]}
@@ -222,16 +230,175 @@ def _ours(project: Project, state: State, result: Export) -> State:
     )
 
 
-def export(project: Project, states: list[State]) -> Export:
+def export(project: Project, states: list[State], documents: dict[str, Document], prune: bool = False,
+           unreadable: frozenset[str] = frozenset()) -> Export:
+    """Each workspace's rows merged into its files (`documents`, by path relative to the output
+    directory); rows with no place in them go to new files. Rows recorded in an `unreadable`
+    file (one that does not parse) are not written anywhere: they would be duplicates."""
     result = Export()
     for state in states:
-        workspace = _Workspace(project, _ours(project, state, result), result)
-        for file, data in workspace.build().items():
-            if file in result.files:
-                result.warnings.append(f"{file}: holds rows of more than one workspace; {state.workspace}'s went to {new_file(state.workspace)}")
-                file = new_file(state.workspace)
-            result.files[file] = canonical.dump(data, project)
+        _Files(project, state, documents, result, prune, unreadable).run()
     return result
+
+
+def file_workspace(document: Document, project: Project) -> str | None:
+    workspace = document.data.get("workspace") or project.workspace
+    return workspace if isinstance(workspace, str) else None
+
+
+class _Files:
+    """One workspace's rows into its files: merged into the entries there, new ones appended."""
+
+    def __init__(self, project: Project, state: State, documents: dict[str, Document], result: Export, prune: bool,
+                 unreadable: frozenset[str]) -> None:
+        self.project, self.state, self.result, self.prune = project, state, result, prune
+        self.workspace = state.workspace
+        self.unreadable = unreadable
+        self.others = {f for f, d in documents.items() if file_workspace(d, project) != self.workspace}
+        self.mine = {f: d for f, d in sorted(documents.items()) if f not in self.others}
+        reserved = frozenset(
+            (t.name, key) for d in self.mine.values() for t in project.registry.asset_types.values()
+            if t.name not in (TAKE, VIDEO) and isinstance(_at(d.data, section_path(t)), dict) for key in _at(d.data, section_path(t))
+        )
+        rows = _Workspace(project, _ours(project, state, result), result, reserved)
+        self.database: dict[tuple, dict[str, Placed]] = defaultdict(dict)
+        for placed in rows.placed():
+            self.database[placed.section][placed.key] = placed
+        self.data: dict[str, dict] = {}
+        self.touched: set[str] = set()  # files whose data the merge changed
+
+    def canon(self, placed: Placed) -> dict:
+        return canonical.entry(self.project, self.workspace, placed.asset_type, placed.key, placed.entry)
+
+    def run(self) -> None:
+        used: set[tuple] = set()
+        for file, document in self.mine.items():
+            self.data[file] = self.merge(file, document.data, used)
+        stray: dict[str, int] = defaultdict(int)
+        blocked: dict[str, int] = defaultdict(int)
+        for section, entries in self.database.items():
+            for key, placed in entries.items():
+                if (section, key) in used:
+                    continue
+                if placed.file in self.others:
+                    stray[placed.file] += 1
+                elif placed.file in self.unreadable:
+                    blocked[placed.file] += 1
+                else:
+                    self.append(self.destination(placed), placed)
+        for file, count in sorted(stray.items()):
+            self.result.warnings.append(f"{file}: {count} row(s) of workspace {self.workspace} came from this file, which now belongs to another workspace; not written back")
+        for file, count in sorted(blocked.items()):
+            self.result.failures.append(f"{file}: cannot be read (run shotkit validate); its {count} row(s) of workspace {self.workspace} were not exported")
+        self.finish()
+
+    def merge(self, file: str, data: dict, used: set[tuple]) -> dict:
+        report = inplace.Merged()
+        out = dict(data)
+        for asset_type in _exported_types(self.project):
+            section = section_path(asset_type)
+            raw = _at(data, section)
+            if not isinstance(raw, dict):
+                continue
+            rows = self.database.get(section, {})
+            database = {k: self.canon(rows[k]) for k in raw if k in rows}
+            used.update((section, k) for k in database)
+
+            def canon(key: str, entry: dict, asset_type: AssetType = asset_type) -> dict:
+                return canonical.entry(self.project, self.workspace, asset_type, key, entry)
+
+            merged = inplace.merge_section(raw, canon, database, self.prune, ".".join(section), report)
+            if merged.keys() != raw.keys() or any(merged[k] is not raw[k] for k in raw):
+                self.touched.add(file)  # merge returns the very objects it keeps
+            _put(out, section, merged if merged or not raw else None)
+        self._report(file, report)
+        return out
+
+    def _report(self, file: str, report: inplace.Merged) -> None:
+        if report.missing:
+            what = "removed" if self.prune else "kept (export --prune removes them)"
+            self.result.notes.append(f"{file}: {len(report.missing)} entries are not in the database; {what}: {', '.join(report.missing[:5])}{' ...' if len(report.missing) > 5 else ''}")
+        for where in report.invalid:
+            self.result.warnings.append(f"{file}: {where} is not a valid entry; left as written (run shotkit validate)")
+
+    def destination(self, placed: Placed) -> str:
+        """The recorded file if it is one of ours, else the file holding the section, else a new file."""
+        if placed.file in self.mine:
+            return placed.file
+        holders = [f for f in self.mine if _at(self.data[f], placed.section) is not None]
+        if holders:
+            return holders[-1]
+        return placed.file or new_file(self.workspace)
+
+    def append(self, file: str, placed: Placed) -> None:
+        data = self.data.setdefault(file, {"shotkit": 1, "workspace": self.workspace})
+        self.touched.add(file)
+        section = dict(_at(data, placed.section) or {})
+        added = placed.section[0] not in data
+        _put(data, placed.section, section)
+        if added and file in self.mine:
+            self.data[file] = _section_order(data, placed.section[0], self.project)
+        section[placed.key] = placed.entry if file not in self.mine else self.canon(placed)
+
+    def finish(self) -> None:
+        for file, data in self.data.items():
+            document = self.mine.get(file)
+            if document is None:
+                if file in self.result.files:
+                    self.result.warnings.append(f"{file}: holds rows of more than one workspace; {self.workspace}'s went to {new_file(self.workspace)}")
+                    file = new_file(self.workspace)
+                self.result.files[file] = canonical.dump(data, self.project)
+            elif file in self.touched and not yamledit.same(data, document.data):
+                try:
+                    self.result.files[file] = yamledit.update(document.text, data)
+                except yamledit.EditFailure as err:
+                    self.result.failures.append(f"{file}: cannot be edited in place ({err}); left as it is")
+
+
+def _at(data: Any, path: tuple) -> Any:
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _put(data: dict, path: tuple, value: Any) -> None:
+    """Set (or, with None, remove) the value at `path`, copying the mappings on the way."""
+    if len(path) == 1:
+        if value is None:
+            data.pop(path[0], None)
+        else:
+            data[path[0]] = value
+        return
+    inner = dict(data.get(path[0]) or {})
+    _put(inner, path[1:], value)
+    if inner:
+        data[path[0]] = inner
+    else:
+        data.pop(path[0], None)
+
+
+def _exported_types(project: Project) -> list[AssetType]:
+    """Types with entries of their own, in canonical section order (custom types under assets)."""
+    custom = project.registry.custom_asset_types
+    builtin = canonical.section_order(project)
+    return builtin[:-1] + custom + builtin[-1:]
+
+
+def _section_order(data: dict, added: str, project: Project) -> dict:
+    """A file's data with a new top-level section `added` moved to where canonical form has it."""
+    order = ["shotkit", "workspace"] + [t.section or "assets" for t in _exported_types(project)]
+    template = {k: data[k] for k in dict.fromkeys(order) if k in data}
+    kept = {k: v for k, v in data.items() if k != added}
+    return inplace.insert_after_predecessors(kept, template)
+
+
+def changed(result: Export, out: Path) -> list[str]:
+    """The files `write` would change (relative paths), writing nothing."""
+    root = out.resolve()
+    return [relative for relative, text in sorted({**result.files, **result.bodies}.items())
+            if not (root / relative).is_file() or (root / relative).read_bytes() != text.encode("utf-8")]
 
 
 def write(result: Export, out: Path) -> list[Path]:
@@ -243,7 +410,7 @@ def write(result: Export, out: Path) -> list[Path]:
         if not target.is_relative_to(root):
             result.warnings.append(f"{relative}: outside {root}; not written")
             continue
-        if target.exists() and target.read_text(encoding="utf-8") == text:
+        if target.exists() and target.read_bytes() == text.encode("utf-8"):
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(target, text)

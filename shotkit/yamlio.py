@@ -120,6 +120,8 @@ def parse(text: str) -> Any:
         raise YamlFailure(_explain_failure(text, str(err))) from None
     except RecursionError:
         raise YamlFailure([Issue(1, 1, f"nesting is deeper than {MAX_DEPTH} levels")]) from None
+    except TypeError:  # yaml-rs cannot build a mapping keyed by a mapping or a list (`? {a: b}`)
+        raise YamlFailure([_complex_key(text)]) from None
     if isinstance(data, list) and _document_count(text) > 1:
         raise YamlFailure([Issue(1, 1, "a manifest holds one YAML document; split the `---` documents into files")])
     if _maybe_hazard(text):
@@ -197,6 +199,24 @@ def _check_alias_bytes(text: str) -> None:
             open_sizes[-1][1] += size
     except yaml.YAMLError:
         return  # the parser reports the syntax error with its position
+
+def _complex_key(text: str) -> Issue:
+    message = "a key must be a plain value, not a mapping or a list"
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return Issue(1, 1, message)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if not isinstance(key, yaml.ScalarNode):
+                    return Issue(key.start_mark.line + 1, key.start_mark.column + 1, message)
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return Issue(1, 1, message)
 
 
 def _document_count(text: str) -> int:

@@ -173,9 +173,10 @@ def test_export_then_plan_is_empty_and_brings_runtime_rows_back(any_url: str, pr
             connection.execute(sa.update(assets).where(assets.c.id == take).values(asset_metadata={**metadata, "selected": selected}))
     code, out, err = cli(capsys, "export", "--database-url", any_url, "--out", str(project))
     assert code == 0, err
-    assert "workspace-123.new.yaml" in out
-    new = (project / "workspace-123.new.yaml").read_text()
-    assert "Scene 3 - Confrontation" in new and "id: " in new
+    assert "workspace-123.new.yaml" not in out  # runtime rows go into the file holding their section
+    new = (project / "scene-03.yaml").read_text()
+    print(new)
+    assert new.count("Scene 3 - Confrontation") == 2 and "id: " in new
     assert "selected: true" in (project / "scene-03.yaml").read_text().split("attempt: 2")[0].split("attempt: 1")[1]
     code, out, _ = cli(capsys, "validate", str(project))
     assert code == 0, out
@@ -390,12 +391,18 @@ def test_export_from_an_empty_database_leaves_the_manifests_alone(sqlite_url: st
     assert (project / "scene-03.yaml").read_text() == before
 
 
-def test_export_empties_a_file_whose_rows_are_gone(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_export_keeps_entries_not_in_the_database_unless_pruned(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
     upgraded(any_url, tmp_path)
+    extra = "shotkit: 1\ncharacters:\n  # our sidekick\n  sidekick: {name: Sidekick}\n  wip: {name: Not synced yet}\n"
     (project / "extra.yaml").write_text("shotkit: 1\ncharacters:\n  sidekick: {name: Sidekick}\n")
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    (project / "extra.yaml").write_text(extra)
     execute(any_url, tmp_path, "DELETE FROM assets WHERE manifest_key = 'sidekick'")
-    assert cli(capsys, "export", "--database-url", any_url, "--out", str(project))[0] == 0
+    code, out, _ = cli(capsys, "export", "--database-url", any_url, "--out", str(project))
+    assert code == 0 and "extra.yaml: 2 entries are not in the database; kept" in out
+    assert (project / "extra.yaml").read_text() == extra
+    code, out, _ = cli(capsys, "export", "--database-url", any_url, "--out", str(project), "--prune")
+    assert code == 0 and "extra.yaml: 2 entries are not in the database; removed" in out
     assert (project / "extra.yaml").read_text() == "shotkit: 1\n"
     assert plan_json(capsys, project, any_url)["has_changes"] is False
 

@@ -175,3 +175,9 @@ def test_alias_bytes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlio, "MAX_ALIAS_BYTES", 1_000_000)
     [(line, _, message)] = issues(text)
     assert line == 2 and "aliases expand past the limit of 1000000 bytes" in message
+
+def test_a_mapping_as_a_key_is_a_located_error() -> None:
+    text = "? &a characters:\n  hero:\n    name: Hero\nshots: {}\n"
+    with pytest.raises(yamlio.YamlFailure) as failure:
+        yamlio.parse(text)
+    assert [(i.line, i.column, i.message) for i in failure.value.issues] == [(1, 3, "a key must be a plain value, not a mapping or a list")]
