@@ -181,7 +181,10 @@ def export(database_url: str | None, workspaces: tuple[str, ...], out: Path, che
     sys.exit(run(database_url, list(workspaces), out, check, prune))
 
 
-@cli.command()
+@cli.command(epilog=examples(
+    'shotkit select 03A 2 manifests',
+    'shotkit select 03A 1 manifests/scene-03.yaml',
+))
 @click.argument("shot")
 @click.argument("attempt", type=int)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
