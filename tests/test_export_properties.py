@@ -143,7 +143,7 @@ def edit_database(connection: sa.Connection, workspace: str, data: dict, draw: s
         elif kind == "select" and len(entry.get("takes", [])) > 1:
             chosen = draw(st.sampled_from([t["attempt"] for t in entry["takes"]]))
             for take in entry["takes"]:
-                row = _id(connection, workspace, "shot_take", f"{shot}#{take['attempt']}")
+                row = take.get("row") or _id(connection, workspace, "shot_take", f"{shot}#{take['attempt']}")  # a runtime take has no key
                 metadata = connection.execute(sa.select(assets.c.asset_metadata).where(assets.c.id == row)).scalar_one()
                 connection.execute(sa.update(assets).where(assets.c.id == row).values(asset_metadata={**metadata, "selected": take["attempt"] == chosen}))
         elif kind == "unlink" and entry["characters"]:
@@ -173,7 +173,7 @@ def edit_database(connection: sa.Connection, workspace: str, data: dict, draw: s
                                                         asset_metadata={"attempt_number": attempt, "selected": False, "generation_cost": 0.25}))
             connection.execute(sa.insert(links).values(id=uuid.uuid4(), workspace_id=workspace, parent_asset_id=_id(connection, workspace, "shot", shot), child_asset_id=take,
                                                        relationship_type="generation_attempt", sequence=attempt, relationship_metadata={}))
-            entry["takes"] = entry.get("takes", []) + [{"attempt": attempt}]
+            entry["takes"] = entry.get("takes", []) + [{"attempt": attempt, "row": take}]
         else:
             continue
         touched.add(("shots", shot))
