@@ -95,11 +95,11 @@ def db_migrate_legacy(database_url: str | None, project: Path) -> int:
     return 0
 
 
-def _states(database: "Database", names: list[str]) -> dict:
-    from . import state
+def _states(database: "Database", names: list[str], claimed: dict[str, list[str]]) -> dict:
+    from . import db, state
 
-    with database.engine.connect() as connection:
-        return {name: state.read(connection, name) for name in names}
+    with db.snapshot(database) as connection:
+        return {name: state.read(connection, name, claimed.get(name, ())) for name in names}
 
 
 def _scope(loaded: pipeline.Loaded, paths: list[Path]) -> list[str]:
@@ -119,7 +119,8 @@ def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None
     loaded = pipeline.load_valid(paths)
     names = _scope(loaded, paths)
     database = db.open_database(database_url, loaded.project.root)
-    the_plan = plan_.compute(loaded.production, _states(database, names), prune, max_deletes)
+    states = _states(database, names, plan_.claimed(loaded.production))
+    the_plan = plan_.compute(loaded.production, states, prune, max_deletes)
     if out is not None:
         plan_.save(the_plan, out)
     emit({"text": render.text, "markdown": render.markdown, "json": render.as_json}[fmt](the_plan))
@@ -143,17 +144,20 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
         project = load_project(paths or [Path(".")])
         names = [w.workspace for w in saved.workspaces]
         make_plan = None
+        claimed: dict[str, list[str]] = {}
     else:
         loaded = pipeline.load_valid(paths)
         project = loaded.project
         names = _scope(loaded, paths)
         saved = None
+        claimed = plan_.claimed(loaded.production)
 
         def make_plan(states: dict) -> plan_.Plan:
             return plan_.compute(loaded.production, states, prune, max_deletes)
 
     database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
-    outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=sys.stderr.isatty())
+    outcome = apply.sync(database, names, make_plan, saved, project.owner, lock_timeout, max_deletes,
+                         progress=sys.stderr.isatty(), claimed=claimed)
     if fmt == "json":
         emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})
     else:
@@ -170,7 +174,7 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
 
     project = load_project([out])
     database = db.open_database(database_url, project.root)
-    with database.engine.connect() as connection:
+    with db.snapshot(database) as connection:
         states = [state.read(connection, name) for name in workspaces or state.workspaces(connection)]
     empty = [s.workspace for s in states if not s.assets]
     if empty:  # an empty or wrong database must not empty the manifests
