@@ -173,3 +173,24 @@ def test_prune_lists_every_link_it_removes(any_url: str, project: Path, tmp_path
     code, out, _ = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune")
     assert code == 0 and '- link uses_character: shot "03A" -> character_ref "sidekick"' in out, out
     assert counts(any_url, tmp_path) == (13, 12)
+
+
+NUMBERS = "{big: 1.0e16, neg: -0.0, huge: 1.5e300, tiny: 1.0e-300, near: 9007199254740993.0, int: 10000000000000000000, list: [2.0e20, -0.0, 0.1]}"
+
+
+def test_float_metadata_round_trips_exactly(any_url: str, tmp_path: Path, capsys) -> None:
+    """jsonb read 1e16 back as an integer: every plan showed the same update forever."""
+    upgraded(any_url, tmp_path)
+    project = tmp_path / "numbers"
+    project.mkdir()
+    (project / "a.yaml").write_text(f"shotkit: 1\nworkspace: ws-num\ncharacters:\n  hero:\n    name: Hero\n    metadata: {NUMBERS}\n")
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    code, out, _ = cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
+    assert code == 0 and "No changes." in out, out
+    assert cli(capsys, "export", "--database-url", any_url, "--out", str(project))[0] == 0
+    import yaml
+
+    metadata = yaml.safe_load((project / "a.yaml").read_text())["characters"]["hero"]["metadata"]
+    assert metadata == {"big": 1e16, "neg": 0.0, "huge": 1.5e300, "tiny": 1e-300, "near": 9007199254740992.0, "int": 10**19, "list": [2e20, 0.0, 0.1]}
+    assert [type(metadata[k]) for k in ("big", "neg", "huge", "near", "int")] == [float, float, float, float, int]
+    assert cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")[0] == 0
