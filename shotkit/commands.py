@@ -16,11 +16,13 @@ if TYPE_CHECKING:
 
 
 def emit(text: str) -> None:
-    click.echo(text)
+    from .redact import redact
+
+    click.echo(redact(text))
 
 
 def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, default=str))
+    emit(json.dumps(document, indent=2, default=str))
 
 
 def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 
 from .errors import DatabaseError
 from .escape import text_inline
-from .redact import redact
+from .redact import redact, remember
 
 EMBEDDED_PATH = Path(".shotkit") / "shotkit.db"
 WRITE_LOCK = "shotkit_write_lock"
@@ -41,17 +41,25 @@ class Database:
 
 
 def safe_url(url: URL | str) -> str:
+    """The URL to show: never its password, nor anything that may be part of one."""
     try:
-        return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
+        parsed = url if isinstance(url, URL) else make_url(url)
+        shown = parsed.render_as_string(hide_password=True)
     except Exception:  # an unparsable URL: still never print what may be a password
-        return redact(str(url))
+        return redact(str(url).split("@")[-1])
+    return redact(text_inline(shown))
 
 
 def normalise_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it. A mistyped URL is an error that does not repeat it:
+    it may hold a password in a form no pattern recognises."""
+    expected = "(expected e.g. postgresql+psycopg://user@host:5432/db, with special characters in a password percent-encoded)"
+    if url.count("@") > 1:
+        raise DatabaseError(f"the database URL has more than one '@': write an '@' in the password as %40 {expected}")
     try:
         parsed = make_url(url)
     except Exception:
-        raise DatabaseError(f"not a database URL: {redact(url)} (expected e.g. postgresql+psycopg://user@host/db)") from None
+        raise DatabaseError(f"the database URL cannot be read {expected}") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -66,6 +74,7 @@ def embedded_url(project_root: Path) -> URL:
 def open_database(database_url: str | None, project_root: Path, *, check_schema: bool = True, lock_timeout: float = 60.0) -> Database:
     """Connect (and check the schema): the embedded SQLite file when no URL is given.
     `lock_timeout`: on SQLite, how long to wait for another writer (PostgreSQL: see apply.lock)."""
+    remember(database_url)
     embedded = not database_url
     url = embedded_url(project_root) if embedded else normalise_url(database_url or "")
     engine = make_engine(url, lock_timeout)
