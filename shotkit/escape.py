@@ -19,6 +19,7 @@ import unicodedata
 
 _SHOWN = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
 _UNSAFE = re.compile(r"[\\\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+_UNSAFE_IN_JSON = re.compile(_UNSAFE.pattern.replace("\\\\", "", 1))
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 _BACKTICKS = re.compile(r"`+")
 
@@ -32,10 +33,21 @@ def _show(match: re.Match) -> str:
 
 
 def text_inline(value: str) -> str:
-    """`value` safe inside one line of text output (see the module docstring)."""
-    if _UNSAFE.search(value) is None and value.isprintable():
+    """`value` safe inside one line of text output (see the module docstring). A backslash
+    is doubled, so a shown `\\n` cannot be mistaken for an escaped line break."""
+    return _inline(value, _UNSAFE)
+
+
+def json_inline(text: str) -> str:
+    """JSON text (whose strings already escape line breaks and backslashes) safe inside one
+    line: what JSON leaves raw (DEL, C1 controls, bidi and zero-width characters) escaped."""
+    return _inline(text, _UNSAFE_IN_JSON)
+
+
+def _inline(value: str, unsafe: re.Pattern) -> str:
+    if unsafe.search(value) is None and value.isprintable():
         return value
-    escaped = _UNSAFE.sub(_show, value)
+    escaped = unsafe.sub(_show, value)
     # Other format (Cf) characters and unassigned code points the pattern does not list.
     return "".join(c if c.isprintable() or c == " " else _show_char(c) for c in escaped)
 
