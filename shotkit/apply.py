@@ -10,7 +10,7 @@ import hashlib
 import math
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sqlalchemy as sa
@@ -43,6 +43,7 @@ def lock_key(workspace: str) -> int:
 class Outcome:
     plan: Plan
     applied: bool
+    drift: list[str] = field(default_factory=list)  # warnings from reading the state
 
 
 def lock(connection: sa.Connection, workspaces: list[str], timeout: float) -> None:
@@ -84,8 +85,9 @@ def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[st
                 assert make_plan is not None
                 plan = make_plan(states)
             verify(plan, states, owner)
+            drift = [message for state in states.values() for message in state.drift]
             if not plan.has_changes and not any(w.bookkeeping for w in plan.workspaces):
-                return Outcome(plan, False)
+                return Outcome(plan, False, drift)
             for workspace in plan.workspaces:
                 execute(connection, workspace, plan.owner, progress)
     except sa.exc.SQLAlchemyError as err:
@@ -94,7 +96,7 @@ def sync(database: Database, workspaces: list[str], make_plan: Callable[[dict[st
         raise DatabaseError(f"sync failed and was rolled back, nothing changed: {describe(err)}") from None
     except ValueError as err:  # a value JSON cannot hold (NaN): validation should have stopped it
         raise DatabaseError(f"sync failed and was rolled back, nothing changed: {text_inline(str(err))}") from None
-    return Outcome(plan, True)
+    return Outcome(plan, True, drift)
 
 
 def _say(progress: bool, message: str) -> None:

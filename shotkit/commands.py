@@ -97,6 +97,14 @@ def db_migrate_legacy(database_url: str | None, project: Path) -> int:
     return 0
 
 
+def warn(messages: list[str]) -> None:
+    from .escape import text_inline
+    from .redact import redact
+
+    for message in messages:
+        click.echo(redact(text_inline(f"warning: {message}")), err=True)
+
+
 def _states(database: "Database", names: list[str], claimed: dict[str, list[str]]) -> dict:
     from . import db, state
 
@@ -122,6 +130,7 @@ def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None
     names = _scope(loaded, paths)
     database = db.open_database(database_url, loaded.project.root)
     states = _states(database, names, plan_.claimed(loaded.production))
+    warn([message for state in states.values() for message in state.drift])
     the_plan = plan_.compute(loaded.production, states, prune, max_deletes)
     if out is not None:
         plan_.save(the_plan, out)
@@ -160,6 +169,7 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
     database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
     outcome = apply.sync(database, names, make_plan, saved, project.owner, lock_timeout, max_deletes,
                          progress=sys.stderr.isatty(), claimed=claimed)
+    warn(outcome.drift)
     if fmt == "json":
         emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})
     else:
@@ -178,6 +188,7 @@ def export(database_url: str | None, workspaces: list[str], out: Path) -> int:
     database = db.open_database(database_url, project.root)
     with db.snapshot(database) as connection:
         states = [state.read(connection, name) for name in workspaces or state.workspaces(connection)]
+    warn([message for state in states for message in state.drift])
     empty = [s.workspace for s in states if not s.assets]
     if empty:  # an empty or wrong database must not empty the manifests
         emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")

@@ -34,6 +34,7 @@ class State:
     links: dict[tuple[str, str, str], dict] = field(default_factory=dict)  # (parent, child, type) -> row
     fingerprint: str = ""  # a digest of every row, so a saved plan can tell it went stale
     elsewhere: dict[str, str] = field(default_factory=dict)  # an id the manifests adopt -> the other workspace that has it
+    drift: list[str] = field(default_factory=list)  # JSON of an unexpected shape, read as {}: warnings
 
 
 def _columns(table: sa.Table, dialect: str, prefix: str) -> list:
@@ -81,23 +82,27 @@ def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ())
     state = State(workspace, fingerprint="sha256:" + digest)
     asset_names = [c.name for c in assets.c]
     for values in asset_rows:
-        row = _asset_row(dict(zip(asset_names, values)))
+        row = _asset_row(dict(zip(asset_names, values)), state.drift)
         state.assets[row["id"]] = row
     link_names = [c.name for c in rels.c]
     for values in link_rows:
         row = dict(zip(link_names, values))
         for name in ("id", "parent_asset_id", "child_asset_id"):
             row[name] = str(row[name])
-        row["relationship_metadata"] = _object(row["relationship_metadata"])
+        row["relationship_metadata"] = _object(row["relationship_metadata"], f"link {row['id']} relationship_metadata", state.drift)
         del row["created_at"]
         state.links[(row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])] = row
     state.elsewhere = _elsewhere(connection, workspace, [i for i in claimed if i not in state.assets])
     return state
 
 
-def _asset_row(row: dict) -> dict:
+def _asset_row(row: dict, drift: list[str]) -> dict:
     row["id"] = str(row["id"])
-    row["asset_metadata"] = _object(row["asset_metadata"])
+    row["asset_metadata"] = _object(row["asset_metadata"], f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) asset_metadata", drift)
+    if row["duration"] is not None and (isinstance(row["duration"], bool) or not isinstance(row["duration"], (int, float))):
+        # SQLite keeps whatever was written into a REAL column: text there is drift too.
+        drift.append(f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) duration holds {type(row['duration']).__name__}, not a number; read as none")
+        row["duration"] = None
     # `source` is shotkit's own bookkeeping: anything but an object is drift, read as "none".
     row["source"] = row["source"] if isinstance(row["source"], dict) else None
     row["created_at"] = row["created_at"].isoformat() if row["created_at"] else None
@@ -105,10 +110,16 @@ def _asset_row(row: dict) -> dict:
     return row
 
 
-def _object(value: Any) -> Any:
-    """A JSON column that should hold an object: NULL reads as {}; any other shape (drift
-    made by hand: a list, a string) is kept, so the plan shows it and restores the object."""
-    return {} if value is None else value
+def _object(value: Any, what: str, drift: list[str]) -> dict:
+    """A JSON column that holds an object. NULL reads as {}; another shape (a list, a string:
+    drift made by hand) reads as {} too, with a warning, so a plan restores the object the
+    manifests declare and an export keeps the row's other fields."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        drift.append(f"{what} holds a JSON {type(value).__name__}, not an object; read as {{}}")
+        return {}
+    return value
 
 
 def _elsewhere(connection: sa.Connection, workspace: str, ids: list[str]) -> dict[str, str]:
