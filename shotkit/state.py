@@ -73,20 +73,20 @@ def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ())
     width = len(assets.c)
     asset_rows: list[tuple] = []
     link_rows: list[tuple] = []
-    for row in connection.execute(_query(workspace, connection.dialect.name)):
-        if row[0] == 0:
-            asset_rows.append(tuple(row[1 : 1 + width]))
+    for values in connection.execute(_query(workspace, connection.dialect.name)):
+        if values[0] == 0:
+            asset_rows.append(tuple(values[1 : 1 + width]))
         else:
-            link_rows.append(tuple(row[1 + width :]))
+            link_rows.append(tuple(values[1 + width :]))
     digest = hashlib.sha256(repr((asset_rows, link_rows)).encode()).hexdigest()
     state = State(workspace, fingerprint="sha256:" + digest)
     asset_names = [c.name for c in assets.c]
-    for values in asset_rows:
-        row = _asset_row(dict(zip(asset_names, values)), state.drift)
+    for asset in asset_rows:
+        row = _asset_row(dict(zip(asset_names, asset)), state.drift)
         state.assets[row["id"]] = row
     link_names = [c.name for c in rels.c]
-    for values in link_rows:
-        row = dict(zip(link_names, values))
+    for link in link_rows:
+        row = dict(zip(link_names, link))
         for name in ("id", "parent_asset_id", "child_asset_id"):
             row[name] = str(row[name])
         row["relationship_metadata"] = _object(row["relationship_metadata"], f"link {row['id']} relationship_metadata", state.drift)
