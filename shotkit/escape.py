@@ -8,7 +8,8 @@ calls the one that fits where the value goes:
   line/paragraph separators) are shown as `\\n`, `\\x1b`, `\\u202e`: a value can neither start a
   new line (a forged "No changes.") nor recolour or rewrite the terminal.
 - `github_data`, `github_property`: the %-escaping of GitHub workflow commands.
-- `markdown_fence`: a code fence longer than any backtick run in the block's content.
+- `markdown_fence`: a code fence longer than any backtick run in the block's content;
+  `markdown_code`: an inline code span likewise.
 - `markdown_text`: text outside code blocks: HTML-escaped, Markdown punctuation backslashed.
 """
 from __future__ import annotations
@@ -79,3 +80,15 @@ def markdown_text(value: str) -> str:
     """`value` as literal text in Markdown outside a code block: no HTML, no links, no
     emphasis, no line break (GitHub renders HTML in comments, so `<` must not reach it)."""
     return html.escape(_MARKDOWN_SPECIAL.sub(r"\\\1", text_inline(value)), quote=False)
+
+
+def markdown_code(value: str, in_table: bool = False) -> str:
+    """`value` as an inline code span: delimited by one backtick more than its longest run
+    (padded with spaces when it starts or ends with one); in a table, `|` is escaped, which
+    GitHub requires even inside code."""
+    text = text_inline(value)
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    ticks = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    span = f"{ticks}{pad}{text}{pad}{ticks}"
+    return span.replace("|", "\\|") if in_table else span

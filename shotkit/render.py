@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .escape import json_inline, markdown_fence, markdown_text, text_inline
+from .escape import json_inline, markdown_code, markdown_fence, markdown_text, text_inline
 from .plan import Plan, WorkspacePlan
 
 SYMBOL = {"create": "+", "add": "+", "update": "~", "delete": "-", "remove": "-"}
@@ -107,14 +107,14 @@ def markdown(plan: Plan) -> str:
     out += ["| workspace | create | update | delete | links + | links ~ | links - |", "|---|---:|---:|---:|---:|---:|---:|"]
     for workspace in plan.workspaces:
         c = Plan(plan.owner, plan.prune, [workspace]).summary()
-        out.append(f"| {markdown_text(workspace.workspace)} | {c['create']} | {c['update']} | {c['delete']} | {c['link_add']} | {c['link_update']} | {c['link_remove']} |")
+        out.append(f"| {markdown_code(workspace.workspace, in_table=True)} | {c['create']} | {c['update']} | {c['delete']} | {c['link_add']} | {c['link_update']} | {c['link_remove']} |")
     out.append("")
     for workspace in plan.workspaces:
         groups = _by_shot(workspace)
         for shot in sorted(groups, key=lambda k: (k is None, k or "")):
             lines = groups[shot]
-            title = f"Shot {markdown_text(shot)}" if shot else "Shared assets"
-            out.append(f"#### {title}" + (f" (workspace {markdown_text(workspace.workspace)})" if len(plan.workspaces) > 1 else ""))
+            title = f"Shot {markdown_code(shot)}" if shot else "Shared assets"
+            out.append(f"#### {title}" + (f" (workspace {markdown_code(workspace.workspace)})" if len(plan.workspaces) > 1 else ""))
             block = markdown_fence(lines, "diff")
             if len(lines) > COLLAPSE_AFTER:
                 out += ["<details>", f"<summary>{len(lines)} lines of changes</summary>", "", *block, "", "</details>"]
