@@ -194,3 +194,29 @@ def test_float_metadata_round_trips_exactly(any_url: str, tmp_path: Path, capsys
     assert metadata == {"big": 1e16, "neg": 0.0, "huge": 1.5e300, "tiny": 1e-300, "near": 9007199254740992.0, "int": 10**19, "list": [2e20, 0.0, 0.1]}
     assert [type(metadata[k]) for k in ("big", "neg", "huge", "near", "int")] == [float, float, float, float, int]
     assert cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")[0] == 0
+
+
+def test_a_link_made_during_a_prune_rolls_it_back(pg_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    """The AssetService takes no shotkit lock: a link it commits after the sync read the state
+    would go by ON DELETE CASCADE, unlisted. Apply locks the rows and checks again."""
+    upgraded(pg_url, tmp_path)
+    (project / "extra.yaml").write_text("shotkit: 1\ncharacters: {sidekick: {name: Sidekick}}\n")
+    assert cli(capsys, "sync", str(project), "--database-url", pg_url)[0] == 0
+    (project / "extra.yaml").unlink()
+    sidekick = derived_id(WS, "character_ref", "sidekick")
+    before = counts(pg_url, tmp_path)
+    fired: list[bool] = []
+
+    def meanwhile(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+        if not fired and "asset_metadata" in statement and "UNION ALL" in statement:
+            fired.append(True)
+            execute(pg_url, tmp_path, "INSERT INTO asset_relationships (id, workspace_id, parent_asset_id, child_asset_id, relationship_type, relationship_metadata) "
+                    "VALUES (:id, :w, :shot, :child, 'uses_character', '{}')", id=str(uuid.uuid4()), w=WS, shot=SHOT, child=sidekick)
+
+    sa.event.listen(sa.engine.Engine, "after_cursor_execute", meanwhile)
+    try:
+        code, _, err = cli(capsys, "sync", str(project), "--database-url", pg_url, "--prune")
+    finally:
+        sa.event.remove(sa.engine.Engine, "after_cursor_execute", meanwhile)
+    assert fired and code == 1 and "link(s) made since the plan was computed" in err, err
+    assert counts(pg_url, tmp_path) == (before[0], before[1] + 1)  # the sidekick and the new link are kept
