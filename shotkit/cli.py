@@ -1,7 +1,9 @@
 """The command line: parse arguments, call the core, render what it returns. Nothing else."""
 from __future__ import annotations
 
+import io
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -10,7 +12,15 @@ import click
 from . import __version__
 from .errors import ManifestError, ShotkitError
 
-PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+def _not_a_url(_ctx: click.Context, _param: click.Parameter, paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """A database URL typed where a path goes would be echoed back in "no such file" errors,
+    password and all: refuse it without repeating it."""
+    if any(re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", str(path)) for path in paths):
+        raise click.BadParameter("a database URL was given as a path; pass it with --database-url or SHOTKIT_DATABASE_URL")
+    return paths
+
+
+PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path), callback=_not_a_url)
 DATABASE = click.option("--database-url", envvar="SHOTKIT_DATABASE_URL", help="SQLAlchemy URL; default: SHOTKIT_DATABASE_URL, else the project's embedded SQLite file.")
 
 
@@ -156,7 +166,7 @@ def plan(paths: tuple[Path, ...], database_url: str | None, fmt: str, out: Path 
 @click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="Apply this saved plan, if the database has not changed since.")
 @click.option("--prune", is_flag=True, help="Delete owned rows that left the manifests.")
 @click.option("--max-deletes", type=int, default=None, help="Refuse a prune that deletes more rows (default 50).")
-@click.option("--lock-timeout", type=float, default=60.0, show_default=True, help="Seconds to wait for another sync of the same workspace.")
+@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds to wait for another sync of the same workspace.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def sync(paths: tuple[Path, ...], database_url: str | None, plan_file: Path | None, prune: bool, max_deletes: int | None, lock_timeout: float, fmt: str) -> None:
     """Apply the plan in one transaction."""
@@ -272,11 +282,30 @@ def migrate_legacy(database_url: str | None, project: Path) -> None:
     sys.exit(db_migrate_legacy(database_url, project))
 
 
+def _say(message: str) -> None:
+    """Every line of error output: passwords redacted, control characters shown escaped."""
+    from .escape import text_inline
+    from .redact import redact
+
+    click.echo(redact(text_inline(message)), err=True)
+
+
 def _fail(message: str) -> int:
     from .console import error_prefix
+    from .escape import text_inline
+    from .redact import redact
 
-    click.echo(f"{error_prefix()} {message}", err=True)
+    click.echo(f"{error_prefix()} {redact(text_inline(message))}", err=True)
     return 1
+
+
+def _remember_secrets(argv: list[str] | None) -> None:
+    """Every password the command line or the environment holds, to redact from output."""
+    from .redact import remember
+
+    remember(os.environ.get("SHOTKIT_DATABASE_URL"))
+    for argument in sys.argv[1:] if argv is None else argv:
+        remember(argument)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -285,20 +314,25 @@ def main(argv: list[str] | None = None) -> int:
     from .redact import redact
 
     set_quiet(False)  # until the group's own --quiet is parsed
+    _remember_secrets(argv)
     try:
         cli.main(args=argv, prog_name="shotkit", standalone_mode=False)
     except ManifestError as err:
         from .console import problem_line
+        from .escape import text_inline
 
         for problem in err.problems:
-            click.echo(problem_line(str(problem), sys.stderr), err=True)
+            click.echo(problem_line(redact(text_inline(str(problem))), sys.stderr), err=True)
         return 1
     except ShotkitError as err:
-        return _fail(redact(str(err)))
+        return _fail(str(err))
     except click.exceptions.Abort:
         return _fail("aborted")
     except click.ClickException as err:
-        err.show()
+        shown = io.StringIO()
+        err.show(file=shown)
+        for line in shown.getvalue().splitlines():
+            _say(line)
         return 1
     except SystemExit as err:
         return err.code if isinstance(err.code, int) else (0 if err.code is None else 1)

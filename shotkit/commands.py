@@ -16,11 +16,13 @@ if TYPE_CHECKING:
 
 
 def emit(text: str) -> None:
-    click.echo(text)
+    from .redact import redact
+
+    click.echo(redact(text))
 
 
 def emit_json(document: Any) -> None:
-    click.echo(json.dumps(document, indent=2, default=str))
+    emit(json.dumps(document, indent=2, default=str))
 
 
 def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:
@@ -98,11 +100,19 @@ def db_migrate_legacy(database_url: str | None, project: Path) -> int:
     return 0
 
 
-def _states(database: "Database", names: list[str]) -> dict:
-    from . import state
+def warn(messages: list[str]) -> None:
+    from .escape import text_inline
+    from .redact import redact
 
-    with database.engine.connect() as connection:
-        return {name: state.read(connection, name) for name in names}
+    for message in messages:
+        click.echo(redact(text_inline(f"warning: {message}")), err=True)
+
+
+def _states(database: "Database", names: list[str], claimed: dict[str, list[str]]) -> dict:
+    from . import db, state
+
+    with db.snapshot(database) as connection:
+        return {name: state.read(connection, name, claimed.get(name, ())) for name in names}
 
 
 def _scope(loaded: pipeline.Loaded, paths: list[Path]) -> list[str]:
@@ -130,7 +140,9 @@ def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None
     loaded = pipeline.load_valid(paths)
     names = _scope(loaded, paths)
     database = db.open_database(database_url, loaded.project.root)
-    the_plan = plan_.compute(loaded.production, _states(database, names), prune, max_deletes)
+    states = _states(database, names, plan_.claimed(loaded.production))
+    warn([message for state in states.values() for message in state.drift])
+    the_plan = plan_.compute(loaded.production, states, prune, max_deletes)
     if out is not None:
         plan_.save(the_plan, out)
     if fmt == "markdown":
@@ -155,11 +167,13 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
         project = load_project(paths or [Path(".")])
         names = [w.workspace for w in saved.workspaces]
         make_plan = None
+        claimed: dict[str, list[str]] = {}
     else:
         loaded = pipeline.load_valid(paths)
         project = loaded.project
         names = _scope(loaded, paths)
         saved = None
+        claimed = plan_.claimed(loaded.production)
 
         def make_plan(states: dict) -> plan_.Plan:
             return plan_.compute(loaded.production, states, prune, max_deletes)
@@ -167,8 +181,9 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
     database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
     from .history import recorder
 
-    outcome = apply.sync(database, names, make_plan, saved, lock_timeout, max_deletes, progress=console.interactive(),
-                         record=recorder(project.root))
+    outcome = apply.sync(database, names, make_plan, saved, project.owner, lock_timeout, max_deletes,
+                         progress=console.interactive(), claimed=claimed, record=recorder(project.root))
+    warn(outcome.drift)
     if fmt == "json":
         emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})
     else:
@@ -184,9 +199,10 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
 
     project = load_project([out])
     database = db.open_database(database_url, project.root)
-    with database.engine.connect() as connection:
+    with db.snapshot(database) as connection:
         with console.progress(workspaces or state.workspaces(connection), "reading workspaces") as names_:
             states = [state.read(connection, name) for name in names_]
+    warn([message for state in states for message in state.drift])
     empty = [s.workspace for s in states if not s.assets]
     if empty:  # an empty or wrong database must not empty the manifests
         emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")

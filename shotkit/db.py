@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,12 +12,15 @@ from typing import Iterator
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
+from alembic.util import CommandError as AlembicError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.script.revision import RevisionError
 from sqlalchemy.engine import URL, Engine, make_url
 
 from .errors import DatabaseError
-from .redact import redact
+from .escape import text_inline
+from .redact import redact, remember
 
 EMBEDDED_PATH = Path(".shotkit") / "shotkit.db"
 WRITE_LOCK = "shotkit_write_lock"
@@ -36,17 +41,25 @@ class Database:
 
 
 def safe_url(url: URL | str) -> str:
+    """The URL to show: never its password, nor anything that may be part of one."""
     try:
-        return (url if isinstance(url, URL) else make_url(url)).render_as_string(hide_password=True)
+        parsed = url if isinstance(url, URL) else make_url(url)
+        shown = parsed.render_as_string(hide_password=True)
     except Exception:  # an unparsable URL: still never print what may be a password
-        return redact(str(url))
+        return redact(str(url).split("@")[-1])
+    return redact(text_inline(shown))
 
 
 def normalise_url(url: str) -> URL:
+    """The URL as SQLAlchemy reads it. A mistyped URL is an error that does not repeat it:
+    it may hold a password in a form no pattern recognises."""
+    expected = "(expected e.g. postgresql+psycopg://user@host:5432/db, with special characters in a password percent-encoded)"
+    if url.count("@") > 1:
+        raise DatabaseError(f"the database URL has more than one '@': write an '@' in the password as %40 {expected}")
     try:
         parsed = make_url(url)
     except Exception:
-        raise DatabaseError(f"not a database URL: {redact(url)} (expected e.g. postgresql+psycopg://user@host/db)") from None
+        raise DatabaseError(f"the database URL cannot be read {expected}") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -61,13 +74,16 @@ def embedded_url(project_root: Path) -> URL:
 def open_database(database_url: str | None, project_root: Path, *, check_schema: bool = True, lock_timeout: float = 60.0) -> Database:
     """Connect (and check the schema): the embedded SQLite file when no URL is given.
     `lock_timeout`: on SQLite, how long to wait for another writer (PostgreSQL: see apply.lock)."""
+    remember(database_url)
     embedded = not database_url
     url = embedded_url(project_root) if embedded else normalise_url(database_url or "")
     engine = make_engine(url, lock_timeout)
     database = Database(engine, embedded)
     try:
         with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
+            # On SQLite, reading the catalogue also reads the file's header: a file that is
+            # not a database fails here, in one clear line, not in the middle of a command.
+            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master" if url.get_backend_name() == "sqlite" else "SELECT 1")
     except sa.exc.SQLAlchemyError as err:
         engine.dispose()
         raise DatabaseError(f"cannot connect to {database.shown}: {describe(err)}") from None
@@ -80,18 +96,46 @@ def describe(err: BaseException) -> str:
     """The driver's own first line, without SQL or passwords."""
     original = getattr(err, "orig", None) or err
     text = str(original).strip().splitlines()
-    return redact(text[0] if text else type(original).__name__)
+    return redact(text_inline(text[0] if text else type(original).__name__))
 
 
 def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:
-    if url.get_backend_name() == "sqlite":
-        engine = sa.create_engine(url, connect_args={"timeout": lock_timeout})
-        sa.event.listen(engine, "connect", _sqlite_connect)
-        sa.event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    if url.get_backend_name() != "postgresql":
-        raise DatabaseError(f"unsupported database {url.get_backend_name()!r}: use postgresql+psycopg:// or sqlite://")
-    return sa.create_engine(url, connect_args={"connect_timeout": 10})
+    backend = url.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise DatabaseError(f"unsupported database {text_inline(repr(backend))}: use postgresql+psycopg:// or sqlite://")
+    try:
+        if backend == "sqlite":
+            engine = sa.create_engine(url, connect_args={"timeout": lock_timeout}, json_serializer=json_dumps)
+            sa.event.listen(engine, "connect", _sqlite_connect)
+            sa.event.listen(engine, "begin", _sqlite_begin)
+            return engine
+        return sa.create_engine(url, connect_args={"connect_timeout": 10}, json_serializer=json_dumps)
+    except (ImportError, sa.exc.NoSuchModuleError, sa.exc.ArgumentError) as err:
+        driver = text_inline(url.drivername)
+        raise DatabaseError(f"cannot use database driver '{driver}' ({type(err).__name__}: it is not installed or not known); "
+                            "use postgresql+psycopg:// (installed with shotkit) or sqlite://") from None
+
+
+_EXPONENT_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?[eE][-+]?\d+|-0\.0(?![0-9eE])')
+
+
+def _exact_number(match: re.Match) -> str:
+    token = match.group(0)
+    if token.startswith('"'):
+        return token
+    number = float(token)
+    if number == 0:
+        return "0.0"
+    return f"{int(number)}.0" if number.is_integer() else token
+
+
+def json_dumps(value: object) -> str:
+    """JSON that PostgreSQL's jsonb gives back as the same Python values. jsonb stores numbers
+    as `numeric`, which keeps the digits written but not the float/int distinction of `1e+16`
+    (read back as the integer 10000000000000000) nor the sign of `-0.0`: an integral float is
+    written with its digits and `.0` (which numeric keeps, so it reads back as a float), and
+    -0.0 as 0.0, on both databases alike. Strings are skipped whole, so text is never touched."""
+    return _EXPONENT_NUMBER.sub(_exact_number, json.dumps(value, ensure_ascii=False, allow_nan=False))
 
 
 def _sqlite_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
@@ -125,12 +169,30 @@ def current_revision(connection: sa.Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
+def known_revision(revision: str) -> bool:
+    config = Config()
+    config.set_main_option("script_location", "shotkit:migrations")
+    try:
+        return ScriptDirectory.from_config(config).get_revision(revision) is not None
+    except (AlembicError, RevisionError):
+        return False
+
+
+def check_known(database: Database, current: str | None) -> None:
+    """A revision this shotkit has no migration for was made by a newer shotkit: say so,
+    rather than let Alembic fail half-way."""
+    if current is not None and not known_revision(current):
+        raise DatabaseError(f"database {database.shown} is at schema revision {text_inline(current)}, which this shotkit does not know "
+                            "(a newer shotkit upgraded it): upgrade shotkit")
+
+
 def ensure_schema(database: Database) -> None:
-    with database.engine.connect() as connection:
+    with errors(database, "cannot read the schema revision of"), database.engine.connect() as connection:
         current = current_revision(connection)
     head = head_revision()
     if current == head:
         return
+    check_known(database, current)
     if database.embedded:
         upgrade(database)
         return
@@ -140,8 +202,9 @@ def ensure_schema(database: Database) -> None:
 
 def upgrade(database: Database) -> tuple[str | None, str]:
     """Run the migrations up to head; returns (revision before, revision after)."""
-    with transaction(database) as connection:
+    with errors(database, "cannot upgrade"), transaction(database) as connection:
         before = current_revision(connection)
+        check_known(database, before)
         command.upgrade(alembic_config(connection), "head")
     return before, head_revision()
 
@@ -153,3 +216,27 @@ def transaction(database: Database) -> Iterator[sa.Connection]:
         connection.execution_options(**{WRITE_LOCK: True})
         with connection.begin():
             yield connection
+
+
+@contextlib.contextmanager
+def snapshot(database: Database) -> Iterator[sa.Connection]:
+    """A read-only transaction that sees one moment for all it reads (plan, export):
+    REPEATABLE READ READ ONLY on PostgreSQL; on SQLite one transaction, whose first read
+    fixes what the rest sees. Database errors become one-line DatabaseErrors."""
+    with errors(database, "cannot read"), database.engine.connect() as connection:
+        if database.dialect == "postgresql":
+            connection.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        with connection.begin():
+            yield connection
+
+
+@contextlib.contextmanager
+def errors(database: Database, action: str) -> Iterator[None]:
+    """Turn what the database or driver raises (permission denied, a corrupt file, a lost
+    connection) into one line that names the database and never holds a password."""
+    try:
+        yield
+    except sa.exc.SQLAlchemyError as err:
+        raise DatabaseError(f"{action} {database.shown}: {describe(err)}") from None
+    except AlembicError as err:
+        raise DatabaseError(f"{action} {database.shown}: {redact(text_inline(str(err)))}") from None

@@ -30,3 +30,7 @@ class StalePlanError(ShotkitError):
 
 class PruneRefused(ShotkitError):
     """A prune would delete more than the user allowed."""
+
+
+class PlanRefused(ShotkitError):
+    """A plan breaks a rule every plan must keep (ownership, workspace, prune); nothing was written."""

@@ -5,17 +5,17 @@ applied exactly as reviewed, and the fingerprint of the state it was computed ag
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
+from . import planfile
 from .errors import PruneRefused, ShotkitError
-from .fileio import write_atomic
+from .escape import text_inline
 from .model import TAKE, VIDEO, Production, Workspace, uuid5_text
 from .state import ASSET_FIELDS, State, same
 
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = planfile.FORMAT_VERSION
 DEFAULT_MAX_DELETES = 50
 
 
@@ -68,29 +68,19 @@ class Plan:
         }
 
     @classmethod
-    def from_json(cls, document: Any, source: str = "plan") -> "Plan":
-        if not isinstance(document, dict) or document.get("kind") != "shotkit-plan":
-            raise ShotkitError(f"{source} is not a saved shotkit plan (make one with `shotkit plan -o FILE`)")
-        if document.get("format_version") != PLAN_FORMAT_VERSION:
-            raise ShotkitError(f"{source} has plan format {document.get('format_version')!r}; this shotkit reads format {PLAN_FORMAT_VERSION}")
-        try:
-            workspaces = [WorkspacePlan(**w) for w in document["workspaces"]]
-            return cls(document["owner"], bool(document["prune"]), workspaces)
-        except (KeyError, TypeError) as err:
-            raise ShotkitError(f"{source} is damaged: {err}") from None
+    def from_json(cls, document: dict, source: str = "plan") -> "Plan":
+        """A plan from a document that passed `planfile.check` (so every field is there)."""
+        workspaces = [WorkspacePlan(**w) for w in document["workspaces"]]
+        return cls(document["owner"], document["prune"], workspaces)
 
 
 def save(plan: Plan, path: Path) -> None:
-    write_atomic(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
+    planfile.save(plan.to_json(), path)
 
 
 def load(path: Path) -> Plan:
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as err:
-        raise ShotkitError(f"cannot read plan {path}: {err.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as err:
-        raise ShotkitError(f"{path} is not valid JSON: {err}") from None
+    """A saved plan, checked (format, schema, digest) before anything reads a database."""
+    document = planfile.read(path)
     return Plan.from_json(document, str(path))
 
 
@@ -178,6 +168,9 @@ def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> 
     conflicts: list[str] = []
     for asset_id, row in wanted.items():
         actual = state.assets.get(asset_id)
+        if actual is None and asset_id in state.elsewhere:
+            conflicts.append(f"{row['type']} '{row['manifest_key']}' adopts id {asset_id}, but that row belongs to workspace '{state.elsewhere[asset_id]}'")
+            continue
         if actual is None:
             plan.changes.append({"action": "create", **_label(row, shot_of), "row": {**row, "owner": owner}})
             continue
@@ -206,7 +199,7 @@ def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> 
             # The key moved to another row (an `id:` was added): free it for the new owner.
             plan.bookkeeping.append({"id": asset_id, "manifest_key": None, "source": actual["source"]})
     if conflicts:
-        raise ShotkitError(f"workspace '{state.workspace}': " + "; ".join(conflicts))
+        raise ShotkitError(text_inline(f"workspace '{state.workspace}': " + "; ".join(conflicts)))
     _diff_links(plan, wanted, wanted_links, state, owner, shot_of)
     return plan
 
@@ -231,16 +224,35 @@ def _diff_links(plan: WorkspacePlan, wanted: dict, wanted_links: dict, state: St
             fields.append({"field": "relationship_metadata", "old": actual["relationship_metadata"], "new": row["relationship_metadata"]})
         if fields:
             plan.links.append({"action": "update", **label(row), "fields": fields, "row": {**row, "id": actual["id"], "owner": actual["owner"]}})
+    _stray_links(plan, wanted, wanted_links, state, owner, label)
+
+
+def _stray_links(plan: WorkspacePlan, wanted: dict, wanted_links: dict, state: State, owner: str, label: Callable[[dict], dict]) -> None:
+    """Links the manifests no longer declare: those of a declared parent, and every link of a
+    row the plan deletes. The database would drop the latter by ON DELETE CASCADE; the plan
+    lists each one instead, and refuses to take a link this project does not own (one the
+    AssetService made, say: a selected take) with it."""
     deleted = {c["id"] for c in plan.changes if c["action"] == "delete"}
-    # A link of an undeclared parent goes (by cascade) only with its parent.
-    stray = [(i, row) for i, row in state.links.items() if i not in wanted_links and row["parent_asset_id"] in wanted]
-    for _ident, actual in sorted(stray, key=lambda item: item[0]):
-        if actual["owner"] == owner and actual["child_asset_id"] not in deleted:
+    blocked: list[dict] = []
+    for ident, actual in sorted(state.links.items(), key=lambda item: item[0]):
+        goes = actual["parent_asset_id"] in deleted or actual["child_asset_id"] in deleted
+        if ident in wanted_links or not (goes or actual["parent_asset_id"] in wanted):
+            continue
+        if actual["owner"] == owner:
             plan.links.append({"action": "remove", **label(actual), "row": {"id": actual["id"]}})
-        elif actual["owner"] != owner:
+        elif goes:
+            blocked.append(label(actual))
+        else:
+            shown = label(actual)
             plan.unmanaged.append({"id": actual["id"], "type": "link:" + actual["relationship_type"], "key": None,
-                                   "name": f"{names.get(actual['parent_asset_id'], ('?', '?'))[1]} -> {names.get(actual['child_asset_id'], ('?', '?'))[1]}",
-                                   "shot": shot_of.get(actual["parent_asset_id"])})
+                                   "name": f"{shown['parent'][1]} -> {shown['child'][1]}", "shot": shown["shot"]})
+    if blocked:
+        named = ", ".join(f"{b['type']} {b['parent'][0]} '{b['parent'][1]}' -> {b['child'][0]} '{b['child'][1]}'" for b in blocked[:5])
+        more = f" and {len(blocked) - 5} more" if len(blocked) > 5 else ""
+        raise PruneRefused(text_inline(
+            f"refusing to prune in workspace '{state.workspace}': deleting the rows would also delete {len(blocked)} link(s) "
+            f"made outside this project: {named}{more}. Run `shotkit export` to bring them into the manifests "
+            "(the rows are then declared again), or remove those links first"))
 
 
 def compute(production: Production, states: dict[str, State], prune: bool, max_deletes: int | None = None) -> Plan:
@@ -268,3 +280,8 @@ def scope(production: Production) -> list[str]:
     if production.project.workspace:
         names.add(production.project.workspace)
     return sorted(names)
+
+
+def claimed(production: Production) -> dict[str, list[str]]:
+    """Per workspace, the ids its manifests adopt with `id:` (to find them in other workspaces)."""
+    return {name: [a.id for a in w.assets.values() if a.adopted_id] for name, w in production.workspaces.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .escape import json_inline, markdown_code, markdown_fence, markdown_text, text_inline
 from .plan import Plan, WorkspacePlan
 
 SYMBOL = {"create": "+", "add": "+", "update": "~", "delete": "-", "remove": "-"}
@@ -11,34 +12,34 @@ LISTED = 10  # unmanaged / pending rows listed by name before "and N more"
 
 
 def _value(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    text = json_inline(json.dumps(value, ensure_ascii=False, sort_keys=True))
     return text if len(text) <= 80 else text[:77] + "..."
 
 
 def _asset(change: dict) -> str:
     key = change.get("key") or change["id"]
-    name = f" ({change['name']})" if change.get("name") and change["name"] != key else ""
-    return f'{change["type"]} "{key}"{name}'
+    name = f" ({text_inline(change['name'])})" if change.get("name") and change["name"] != key else ""
+    return f'{text_inline(change["type"])} "{text_inline(key)}"{name}'
 
 
 def _end(end: list) -> str:
-    return f'{end[0]} "{end[1]}"'
+    return f'{text_inline(end[0])} "{text_inline(end[1])}"'
 
 
 def change_lines(change: dict) -> list[str]:
     lines = [f"{SYMBOL[change['action']]} {change['action']} {_asset(change)}"]
     for item in change.get("fields", []):
         if item.get("added"):
-            lines.append(f"    + {item['field']}: {_value(item['new'])}")
+            lines.append(f"    + {text_inline(item['field'])}: {_value(item['new'])}")
         elif item.get("removed"):
-            lines.append(f"    - {item['field']}: {_value(item['old'])}")
+            lines.append(f"    - {text_inline(item['field'])}: {_value(item['old'])}")
         else:
-            lines.append(f"    ~ {item['field']}: {_value(item['old'])} -> {_value(item['new'])}")
+            lines.append(f"    ~ {text_inline(item['field'])}: {_value(item['old'])} -> {_value(item['new'])}")
     return lines
 
 
 def link_lines(link: dict) -> list[str]:
-    head = f"{SYMBOL[link['action']]} link {link['type']}: {_end(link['parent'])} -> {_end(link['child'])}"
+    head = f"{SYMBOL[link['action']]} link {text_inline(link['type'])}: {_end(link['parent'])} -> {_end(link['child'])}"
     if link["action"] == "add":
         extra = []
         if link.get("sequence") is not None:
@@ -52,7 +53,7 @@ def link_lines(link: dict) -> list[str]:
 
 
 def _listed(rows: list[dict]) -> str:
-    names = [f"{r['type']} \"{r.get('key') or r['name']}\"" for r in rows[:LISTED]]
+    names = [f"{text_inline(r['type'])} \"{text_inline(r.get('key') or r['name'])}\"" for r in rows[:LISTED]]
     more = f", and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
     return ", ".join(names) + more
 
@@ -82,7 +83,7 @@ def text(plan: Plan) -> str:
         notes = _notes(workspace)
         if not body and not notes:
             continue
-        out.append(f"Workspace {workspace.workspace}:")
+        out.append(f"Workspace {text_inline(workspace.workspace)}:")
         out.extend("  " + line for line in body)
         out.extend("  note: " + note for note in notes)
         out.append("")

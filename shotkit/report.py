@@ -3,13 +3,14 @@ from __future__ import annotations
 
 import json
 
+from .escape import github_data, github_property, text_inline
 from .problems import ERROR, Problem
 
 PROBLEMS_FORMAT_VERSION = 1
 
 
 def problems_text(problems: list[Problem], files: int) -> str:
-    lines = [str(p) for p in problems]
+    lines = [text_inline(str(p)) for p in problems]
     n_errors = sum(1 for p in problems if p.severity == ERROR)
     n_warnings = len(problems) - n_errors
     lines.append(f"{files} file(s) checked: {n_errors} error(s), {n_warnings} warning(s)")
@@ -26,16 +27,9 @@ def problems_json(problems: list[Problem], files: int) -> str:
     return json.dumps(document, indent=2)
 
 
-def _escape(value: str, property_: bool = False) -> str:
-    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if property_:
-        value = value.replace(":", "%3A").replace(",", "%2C")
-    return value
-
-
 def problems_github(problems: list[Problem]) -> str:
     """Workflow commands that GitHub Actions shows as annotations on the pull request."""
     return "\n".join(
-        f"::{'error' if p.severity == ERROR else 'warning'} file={_escape(p.file, True)},line={p.line},col={p.column}::{_escape(p.message)}"
+        f"::{'error' if p.severity == ERROR else 'warning'} file={github_property(text_inline(p.file))},line={p.line},col={p.column}::{github_data(text_inline(p.message))}"
         for p in problems
     )

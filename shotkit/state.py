@@ -1,9 +1,10 @@
-"""The database's side: a workspace's rows, read in two set-based queries, and their fingerprint."""
+"""The database's side: a workspace's rows, read in one set-based statement, and their fingerprint."""
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 import sqlalchemy as sa
 
@@ -32,50 +33,104 @@ class State:
     assets: dict[str, dict] = field(default_factory=dict)  # id (str) -> row
     links: dict[tuple[str, str, str], dict] = field(default_factory=dict)  # (parent, child, type) -> row
     fingerprint: str = ""  # a digest of every row, so a saved plan can tell it went stale
+    elsewhere: dict[str, str] = field(default_factory=dict)  # an id the manifests adopt -> the other workspace that has it
+    drift: list[str] = field(default_factory=list)  # JSON of an unexpected shape, read as {}: warnings
 
 
-def _columns(table: sa.Table, dialect: str) -> list:
+def _columns(table: sa.Table, dialect: str, prefix: str) -> list:
     """The table's columns, uuids as text on PostgreSQL (no UUID object per value), and a
     link's metadata NULL when empty (most links: the driver is spared decoding `{}`)."""
     out: list = []
     for column in table.c:
         if dialect == "postgresql" and isinstance(column.type, sa.Uuid):
-            out.append(sa.cast(column, sa.Text).label(column.name))
+            out.append(sa.cast(column, sa.Text).label(prefix + column.name))
         elif column.name == "relationship_metadata":
-            out.append(sa.func.nullif(column, sa.literal_column("'{}'"), type_=column.type).label(column.name))
+            out.append(sa.func.nullif(column, sa.literal_column("'{}'"), type_=column.type).label(prefix + column.name))
         else:
-            out.append(column)
+            out.append(column.label(prefix + column.name))
     return out
 
 
-def read(connection: sa.Connection, workspace: str) -> State:
-    """Two queries for the whole workspace. The fingerprint hashes the rows as the driver
+def _nulls(columns: list) -> list:
+    return [sa.type_coerce(sa.null(), c.type).label(c.name) for c in columns]
+
+
+def _query(workspace: str, dialect: str) -> sa.CompoundSelect:
+    """Assets and links in one statement: one statement sees one snapshot, so a sync
+    committing in between cannot tear the read (assets new, links old) on any isolation level."""
+    asset_columns, link_columns = _columns(assets, dialect, "a_"), _columns(rels, dialect, "l_")
+    kind = sa.literal_column("0", sa.Integer).label("kind")
+    first = sa.select(kind, *asset_columns, *_nulls(link_columns)).where(assets.c.workspace_id == workspace)
+    second = sa.select(sa.literal_column("1", sa.Integer), *_nulls(asset_columns), *link_columns).where(rels.c.workspace_id == workspace)
+    return sa.union_all(first, second).order_by(sa.literal_column("kind"), sa.literal_column("a_id"), sa.literal_column("l_id"))
+
+
+def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ()) -> State:
+    """The whole workspace in one statement. The fingerprint hashes the rows as the driver
     returns them, ordered by id, JSON keys in the database's own order: the same rows give
-    the same digest, and any write to them (`updated_at` included) changes it."""
-    dialect = connection.dialect.name
-    query = sa.select(*_columns(assets, dialect)).where(assets.c.workspace_id == workspace).order_by(assets.c.id)
-    asset_rows = [tuple(row) for row in connection.execute(query).all()]
-    query = sa.select(*_columns(rels, dialect)).where(rels.c.workspace_id == workspace).order_by(rels.c.id)
-    link_rows = [tuple(row) for row in connection.execute(query).all()]
+    the same digest, and any write to them (`updated_at` included) changes it. `claimed`:
+    ids the manifests adopt with `id:`, looked up in other workspaces."""
+    width = len(assets.c)
+    asset_rows: list[tuple] = []
+    link_rows: list[tuple] = []
+    for values in connection.execute(_query(workspace, connection.dialect.name)):
+        if values[0] == 0:
+            asset_rows.append(tuple(values[1 : 1 + width]))
+        else:
+            link_rows.append(tuple(values[1 + width :]))
     digest = hashlib.sha256(repr((asset_rows, link_rows)).encode()).hexdigest()
     state = State(workspace, fingerprint="sha256:" + digest)
     asset_names = [c.name for c in assets.c]
-    for values in asset_rows:
-        row = dict(zip(asset_names, values))
-        row["id"] = str(row["id"])
-        row["asset_metadata"] = row["asset_metadata"] or {}
-        row["created_at"] = row["created_at"].isoformat() if row["created_at"] else None
-        del row["updated_at"]
+    for asset in asset_rows:
+        row = _asset_row(dict(zip(asset_names, asset)), state.drift)
         state.assets[row["id"]] = row
     link_names = [c.name for c in rels.c]
-    for values in link_rows:
-        row = dict(zip(link_names, values))
+    for link in link_rows:
+        row = dict(zip(link_names, link))
         for name in ("id", "parent_asset_id", "child_asset_id"):
             row[name] = str(row[name])
-        row["relationship_metadata"] = row["relationship_metadata"] or {}
+        row["relationship_metadata"] = _object(row["relationship_metadata"], f"link {row['id']} relationship_metadata", state.drift)
         del row["created_at"]
         state.links[(row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])] = row
+    state.elsewhere = _elsewhere(connection, workspace, [i for i in claimed if i not in state.assets])
     return state
+
+
+def _asset_row(row: dict, drift: list[str]) -> dict:
+    row["id"] = str(row["id"])
+    row["asset_metadata"] = _object(row["asset_metadata"], f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) asset_metadata", drift)
+    if row["duration"] is not None and (isinstance(row["duration"], bool) or not isinstance(row["duration"], (int, float))):
+        # SQLite keeps whatever was written into a REAL column: text there is drift too.
+        drift.append(f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) duration holds {type(row['duration']).__name__}, not a number; read as none")
+        row["duration"] = None
+    # `source` is shotkit's own bookkeeping: anything but an object is drift, read as "none".
+    row["source"] = row["source"] if isinstance(row["source"], dict) else None
+    row["created_at"] = row["created_at"].isoformat() if row["created_at"] else None
+    del row["updated_at"]
+    return row
+
+
+def _object(value: Any, what: str, drift: list[str]) -> dict:
+    """A JSON column that holds an object. NULL reads as {}; another shape (a list, a string:
+    drift made by hand) reads as {} too, with a warning, so a plan restores the object the
+    manifests declare and an export keeps the row's other fields."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        drift.append(f"{what} holds a JSON {type(value).__name__}, not an object; read as {{}}")
+        return {}
+    return value
+
+
+def _elsewhere(connection: sa.Connection, workspace: str, ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    found: dict[str, str] = {}
+    for start in range(0, len(ids), 5_000):
+        chunk = [uuid.UUID(i) for i in ids[start : start + 5_000]]
+        query = sa.select(assets.c.id, assets.c.workspace_id).where(assets.c.id.in_(chunk), assets.c.workspace_id != workspace)
+        found.update({str(i): w for i, w in connection.execute(query)})
+    return found
 
 
 def workspaces(connection: sa.Connection) -> list[str]:

@@ -1,0 +1,171 @@
+"""What every plan must respect before apply writes a row of it, saved or computed.
+
+`sync` checks a plan against the state it read under the lock. A computed plan passes by
+construction; a saved plan file may have been edited (its digest has no key), so these rules
+are what keeps it inside its boundaries: it writes only its own workspace, creates rows under
+the project's owner label, updates only rows of this project or unowned ones (and keeps their
+owner), deletes only rows this project owns and only with `--prune`, removes only owned links,
+and never lets a delete take a link it does not list (`ON DELETE CASCADE`). Labels shown to a
+reviewer must describe the rows written, and an update's listed fields must be the real diff.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .errors import PlanRefused
+from .escape import text_inline
+from .plan import Plan, WorkspacePlan, field_changes, link_id
+from .state import State, same
+
+SHOWN = 5  # violations named in the error before "and N more"
+
+
+def verify(plan: Plan, states: dict[str, State], owner: str) -> None:
+    """Raise PlanRefused naming what breaks the rules; return quietly when nothing does."""
+    problems: list[str] = []
+    if plan.owner != owner:
+        problems.append(f"the plan writes for owner '{plan.owner}', but this project's owner is '{owner}' (shotkit.yaml)")
+    seen: set[str] = set()
+    for workspace in plan.workspaces:
+        if workspace.workspace in seen or workspace.workspace not in states:
+            problems.append(f"workspace '{workspace.workspace}' appears twice or was not read")
+            continue
+        seen.add(workspace.workspace)
+        problems += _Check(plan, workspace, states[workspace.workspace]).run()
+    if problems:
+        more = f"; and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+        raise PlanRefused(text_inline("refusing the plan: " + "; ".join(problems[:SHOWN]) + more))
+
+
+class _Check:
+    def __init__(self, plan: Plan, workspace: WorkspacePlan, state: State) -> None:
+        self.plan, self.workspace, self.state = plan, workspace, state
+        self.name = workspace.workspace
+        self.problems: list[str] = []
+        self.creates = {c["row"]["id"]: c["row"] for c in workspace.changes if c["action"] == "create"}
+        self.deletes = {c["row"]["id"] for c in workspace.changes if c["action"] == "delete"}
+        self.link_removes = {link["row"]["id"] for link in workspace.links if link["action"] == "remove"}
+        self.links_by_id = {link["id"]: link for link in state.links.values()}
+        self.names = _names(workspace, state)
+
+    def fail(self, message: str) -> None:
+        self.problems.append(f"workspace '{self.name}': {message}")
+
+    def run(self) -> list[str]:
+        ids = [c["row"]["id"] for c in self.workspace.changes]
+        if len(ids) != len(set(ids)):
+            self.fail("a row is changed more than once")
+        for change in self.workspace.changes:
+            getattr(self, "_" + change["action"])(change)
+        for link in self.workspace.links:
+            getattr(self, "_link_" + link["action"])(link)
+        for entry in self.workspace.bookkeeping:
+            if entry["id"] not in self.state.assets:
+                self.fail(f"bookkeeping for row {entry['id']}, which is not in this workspace")
+        self._cascades()
+        return self.problems
+
+    def _label(self, change: dict, row: dict) -> None:
+        shown = (change["id"], change["type"], change["key"], change["name"])
+        if shown != (row["id"], row["type"], row.get("manifest_key"), row["name"]):
+            self.fail(f"{change['action']} of row {change['id']} is labelled as something other than the row it writes")
+
+    def _create(self, change: dict) -> None:
+        row = change["row"]
+        self._label(change, row)
+        if row["workspace_id"] != self.name:
+            self.fail(f"create of row {row['id']} writes into workspace '{row['workspace_id']}'")
+        if row["owner"] != self.plan.owner:
+            self.fail(f"create of row {row['id']} is labelled with owner {row['owner']!r}, not '{self.plan.owner}'")
+        if row["id"] in self.state.assets:
+            self.fail(f"create of row {row['id']}, which already exists")
+
+    def _update(self, change: dict) -> None:
+        row, actual = change["row"], self.state.assets.get(change["row"]["id"])
+        self._label(change, row)
+        if actual is None:
+            self.fail(f"update of row {row['id']}, which is not in this workspace")
+            return
+        if row["workspace_id"] != self.name or actual["type"] != row["type"]:
+            self.fail(f"update of row {row['id']} moves it to another workspace or type")
+        if actual["owner"] not in (None, self.plan.owner) or row["owner"] != actual["owner"]:
+            self.fail(f"update of row {row['id']}, owned by {actual['owner']!r}, or a change of its owner")
+        if not _same_fields(change["fields"], field_changes(actual, row)):
+            self.fail(f"update of row {row['id']} lists fields other than those it changes")
+
+    def _delete(self, change: dict) -> None:
+        actual = self.state.assets.get(change["row"]["id"])
+        if actual is None:
+            self.fail(f"delete of row {change['row']['id']}, which is not in this workspace")
+            return
+        self._label(change, actual)
+        if not self.plan.prune:
+            self.fail(f"delete of row {actual['id']} in a plan made without --prune")
+        if actual["owner"] != self.plan.owner:
+            self.fail(f"delete of {actual['type']} '{actual['manifest_key'] or actual['name']}' (row {actual['id']}), which this project does not own (owner {actual['owner']!r})")
+
+    def _link_label(self, link: dict, row: dict) -> None:
+        shown = (link["type"], tuple(link["parent"]), tuple(link["child"]))
+        parent, child = row["parent_asset_id"], row["child_asset_id"]
+        actual = (row["relationship_type"], self.names.get(parent, ("?", parent)), self.names.get(child, ("?", child)))
+        if shown != actual:
+            self.fail(f"link {row['id']} is labelled as something other than the link it writes")
+
+    def _link_add(self, link: dict) -> None:
+        row = link["row"]
+        self._link_label(link, row)
+        ends = (row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])
+        if row["workspace_id"] != self.name or row["owner"] != self.plan.owner or row["id"] != link_id(*ends):
+            self.fail(f"link {row['id']} is added under another workspace, owner or id")
+        if any(end not in self.names or end in self.deletes for end in ends[:2]) or ends in self.state.links:
+            self.fail(f"link {row['id']} joins rows that are not in this workspace, or exists already")
+        if link["sequence"] != row["sequence"] or not same(link["metadata"] or {}, row["relationship_metadata"]):
+            self.fail(f"link {row['id']} shows other values than it writes")
+
+    def _link_update(self, link: dict) -> None:
+        row = link["row"]
+        actual = self.links_by_id.get(row["id"])
+        if actual is None or any(actual[k] != row[k] for k in ("workspace_id", "parent_asset_id", "child_asset_id", "relationship_type", "owner")):
+            self.fail(f"update of link {row['id']}, which is not this workspace's, or moves it")
+            return
+        self._link_label(link, row)
+        fields = [{"field": name, "old": actual[name], "new": row[name]} for name in ("sequence", "relationship_metadata")
+                  if not same(actual[name], row[name])]
+        if not _same_fields(link["fields"], fields):
+            self.fail(f"update of link {row['id']} lists fields other than those it changes")
+
+    def _link_remove(self, link: dict) -> None:
+        actual = self.links_by_id.get(link["row"]["id"])
+        if actual is None or actual["owner"] != self.plan.owner:
+            self.fail(f"removal of link {link['row']['id']}, which is not a link of this workspace owned by this project")
+            return
+        self._link_label(link, actual)
+
+    def _cascades(self) -> None:
+        """A deleted row's links all go with it: each must be listed as removed, so none may
+        belong to anyone else (see plan.diff)."""
+        for link in self.state.links.values():
+            touches = link["parent_asset_id"] in self.deletes or link["child_asset_id"] in self.deletes
+            if touches and link["id"] not in self.link_removes:
+                self.fail(f"a delete would also remove link {link['id']} ({link['relationship_type']}), which the plan does not list")
+
+
+def _names(workspace: WorkspacePlan, state: State) -> dict[str, tuple[str, str]]:
+    """How the plan names each row in link labels: as the database has it, or as the
+    manifests declare it (a create, an update, a key recorded by bookkeeping)."""
+    names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in state.assets.items()}
+    for entry in workspace.bookkeeping:
+        if entry["manifest_key"] is not None and entry["id"] in names:
+            names[entry["id"]] = (names[entry["id"]][0], entry["manifest_key"])
+    for change in workspace.changes:
+        if change["action"] != "delete":
+            row = change["row"]
+            names[row["id"]] = (row["type"], row["manifest_key"] or row["name"])
+    return names
+
+
+def _same_fields(shown: list[dict], actual: list[dict]) -> bool:
+    def rows(items: list[dict]) -> list[Any]:
+        return [[i["field"], i.get("old"), i.get("new"), bool(i.get("added")), bool(i.get("removed"))] for i in items]
+
+    return same(rows(shown), rows(actual))

@@ -1,0 +1,91 @@
+"""Values from manifests and the database are escaped for the output they go into (issue 10)."""
+from __future__ import annotations
+
+import re
+import uuid
+from pathlib import Path
+
+from .conftest import upgraded
+from .test_sync import cli, execute
+
+FORGED = "No changes. The database matches the manifests."
+HOSTILE = f"evil\n```\n{FORGED}\n</details><img src=x onerror=alert(1)>\x1b[2J\u202e\r\n- delete everything"
+
+
+def hostile_project(root: Path) -> Path:
+    root.mkdir()
+    name = HOSTILE.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\x1b", "\\e").replace('"', '\\"')
+    (root / "a.yaml").write_text(f'shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: "{name}"\n'
+                                 f'    metadata: {{note: "{name}", "{name}": 1}}\nshots:\n  s1: {{name: S, characters: [hero]}}\n')
+    return root
+
+
+def add_unmanaged_row(url: str, tmp_path: Path) -> None:
+    row = str(uuid.uuid4())
+    execute(url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata) VALUES (:id, 'w', 'character_ref', :name, '{}')",
+            id=row.replace("-", "") if "sqlite" in url else row, name=HOSTILE)
+
+
+def assert_one_line_per_item(text: str) -> None:
+    assert FORGED not in [line.strip() for line in text.splitlines()]
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f\u202e]", text), repr(text)
+    assert not any(line.startswith("- delete") for line in text.splitlines())
+
+
+def test_text_plan_cannot_be_forged(any_url: str, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    add_unmanaged_row(any_url, tmp_path)
+    project = hostile_project(tmp_path / "p")
+    code, out, err = cli(capsys, "plan", str(project), "--database-url", any_url)
+    assert code == 0, err
+    assert_one_line_per_item(out)
+    assert out.count("\n") == 7, out  # header, 3 creates, 1 link, 1 note, blank line, summary
+    code, out, err = cli(capsys, "sync", str(project), "--database-url", any_url)
+    assert code == 0, err
+    assert_one_line_per_item(out)
+
+
+def blocks(markdown: str) -> list[list[str]]:
+    """Code blocks as a CommonMark reader sees them: a fence closes only at a line of as many
+    backticks or more."""
+    out: list[list[str]] = []
+    lines = iter(markdown.splitlines())
+    for line in lines:
+        opening = re.match(r"^(`{3,})diff$", line)
+        if not opening:
+            assert not line.startswith("```"), line
+            continue
+        block: list[str] = []
+        for inner in lines:
+            if re.match(rf"^`{{{len(opening.group(1))},}}\s*$", inner):
+                break
+            assert "`" * len(opening.group(1)) not in inner
+            block.append(inner)
+        out.append(block)
+    return out
+
+
+def test_markdown_plan_keeps_every_change_inside_its_block(any_url: str, tmp_path: Path, capsys) -> None:
+    upgraded(any_url, tmp_path)
+    add_unmanaged_row(any_url, tmp_path)
+    project = hostile_project(tmp_path / "p")
+    code, out, err = cli(capsys, "plan", str(project), "--database-url", any_url, "--format", "markdown")
+    assert code == 0, err
+    found = blocks(out)
+    assert sorted(len(b) for b in found) == [1, 2], found  # the hero; the shot and its link
+    assert any("```" in line for b in found for line in b)  # the manifest's fence is there, as text
+    outside = re.sub(r"^(`{3,})diff\n.*?^\1$", "", out, flags=re.M | re.S)
+    assert "<img" not in outside and "</details>" not in outside and "&lt;img" in outside
+    assert_one_line_per_item(out)
+
+
+def test_github_annotations_and_text_problems_are_escaped(tmp_path: Path, capsys) -> None:
+    path = tmp_path / "a,b:c.yaml"
+    path.write_text('shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: Hero\n    "bad\\n::error::forged%0A": 1\n')
+    code, out, _ = cli(capsys, "validate", "--format", "github", str(path))
+    assert code == 1
+    lines = out.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("::error file=") and r"\n::error::" in lines[0], out
+    assert "a%2Cb%3Ac.yaml" in lines[0] and "%250A" in lines[0]
+    code, out, _ = cli(capsys, "validate", str(path))
+    assert code == 1 and len(out.splitlines()) == 2 and "::error::" not in out.splitlines()[0].split("\\n")[0]
