@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import difflib
-import re
+
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -18,12 +18,6 @@ class Problem:
     message: str
     severity: str = ERROR
 
-    def __post_init__(self) -> None:
-        # File names and messages quote manifest text: a newline, an escape sequence or a
-        # bidi override in them must not forge or hide lines of the output (issue 10).
-        object.__setattr__(self, "file", printable(self.file))
-        object.__setattr__(self, "message", printable(self.message))
-
     def __str__(self) -> str:
         tag = "" if self.severity == ERROR else "warning: "
         return f"{self.file}:{self.line}:{self.column}: {tag}{self.message}"
@@ -36,16 +30,6 @@ class Problem:
             "severity": self.severity,
             "message": self.message,
         }
-
-
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def printable(text: str) -> str:
-    """`text` with control, line-separator and bidi characters written as `\\uXXXX` escapes."""
-    if text.isprintable():
-        return text
-    return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def sort_problems(problems: list[Problem]) -> list[Problem]:

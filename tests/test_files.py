@@ -105,7 +105,7 @@ def test_a_file_name_cannot_forge_output_lines(tmp_path: Path, capsys: pytest.Ca
     code, out, _ = run(capsys, "validate", str(tmp_path))
     assert code == 1
     [problem, summary] = out.splitlines()
-    assert problem.endswith("a.yaml\\u000ab.yaml:1:1: forged\\u001b[2K.yaml:4:16: shots.s.bogus: unknown field 'bogus'")
+    assert problem.endswith("a.yaml\\nb.yaml:1:1: forged\\x1b[2K.yaml:4:16: shots.s.bogus: unknown field 'bogus'")
     assert summary.startswith("1 file(s) checked")
 
 
