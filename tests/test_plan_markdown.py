@@ -86,7 +86,7 @@ def test_history_after_two_syncs(capsys: pytest.CaptureFixture, synced: tuple[Pa
     assert code == 0
     lines = out.splitlines()
     assert len(lines) == 2 and lines[0].startswith("#2 ") and lines[1].startswith("#1 ")
-    assert "by bob  commit fedcba987654  2 created, 2 updated, 1 deleted, 4 link change(s)" in lines[0]
+    assert "by bob  commit fedcba987654  2 created, 2 updated, 1 deleted, 5 link change(s)" in lines[0]
     assert "by alice  commit 0123456789ab  13 created, 0 updated, 0 deleted, 12 link change(s)" in lines[1]
     import json
 
