@@ -24,7 +24,7 @@ def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
 
 
 def comment_texts(text: str) -> list[str]:
-    return sorted(m.group(1).strip() for m in re.finditer(r"(?:^|\s)(#[^\n\"]*)$", text.replace("\r\n", "\n"), re.M))
+    return sorted(m.group(1).strip() for m in re.finditer(r"(?:^|[ \t])(#[^\n\"]*)$", text.replace("\r\n", "\n"), re.M))
 
 
 def test_fmt_keeps_every_comment_of_the_handwritten_production(tmp_path: Path, capsys) -> None:
