@@ -293,3 +293,16 @@ def test_a_second_export_before_sync_keeps_runtime_rows_once(any_url: str, hand:
     code, out = cli(capsys, "export", "--database-url", any_url, "--out", str(hand), "--check")
     assert code == 0, out
     assert plan_is_empty(any_url, hand, capsys)
+
+
+def test_check_against_a_database_without_the_manifests_workspace_says_so(sqlite_url: str, hand: Path, capsys) -> None:
+    """A drift job pointed at the wrong (or a fresh, empty) database must not report that the
+    manifests match it: the manifests' workspaces it has no rows for are named in a warning."""
+    upgraded(sqlite_url, hand.parent)  # an empty database: nothing synced
+    before = snapshot(hand)
+    code, out = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(hand), "--check")
+    assert f"warning: no rows for workspace(s) {WS}" in out, out
+    assert "match the database" not in out
+    out = export(sqlite_url, hand, capsys)
+    assert f"warning: no rows for workspace(s) {WS}" in out, out
+    assert snapshot(hand) == before
