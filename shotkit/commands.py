@@ -221,6 +221,12 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
                 unreadable.add(relative)
             else:
                 by_file[relative] = document
+    if not workspaces:  # a wrong or fresh database: say so, never "the manifests match the database"
+        have = {s.workspace for s in states} | set(empty)
+        absent = sorted({w for d in by_file.values() if (w := export_.file_workspace(d, project)) and w not in have})
+        if absent:
+            emit(f"warning: no rows for workspace(s) {', '.join(absent)} in {database.shown}; their manifests are left as they are")
+            empty = empty + absent
     result = export_.export(project, states, by_file, prune, frozenset(unreadable))
     for warning in result.warnings + result.failures:
         emit(f"warning: {warning}")
@@ -230,7 +236,7 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
         changed = export_.changed(result, out)
         for relative in changed:
             emit(f"would change {relative}")
-        emit(f"{len(changed)} file(s) would change" if changed else "no changes: the manifests match the database")
+        emit(f"{len(changed)} file(s) would change" if changed else "no file would change" if empty else "no changes: the manifests match the database")
         return 1 if changed or result.failures else 0
     written = export_.write(result, out)
     for path in written:

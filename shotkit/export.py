@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os.path
 import re
+import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -71,9 +72,11 @@ def section_path(asset_type: AssetType) -> tuple:
 
 
 class _Workspace:
-    def __init__(self, project: Project, state: State, result: Export, reserved: frozenset = frozenset()) -> None:
+    def __init__(self, project: Project, state: State, result: Export, reserved: frozenset = frozenset(),
+                 declared: dict | None = None) -> None:
         self.project = project
         self.reserved = reserved  # (type, key) written in the files: runtime rows get other keys
+        self.declared = declared or {}  # (type, id) -> the key of the entry that declares `id:` in the files
         self.state = state
         self.result = result
         self.children: dict[str, list[dict]] = defaultdict(list)
@@ -91,6 +94,8 @@ class _Workspace:
             if row["type"] in (TAKE, VIDEO):
                 continue
             key = row["manifest_key"] if row["manifest_key"] and _KEY.match(row["manifest_key"]) else None
+            if key is None:  # a runtime row an earlier export wrote (with its `id:`), not synced since
+                key = self.declared.get((row["type"], _uuid(row["id"])))
             if key is None or (row["type"], key) in taken:
                 base = (row["type"] == "shot" and slug(str(row["asset_metadata"].get("shot_number", "")))) or slug(row["name"]) or row["type"].replace("_", "-")
                 key, n = base, 1
@@ -206,6 +211,14 @@ class _Workspace:
         return out
 
 
+def _uuid(value: Any) -> str | None:
+    """A UUID in one spelling (lower case, hyphens), or None if `value` is not one."""
+    try:
+        return str(uuid.UUID(str(value))) if isinstance(value, (str, uuid.UUID)) else None
+    except ValueError:
+        return None
+
+
 def _link_order(link: dict) -> tuple:
     return (link["sequence"] is None, link["sequence"] or 0, link["child_asset_id"])
 
@@ -260,7 +273,17 @@ class _Files:
             (t.name, key) for d in self.mine.values() for t in project.registry.asset_types.values()
             if t.name not in (TAKE, VIDEO) and isinstance(_at(d.data, section_path(t)), dict) for key in _at(d.data, section_path(t))
         )
-        rows = _Workspace(project, _ours(project, state, result), result, reserved)
+        declared: dict[tuple[str, str], str] = {}
+        for d in self.mine.values():
+            for t in project.registry.asset_types.values():
+                section = _at(d.data, section_path(t))
+                if t.name in (TAKE, VIDEO) or not isinstance(section, dict):
+                    continue
+                for key, entry in section.items():
+                    row_id = _uuid(entry.get("id")) if isinstance(entry, dict) else None
+                    if row_id is not None:
+                        declared.setdefault((t.name, row_id), key)
+        rows = _Workspace(project, _ours(project, state, result), result, reserved, declared)
         self.database: dict[tuple, dict[str, Placed]] = defaultdict(dict)
         for placed in rows.placed():
             self.database[placed.section][placed.key] = placed

@@ -199,7 +199,29 @@ class _Flow:
             elif i2 < n:  # before a kept item: `a, ` goes (or comes) with its separator
                 self.add(spans[i1][0], spans[i2][0], "".join(t + ", " for t in texts), path)
             else:  # at the end: `, a`
-                self.add(spans[i1 - 1][1], spans[n - 1][1], "".join(", " + t for t in texts), path)
+                gap_start = spans[i1 - 1][1]
+                gap = self.t.text[gap_start : spans[i1][0]] if i1 < n else ""
+                if "#" not in gap:
+                    self.add(gap_start, spans[n - 1][1], "".join(", " + t for t in texts), path)
+                elif texts:  # a comment after the kept item's `,` stays where it is
+                    self.add(spans[i1][0], spans[n - 1][1], ", ".join(texts), path)
+                else:  # only the separator and the items go
+                    comma = gap_start + _separator(gap)
+                    self.add(comma, comma + 1, "", path)
+                    self.add(spans[i1][0], spans[n - 1][1], "", path)
+
+
+def _separator(gap: str) -> int:
+    """The index of the `,` between two flow items in the text between them (not one in a comment)."""
+    in_comment = False
+    for index, char in enumerate(gap):
+        if char == "\n":
+            in_comment = False
+        elif char == "#":
+            in_comment = True
+        elif char == "," and not in_comment:
+            return index
+    raise EditFailure("no separator between two flow items")
 
 
 class _Walk(_Flow):

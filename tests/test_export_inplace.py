@@ -271,3 +271,38 @@ def test_a_file_that_does_not_parse_gets_no_rows_written_elsewhere(sqlite_url: s
     code, out = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(hand))
     assert code == 1 and "cast.yaml: cannot be read (run shotkit validate); its 5 row(s) of workspace lighthouse were not exported" in out
     assert snapshot(hand) == before and not (hand / "lighthouse.new.yaml").exists()
+
+
+def test_a_second_export_before_sync_keeps_runtime_rows_once(any_url: str, hand: Path, capsys) -> None:
+    """A runtime row export wrote (with its `id:`) is that row at the next export, even before a
+    sync records its key: no copy under another key, same id twice (the manifest invalid)."""
+    synced(any_url, hand, capsys)
+    with engine(any_url, hand).connect() as connection:
+        shot2 = asset_id(connection, "shot", "02")
+
+    async def work(service: AssetService) -> None:
+        character = await service.create_character(WS, "Sidekick")
+        await service.link_shot_assets(shot2, characters=[character])
+
+    run_service(any_url, work)
+    export(any_url, hand, capsys)
+    once = snapshot(hand)
+    out = export(any_url, hand, capsys)
+    assert "not in the database" not in out and "0 file(s) changed" in out
+    assert changed_lines(once, hand) == []
+    code, out = cli(capsys, "export", "--database-url", any_url, "--out", str(hand), "--check")
+    assert code == 0, out
+    assert plan_is_empty(any_url, hand, capsys)
+
+
+def test_check_against_a_database_without_the_manifests_workspace_says_so(sqlite_url: str, hand: Path, capsys) -> None:
+    """A drift job pointed at the wrong (or a fresh, empty) database must not report that the
+    manifests match it: the manifests' workspaces it has no rows for are named in a warning."""
+    upgraded(sqlite_url, hand.parent)  # an empty database: nothing synced
+    before = snapshot(hand)
+    code, out = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(hand), "--check")
+    assert f"warning: no rows for workspace(s) {WS}" in out, out
+    assert "match the database" not in out
+    out = export(sqlite_url, hand, capsys)
+    assert f"warning: no rows for workspace(s) {WS}" in out, out
+    assert snapshot(hand) == before

@@ -157,3 +157,18 @@ def test_a_new_entry_is_indented_like_its_siblings() -> None:
 ])
 def test_a_multi_line_flow_list_keeps_its_comments(new: list, expected: str) -> None:
     assert yamledit.update("a: [\n  x,  # first\n  y,\n  z  # last\n]\n", {"a": new}) == expected
+
+
+@pytest.mark.parametrize("new,expected", [
+    (["x"], "a: [\n  x  # first\n    # last\n]\n"),  # the last item removed: the kept item's comment stays
+    (["y", "x"], "a: [\n  y, x  # first\n    # last\n]\n"),  # re-ordered: no comment lost
+    (["x", "w"], "a: [\n  x,  # first\n  w  # last\n]\n"),
+])
+def test_the_last_item_of_a_multi_line_flow_list_goes_without_the_comment_before_it(new: list, expected: str) -> None:
+    assert yamledit.update("a: [\n  x,  # first\n  y  # last\n]\n", {"a": new}) == expected
+
+
+def test_a_comment_before_the_separator_of_the_last_flow_item() -> None:
+    text = "a: [\n  x  # first, really\n  , y  # last\n]\n"
+    out = yamledit.update(text, {"a": ["x"]})
+    assert yamlio.parse(out) == {"a": ["x"]} and "# first, really" in out and "# last" in out
