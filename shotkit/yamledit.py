@@ -317,8 +317,16 @@ class _Walk(_Flow):
         start = key_node.start_mark.index
         if not self.t.starts_line(start) or len(node.value) < 2:
             raise _Unsupported(path)
+        end = self.t.line_after(self.t.end(value_node))
+        if isinstance(value_node, yaml.ScalarNode) and value_node.start_mark.line == value_node.end_mark.line:
+            # A field (`selected: true`), not an entry: its comments belong to the entry and
+            # stay; a trailing one stays in place as a comment line of its own.
+            trailing = self.t.text[self.t.end(value_node) : end].strip()
+            kept = " " * self.t.indent_of(start) + trailing + "\n" if trailing.startswith("#") else ""
+            self.add(self.t.line_start(start), end, kept, path)
+            return
         start = self.t.attached_comments(self.t.line_start(start))
-        self.add(start, self.t.line_after(self.t.end(value_node)), "", path)
+        self.add(start, end, "", path)
 
     # block sequences -----------------------------------------------------------------------
 

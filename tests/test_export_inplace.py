@@ -178,6 +178,7 @@ def test_take_reselected_touches_only_selected_lines(any_url: str, hand: Path, c
     assert changed_lines(before, hand) == [
         "shots.yaml: +        selected: true",
         "shots.yaml: -        selected: true   # director's pick",
+        "shots.yaml: +        # director's pick",  # the comment stays, on a line of its own
     ]
     assert plan_is_empty(any_url, hand, capsys)
 

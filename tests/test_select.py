@@ -32,6 +32,7 @@ def test_select_moves_only_the_selected_lines(hand: Path, capsys) -> None:
     assert changed_lines(before, hand) == [
         "shots.yaml: +        selected: true",
         "shots.yaml: -        selected: true   # director's pick",
+        "shots.yaml: +        # director's pick",  # the comment stays, on a line of its own
     ]
     text = (hand / "shots.yaml").read_bytes().decode()
     assert "      - attempt: 1\r\n        selected: true\r\n        generation:" in text
@@ -51,6 +52,7 @@ def test_select_keeps_an_explicit_false_as_a_one_line_change(hand: Path, capsys)
         "shots.yaml: -        selected: false  # not yet",
         "shots.yaml: +        selected: true  # not yet",
         "shots.yaml: -        selected: true   # director's pick",
+        "shots.yaml: +        # director's pick",
     ]
 
 

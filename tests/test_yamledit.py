@@ -172,3 +172,12 @@ def test_a_comment_before_the_separator_of_the_last_flow_item() -> None:
     text = "a: [\n  x  # first, really\n  , y  # last\n]\n"
     out = yamledit.update(text, {"a": ["x"]})
     assert yamlio.parse(out) == {"a": ["x"]} and "# first, really" in out and "# last" in out
+
+
+def test_a_removed_field_keeps_its_comments_a_removed_entry_takes_them() -> None:
+    text = "shots:\n  a:\n    name: A\n    # why this take\n    selected: true  # the pick\n    cost: 1.0\n  # about b\n  b: {name: B}\n"
+    data = yamlio.parse(text)
+    del data["shots"]["a"]["selected"]
+    del data["shots"]["b"]
+    out = yamledit.update(text, data)
+    assert out == "shots:\n  a:\n    name: A\n    # why this take\n    # the pick\n    cost: 1.0\n"
