@@ -7,8 +7,10 @@ the same slot on every track, so the tracks stay in sync whatever the layers' le
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import opentimelineio as otio
 
@@ -21,7 +23,9 @@ PLACEHOLDER_SECONDS = 4.0  # a shot whose length nothing tells still gets a slot
 MAX_SECONDS = 86400.0  # a shot longer than a day is a typo, not a shot
 DEFAULT_FORMAT = "otio_json"
 ADAPTER_HINT = "adapters are Python packages, e.g. otio-cmx3600-adapter (cmx_3600), otio-fcp-adapter (fcp_xml)"
-AUDIO_TRACK_LIMITS = {"cmx_3600": 2}  # a CMX 3600 EDL has two audio channels; its adapter refuses more
+# Audio tracks each adapter writes: the CMX 3600 adapter writes the first (video) track only
+# (and refuses a timeline with more than two audio tracks).
+AUDIO_TRACK_LIMITS = {"cmx_3600": 0}
 
 
 def timeline(shots: list[Shot], name: str) -> otio.schema.Timeline:
@@ -158,11 +162,32 @@ def write(cut: otio.schema.Timeline, out: Path, fmt: str) -> list[str]:
         cut = cut.deepcopy()
         for track in [t for t in cut.tracks if t.kind == otio.schema.TrackKind.Audio][limit:]:
             cut.tracks.remove(track)
-        left_out = f"layer {limit + 1} is" if len(audio) == limit + 1 else f"layers {limit + 1} to {len(audio)} are"
-        notes.append(f"{fmt} holds {limit} audio tracks: {left_out} left out (otio_json keeps them all)")
+        if limit == 0:
+            layers = "the audio layer is" if len(audio) == 1 else f"the {len(audio)} audio layers are"
+            notes.append(f"{fmt} writes the video track only: {layers} left out (otio_json keeps them all)")
+        else:
+            left_out = f"layer {limit + 1} is" if len(audio) == limit + 1 else f"layers {limit + 1} to {len(audio)} are"
+            notes.append(f"{fmt} holds {limit} audio tracks: {left_out} left out (otio_json keeps them all)")
+    if fmt == "cmx_3600":
+        cut = _with_reels(cut)
     try:
         text = otio.adapters.write_to_string(cut, adapter_name=fmt)
     except Exception as err:  # noqa: BLE001 - adapters are plugins; any failure is theirs to explain
         raise ShotkitError(f"{out}: the {fmt} adapter cannot write this cut: {err}") from None
     write_atomic(out, text)
     return notes
+
+
+def _with_reels(cut: otio.schema.Timeline) -> otio.schema.Timeline:
+    """A copy whose clips name their EDL reel: one word of letters and digits (8 at most) from
+    the video's file name, else AX. The adapter's own guess is the clip's name ("03A take")
+    or nothing for a take without a video, and an EDL with a space or nothing as reel does not
+    read back."""
+    cut = cut.deepcopy()
+    for clip in cut.find_clips():
+        reel = ""
+        if isinstance(clip.media_reference, otio.schema.ExternalReference):
+            name = urlsplit(clip.media_reference.target_url or "").path.rsplit("/", 1)[-1]
+            reel = re.sub(r"[^A-Za-z0-9]", "", name.rsplit(".", 1)[0] if "." in name else name)[:8]
+        clip.metadata.setdefault("cmx_3600", {})["reel"] = reel or "AX"
+    return cut

@@ -86,11 +86,31 @@ def test_unknown_length_gets_a_placeholder_and_a_marker(capsys: pytest.CaptureFi
 def test_edl_through_the_installed_adapter(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     code, out, err = cut(capsys, tmp_path / "cut.edl", str(ROOT / "manifests"))
     assert code == 0 and "(cmx_3600)" in out
-    assert err.strip() == "note: cmx_3600 holds 2 audio tracks: layers 3 to 4 are left out (otio_json keeps them all)"
+    # The adapter writes the video track only: no audio layer reaches the EDL, and the note says so.
+    assert err.strip() == "note: cmx_3600 writes the video track only: the 4 audio layers are left out (otio_json keeps them all)"
     edl = (tmp_path / "cut.edl").read_text()
     assert edl.startswith("TITLE: workspace-123") and "* FROM CLIP: https://cdn.example.com/take2.mp4" in edl
     (clip,) = otio.adapters.read_from_file(str(tmp_path / "cut.edl")).video_tracks()[0]
     assert clip.source_range.duration == otio.opentime.RationalTime(194, 24)
+
+
+def test_edl_events_have_a_reel_name_the_edl_reads_back(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    # A take with no http(s) video, or whose file name has no letters or digits, still gets a
+    # one-word reel: the adapter would name it after the clip ("s2 take") or nothing, and the
+    # EDL would not read back.
+    (tmp_path / "shotkit.yaml").write_text("workspace: w\n")
+    (tmp_path / "s.yaml").write_text(
+        "shotkit: 1\nshots:\n"
+        "  s1: {name: One, takes: [{attempt: 1, selected: true, video: {url: 'https://cdn.example.com/videos/', duration: 2}}]}\n"
+        "  s2: {name: Two, duration_target: 2, takes: [{attempt: 1, selected: true}]}\n"
+        "  s3: {name: Three, takes: [{attempt: 1, selected: true, video: {url: 'https://cdn.example.com/v/__.mp4', duration: 1}}]}\n"
+        "  s4: {name: Four, takes: [{attempt: 1, selected: true, video: {url: 'https://cdn.example.com/v/take-04.mov?t=1', duration: 1}}]}\n")
+    code, _, _ = cut(capsys, tmp_path / "cut.edl", str(tmp_path))
+    assert code == 0
+    events = [line.split() for line in (tmp_path / "cut.edl").read_text().splitlines() if line[:3].isdigit()]
+    assert [event[1] for event in events] == ["AX", "AX", "AX", "take04"]
+    (track,) = read(tmp_path / "cut.edl").video_tracks()
+    assert [round(seconds(clip), 4) for clip in track] == [2.0, 2.0, 1.0, 1.0]
 
 
 def test_fcp_xml_through_the_installed_adapter(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
