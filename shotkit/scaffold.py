@@ -146,4 +146,7 @@ def init_from_database(directory: Path, database_url: str, workspace: str, owner
         raise ShotkitError(f"workspace '{workspace}' has rows of several owners ({', '.join(sorted(o for o in labels if o))}); choose this project's with --owner")
     result = write(directory, files(workspace, owner or default_owner(labels), with_manifest=False))
     _report(directory, result)
-    return commands.export(database_url, [workspace], directory)
+    # Into the folder that the hooks and the workflow just written validate and sync.
+    manifests = directory / Path(MANIFEST).parent
+    manifests.mkdir(parents=True, exist_ok=True)
+    return commands.export(database_url, [workspace], manifests)

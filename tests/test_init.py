@@ -70,10 +70,11 @@ def test_from_database_filled_by_the_asset_service(capsys: pytest.CaptureFixture
     project = tmp_path / "production"
     code, out, err = run(capsys, "init", str(project), "--from-database", any_url, "--workspace", "workspace-123")
     assert code == 0, err
-    assert "wrote" in out and (project / "workspace-123.new.yaml").is_file()
+    assert "wrote" in out and (project / "manifests" / "workspace-123.new.yaml").is_file()
     assert (project / "shotkit.yaml").read_text().splitlines()[1:] == ['workspace: "workspace-123"  # default workspace of the manifests',
                                                                       'owner: "shotkit"  # label written on the rows this project manages']
-    assert run(capsys, "validate", str(project))[0] == 0
+    assert "entry: shotkit validate manifests" in (project / ".pre-commit-config.yaml").read_text()
+    assert run(capsys, "validate", str(project / "manifests"))[0] == 0  # the path the hooks and the workflow name
     code, out, _ = run(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
     assert code == 0, out
     assert "No changes" in out
@@ -87,7 +88,7 @@ def test_from_database_synced_by_another_project_takes_its_owner(capsys: pytest.
     code, out, err = run(capsys, "init", str(project), "--from-database", any_url, "--workspace", "workspace-123")
     assert code == 0, err
     assert 'owner: "demo-repo"' in (project / "shotkit.yaml").read_text()
-    assert (project / "scene-03.yaml").is_file() and (project / "scripts" / "blocking.fountain").is_file()
+    assert (project / "manifests" / "scene-03.yaml").is_file() and (project / "manifests" / "scripts" / "blocking.fountain").is_file()
     code, out, _ = run(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
     assert code == 0, out
 
