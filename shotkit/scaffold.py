@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .fileio import write_atomic
-from .project import DEFAULT_OWNER, PROJECT_FILE
+from .project import DEFAULT_OWNER, PROJECT_FILE, find_config
 
 MANIFEST = "manifests/shots.yaml"
 PRE_COMMIT = ".pre-commit-config.yaml"
@@ -49,8 +49,9 @@ def _quoted(value: str) -> str:
 
 
 def existing_project(directory: Path) -> Path | None:
-    candidate = directory / PROJECT_FILE
-    return candidate if candidate.is_file() else None
+    """The shotkit.yaml of the project DIRECTORY is in, or would be in once made: a nested
+    project's shotkit.yaml would silently move the parent's manifests to another workspace."""
+    return find_config(directory)
 
 
 def files(workspace: str, owner: str, with_manifest: bool) -> dict[str, str]:
@@ -110,7 +111,8 @@ def _already(directory: Path) -> int:
     found = existing_project(directory)
     if found is None:
         return -1
-    emit(f"{shown_path(found)} exists: {shown_path(directory)} is already a shotkit project; nothing changed")
+    inside = "already a shotkit project" if found.parent.resolve() == directory.resolve() else "inside a shotkit project"
+    emit(f"{shown_path(found)} exists: {shown_path(directory)} is {inside}; nothing changed")
     return 0
 
 

@@ -54,6 +54,20 @@ def test_init_in_an_existing_project_changes_nothing(capsys: pytest.CaptureFixtu
     assert code == 0 and "nothing changed" in out and snapshot(tmp_path / "demo") == before
 
 
+def test_init_inside_an_existing_project_changes_nothing(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cd manifests && shotkit init` must not start a nested project: its shotkit.yaml would
+    silently move the parent's manifests into another workspace."""
+    assert run(capsys, "init", str(tmp_path / "p"))[0] == 0
+    before = snapshot(tmp_path / "p")
+    monkeypatch.chdir(tmp_path / "p" / "manifests")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "nothing changed" in out and "shotkit.yaml" in out
+    code, out, _ = run(capsys, "init", "new-folder")
+    assert code == 0 and "nothing changed" in out and not (tmp_path / "p" / "manifests" / "new-folder").exists()
+    assert snapshot(tmp_path / "p") == before
+    assert run(capsys, "validate", str(tmp_path / "p" / "manifests"))[0] == 0
+
+
 def test_init_keeps_files_that_exist(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
     (tmp_path / ".gitignore").write_text("*.pyc")
