@@ -48,6 +48,18 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def check_names(workspace: str | None, owner: str | None) -> None:
+    """Refuse a name the written shotkit.yaml could not hold: the new project would fail its
+    first validate (a workspace is a key), or read back another owner (a newline folds)."""
+    from .errors import ShotkitError
+    from .schema import KEY_PATTERN
+
+    if workspace is not None and not re.match(KEY_PATTERN, workspace):
+        raise ShotkitError(f"--workspace '{workspace}': use letters, digits, '.', '_' and '-', starting with a letter or digit")
+    if owner is not None and (not owner or any(ord(c) < 32 or ord(c) == 127 for c in owner)):
+        raise ShotkitError(f"--owner '{owner}': give a label that is not empty and has no control characters")
+
+
 def existing_project(directory: Path) -> Path | None:
     """The shotkit.yaml of the project DIRECTORY is in, or would be in once made: a nested
     project's shotkit.yaml would silently move the parent's manifests to another workspace."""

@@ -114,3 +114,18 @@ def test_from_database_needs_rows_and_a_workspace(capsys: pytest.CaptureFixture,
     assert not (tmp_path / "p" / "shotkit.yaml").exists()
     code, _, err = run(capsys, "init", str(tmp_path / "p"), "--from-database", sqlite_url)
     assert code == 1 and "--from-database needs --workspace" in err
+
+
+@pytest.mark.parametrize(("option", "value"), [("--workspace", "Bad Name!"), ("--workspace", "-x"), ("--owner", ""), ("--owner", "a\nb"), ("--owner", "tab\there")])
+def test_init_refuses_a_name_its_project_could_not_validate(capsys: pytest.CaptureFixture, tmp_path: Path, option: str, value: str) -> None:
+    code, _, err = run(capsys, "init", str(tmp_path / "p"), option, value)
+    assert code == 1 and f"{option}" in err and "Traceback" not in err
+    assert not (tmp_path / "p").exists()
+
+
+def test_init_names_are_written_as_given(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    assert run(capsys, "init", str(tmp_path / "p"), "--workspace", "ws.1_a-b", "--owner", 'team "A" \\ #1')[0] == 0
+    assert run(capsys, "validate", str(tmp_path / "p" / "manifests"))[0] == 0
+    from shotkit.project import load_project
+    project = load_project([tmp_path / "p" / "manifests"])
+    assert (project.workspace, project.owner) == ("ws.1_a-b", 'team "A" \\ #1')
