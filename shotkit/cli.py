@@ -58,8 +58,9 @@ def cli(quiet: bool) -> None:
 def init(directory: Path, database_url: str | None, workspace: str | None, owner: str | None) -> None:
     """Start a project: shotkit.yaml, a first manifest, pre-commit hooks and a CI workflow."""
     from .errors import ShotkitError
-    from .scaffold import init as run, init_from_database
+    from .scaffold import check_names, init as run, init_from_database
 
+    check_names(workspace, owner)
     if database_url is None:
         sys.exit(run(directory, workspace, owner))
     if not workspace:

@@ -162,8 +162,17 @@ def _label(row: dict, shot_of: dict[str, str | None]) -> dict:
     return {"id": row["id"], "type": row["type"], "key": row.get("manifest_key"), "name": row["name"], "shot": shot_of.get(row["id"])}
 
 
+def _file_left_rows_by_shot(shot_of: dict[str, str | None], state: State) -> None:
+    """A shot, take or video that left the manifests is still grouped under its shot (by the key
+    it was synced with), so that a pruned shot's rows and links are not shown as shared assets."""
+    for asset_id, row in state.assets.items():
+        if asset_id not in shot_of and row["type"] in ("shot", TAKE, VIDEO) and row["manifest_key"]:
+            shot_of[asset_id] = row["manifest_key"].rsplit("#", 1)[0]
+
+
 def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> WorkspacePlan:
     wanted, wanted_links, shot_of = desired(workspace) if workspace else ({}, {}, {})
+    _file_left_rows_by_shot(shot_of, state)
     plan = WorkspacePlan(state.workspace, state.fingerprint)
     conflicts: list[str] = []
     for asset_id, row in wanted.items():

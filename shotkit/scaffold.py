@@ -13,7 +13,7 @@ from pathlib import Path
 
 from . import __version__
 from .fileio import write_atomic
-from .project import DEFAULT_OWNER, PROJECT_FILE
+from .project import DEFAULT_OWNER, PROJECT_FILE, find_config
 
 MANIFEST = "manifests/shots.yaml"
 PRE_COMMIT = ".pre-commit-config.yaml"
@@ -48,9 +48,22 @@ def _quoted(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def check_names(workspace: str | None, owner: str | None) -> None:
+    """Refuse a name the written shotkit.yaml could not hold: the new project would fail its
+    first validate (a workspace is a key), or read back another owner (a newline folds)."""
+    from .errors import ShotkitError
+    from .schema import KEY_PATTERN
+
+    if workspace is not None and not re.match(KEY_PATTERN, workspace):
+        raise ShotkitError(f"--workspace '{workspace}': use letters, digits, '.', '_' and '-', starting with a letter or digit")
+    if owner is not None and (not owner or any(ord(c) < 32 or ord(c) == 127 for c in owner)):
+        raise ShotkitError(f"--owner '{owner}': give a label that is not empty and has no control characters")
+
+
 def existing_project(directory: Path) -> Path | None:
-    candidate = directory / PROJECT_FILE
-    return candidate if candidate.is_file() else None
+    """The shotkit.yaml of the project DIRECTORY is in, or would be in once made: a nested
+    project's shotkit.yaml would silently move the parent's manifests to another workspace."""
+    return find_config(directory)
 
 
 def files(workspace: str, owner: str, with_manifest: bool) -> dict[str, str]:
@@ -110,7 +123,8 @@ def _already(directory: Path) -> int:
     found = existing_project(directory)
     if found is None:
         return -1
-    emit(f"{shown_path(found)} exists: {shown_path(directory)} is already a shotkit project; nothing changed")
+    inside = "already a shotkit project" if found.parent.resolve() == directory.resolve() else "inside a shotkit project"
+    emit(f"{shown_path(found)} exists: {shown_path(directory)} is {inside}; nothing changed")
     return 0
 
 
@@ -146,4 +160,7 @@ def init_from_database(directory: Path, database_url: str, workspace: str, owner
         raise ShotkitError(f"workspace '{workspace}' has rows of several owners ({', '.join(sorted(o for o in labels if o))}); choose this project's with --owner")
     result = write(directory, files(workspace, owner or default_owner(labels), with_manifest=False))
     _report(directory, result)
-    return commands.export(database_url, [workspace], directory)
+    # Into the folder that the hooks and the workflow just written validate and sync.
+    manifests = directory / Path(MANIFEST).parent
+    manifests.mkdir(parents=True, exist_ok=True)
+    return commands.export(database_url, [workspace], manifests)

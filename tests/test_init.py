@@ -54,6 +54,20 @@ def test_init_in_an_existing_project_changes_nothing(capsys: pytest.CaptureFixtu
     assert code == 0 and "nothing changed" in out and snapshot(tmp_path / "demo") == before
 
 
+def test_init_inside_an_existing_project_changes_nothing(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`cd manifests && shotkit init` must not start a nested project: its shotkit.yaml would
+    silently move the parent's manifests into another workspace."""
+    assert run(capsys, "init", str(tmp_path / "p"))[0] == 0
+    before = snapshot(tmp_path / "p")
+    monkeypatch.chdir(tmp_path / "p" / "manifests")
+    code, out, _ = run(capsys, "init")
+    assert code == 0 and "nothing changed" in out and "shotkit.yaml" in out
+    code, out, _ = run(capsys, "init", "new-folder")
+    assert code == 0 and "nothing changed" in out and not (tmp_path / "p" / "manifests" / "new-folder").exists()
+    assert snapshot(tmp_path / "p") == before
+    assert run(capsys, "validate", str(tmp_path / "p" / "manifests"))[0] == 0
+
+
 def test_init_keeps_files_that_exist(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
     (tmp_path / ".pre-commit-config.yaml").write_text("repos: []\n")
     (tmp_path / ".gitignore").write_text("*.pyc")
@@ -70,10 +84,11 @@ def test_from_database_filled_by_the_asset_service(capsys: pytest.CaptureFixture
     project = tmp_path / "production"
     code, out, err = run(capsys, "init", str(project), "--from-database", any_url, "--workspace", "workspace-123")
     assert code == 0, err
-    assert "wrote" in out and (project / "workspace-123.new.yaml").is_file()
+    assert "wrote" in out and (project / "manifests" / "workspace-123.new.yaml").is_file()
     assert (project / "shotkit.yaml").read_text().splitlines()[1:] == ['workspace: "workspace-123"  # default workspace of the manifests',
                                                                       'owner: "shotkit"  # label written on the rows this project manages']
-    assert run(capsys, "validate", str(project))[0] == 0
+    assert "entry: shotkit validate manifests" in (project / ".pre-commit-config.yaml").read_text()
+    assert run(capsys, "validate", str(project / "manifests"))[0] == 0  # the path the hooks and the workflow name
     code, out, _ = run(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
     assert code == 0, out
     assert "No changes" in out
@@ -87,7 +102,7 @@ def test_from_database_synced_by_another_project_takes_its_owner(capsys: pytest.
     code, out, err = run(capsys, "init", str(project), "--from-database", any_url, "--workspace", "workspace-123")
     assert code == 0, err
     assert 'owner: "demo-repo"' in (project / "shotkit.yaml").read_text()
-    assert (project / "scene-03.yaml").is_file() and (project / "scripts" / "blocking.fountain").is_file()
+    assert (project / "manifests" / "scene-03.yaml").is_file() and (project / "manifests" / "scripts" / "blocking.fountain").is_file()
     code, out, _ = run(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
     assert code == 0, out
 
@@ -99,3 +114,18 @@ def test_from_database_needs_rows_and_a_workspace(capsys: pytest.CaptureFixture,
     assert not (tmp_path / "p" / "shotkit.yaml").exists()
     code, _, err = run(capsys, "init", str(tmp_path / "p"), "--from-database", sqlite_url)
     assert code == 1 and "--from-database needs --workspace" in err
+
+
+@pytest.mark.parametrize(("option", "value"), [("--workspace", "Bad Name!"), ("--workspace", "-x"), ("--owner", ""), ("--owner", "a\nb"), ("--owner", "tab\there")])
+def test_init_refuses_a_name_its_project_could_not_validate(capsys: pytest.CaptureFixture, tmp_path: Path, option: str, value: str) -> None:
+    code, _, err = run(capsys, "init", str(tmp_path / "p"), option, value)
+    assert code == 1 and f"{option}" in err and "Traceback" not in err
+    assert not (tmp_path / "p").exists()
+
+
+def test_init_names_are_written_as_given(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    assert run(capsys, "init", str(tmp_path / "p"), "--workspace", "ws.1_a-b", "--owner", 'team "A" \\ #1')[0] == 0
+    assert run(capsys, "validate", str(tmp_path / "p" / "manifests"))[0] == 0
+    from shotkit.project import load_project
+    project = load_project([tmp_path / "p" / "manifests"])
+    assert (project.workspace, project.owner) == ("ws.1_a-b", 'team "A" \\ #1')

@@ -197,3 +197,18 @@ def test_max_chars_option(capsys: pytest.CaptureFixture, synced: tuple[Path, str
     assert code == 0 and len(out) < 2000 and "not shown" in out and out.startswith(MARKER)
     code, _, err = run(capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--max-chars", "10")
     assert code == 1 and "--max-chars" in err
+
+
+def test_a_removed_shot_is_shown_under_its_own_section(capsys: pytest.CaptureFixture, synced: tuple[Path, str]) -> None:
+    """A pruned shot's take and links belong to it, not to "Shared assets" (where `- character
+    hero` would read as the character itself being deleted)."""
+    project, url = synced
+    text = (project / "scene-03.yaml").read_text()
+    (project / "scene-03.yaml").write_text(text.replace("shots:\n", "shots:\n  \"09Z\":\n    name: Gone soon\n    characters: [hero]\n    takes: [{attempt: 1, selected: true}]\n", 1))
+    assert run(capsys, "sync", str(project), "--database-url", url)[0] == 0
+    (project / "scene-03.yaml").write_text(text)
+    code, out, err = run(capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--prune")
+    assert code == 0, err
+    section = out.split("<summary>Shot 09Z", 1)[1].split("</details>", 1)[0]
+    assert "- shot 09Z (Gone soon)" in section and "- take 1" in section and "- character hero" in section
+    assert "Shared assets" not in out
