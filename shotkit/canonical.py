@@ -74,7 +74,7 @@ def entry(project: Project, workspace: str, asset_type: AssetType, key: str, dat
     out: dict[str, Any] = _id(data, derived_id(workspace, asset_type.name, key))
     out["name"] = data["name"]
     for spec in asset_type.fields:
-        if spec.name not in data or (spec.name == "shot_number" and data[spec.name] == key):
+        if spec.name not in data or (spec.name == "shot_number" and data[spec.name] == key and "id" not in out):
             continue
         value = data[spec.name]
         out[spec.name] = float(value) if spec.float_column else value

@@ -207,7 +207,9 @@ class _Builder:
         if asset_type.name == "script" and "text" in entry and "file" in entry:
             self.error(document, path + ("file",), f"{location(path)}: give the script's `text:` or its `file:`, not both", key=True)
             return None
-        if asset_type.name == "shot":
+        if asset_type.name == "shot" and asset.adopted_id in (None, derived_id(workspace.name, "shot", key)):
+            # A shot's number defaults to its key. A shot adopted by `id:` (made at runtime, by the
+            # AssetService) keeps exactly the number it has: none when it was made without one.
             metadata.setdefault("shot_number", key)
         if not self.merge_metadata(document, path, metadata, entry.get("metadata"), asset_type.meta_keys | ({"shot_number"} if asset_type.name == "shot" else set())):
             return None

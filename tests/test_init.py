@@ -129,3 +129,36 @@ def test_init_names_are_written_as_given(capsys: pytest.CaptureFixture, tmp_path
     from shotkit.project import load_project
     project = load_project([tmp_path / "p" / "manifests"])
     assert (project.workspace, project.owner) == ("ws.1_a-b", 'team "A" \\ #1')
+
+
+def test_from_database_shots_made_without_a_number_plan_empty(capsys: pytest.CaptureFixture, any_url: str, tmp_path: Path) -> None:
+    """`shot_number` is optional in AssetService.create_shot: a shot adopted by `id:` keeps
+    exactly the number it has (none), so the plan after adoption is empty."""
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+    from shotkit import AssetService
+
+    from .conftest import async_url
+
+    async def make() -> None:
+        engine = create_async_engine(async_url(any_url))
+        try:
+            async with async_sessionmaker(engine)() as session:
+                service = AssetService(session)
+                shot = await service.create_shot("w", "Opening")
+                await service.create_shot("w", "Second", shot_number="07")
+                await service.create_shot_take(shot, attempt_number=1, selected=True)
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    upgraded(any_url, tmp_path)
+    asyncio.run(make())
+    project = tmp_path / "production"
+    assert run(capsys, "init", str(project), "--from-database", any_url, "--workspace", "w")[0] == 0
+    code, out, _ = run(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
+    assert code == 0 and "No changes" in out, out
+    assert run(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    assert run(capsys, "export", "--database-url", any_url, "--out", str(project / "manifests"), "--check")[0] == 0
