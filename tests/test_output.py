@@ -91,3 +91,22 @@ def test_github_annotations_and_text_problems_are_escaped(tmp_path: Path, capsys
     assert "a%2Cb%3Ac.yaml" in lines[0] and "%250A" in lines[0]
     code, out, _ = cli(capsys, "validate", str(path))
     assert code == 1 and len(out.splitlines()) == 2 and "::error::" not in out.splitlines()[0].split("\\n")[0]
+
+
+def test_export_warnings_cannot_be_forged(any_url: str, tmp_path: Path, capsys) -> None:
+    """export's warnings quote database values (a key, a workspace) and file names: escaped."""
+    upgraded(any_url, tmp_path)
+    project = hostile_project(tmp_path / "p")
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url)
+    assert code == 0, err
+    row = str(uuid.uuid4())
+    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, manifest_key, owner) "
+            "VALUES (:id, 'w', 'character_ref', :name, '{}', :key, NULL)",
+            id=row.replace("-", "") if "sqlite" in any_url else row, name=HOSTILE, key=HOSTILE)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / f"d\n{FORGED}").symlink_to(outside)
+    code, out, err = cli(capsys, "export", "--out", str(project), "--database-url", any_url)
+    assert "warning: " in out, out
+    assert_one_line_per_item(out)
+    assert_one_line_per_item(err)
