@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import __version__
-from .fileio import write_atomic
+from .fileio import make_dirs, write_atomic
 from .project import DEFAULT_OWNER, PROJECT_FILE
 
 MANIFEST = "manifests/shots.yaml"
@@ -69,7 +69,7 @@ def write(directory: Path, contents: dict[str, str]) -> Scaffold:
         if target.exists():
             result.kept.append(relative)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent)
         write_atomic(target, text)
         result.written.append(relative)
     _ignore_embedded_database(directory, result)
