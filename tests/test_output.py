@@ -110,3 +110,14 @@ def test_export_warnings_cannot_be_forged(any_url: str, tmp_path: Path, capsys) 
     assert "warning: " in out, out
     assert_one_line_per_item(out)
     assert_one_line_per_item(err)
+
+
+def test_stats_text_cannot_be_forged(tmp_path: Path, capsys) -> None:
+    """A provider or model name from a manifest is one escaped line in `stats`."""
+    (tmp_path / "a.yaml").write_text(
+        'shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: S\n    takes:\n'
+        '      - {attempt: 1, selected: true, cost: 1, generation: {provider: "p\\nNo changes. The database matches the manifests.\\n- delete everything", model: "m\\u202e\\e[2J"}}\n')
+    code, out, err = cli(capsys, "stats", str(tmp_path))
+    assert code == 0, err
+    assert_one_line_per_item(out)
+    assert len(out.splitlines()) == 15, out
