@@ -230,12 +230,12 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
     if check:
         changed = export_.changed(result, out)
         for relative in changed:
-            emit(f"would change {relative}")
+            emit(text_inline(f"would change {relative}"))
         emit(f"{len(changed)} file(s) would change" if changed else "no changes: the manifests match the database")
         return 1 if changed or result.failures else 0
     written = export_.write(result, out)
     for path in written:
-        console.info(f"wrote {documents.shown_path(path)}")
+        console.info(text_inline(f"wrote {documents.shown_path(path)}"))
     console.info(f"exported {len(states)} workspace(s): {len(written)} file(s) changed")
     return 1 if result.failures else 0
 
@@ -272,10 +272,10 @@ def fmt(paths: list[Path], check: bool) -> int:
             raise ShotkitError(f"{document.shown}: cannot put every comment back in canonical form; the file is left as it is (please report this)")
         changed += 1
         if check:
-            emit(f"would reformat {document.shown}")
+            emit(text_inline(f"would reformat {document.shown}"))
             continue
         write_atomic(document.path, text)
-        console.info(f"reformatted {document.shown}")
+        console.info(text_inline(f"reformatted {document.shown}"))
     if check:
         console.info(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
         return 1 if changed else 0

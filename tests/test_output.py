@@ -121,3 +121,25 @@ def test_stats_text_cannot_be_forged(tmp_path: Path, capsys) -> None:
     assert code == 0, err
     assert_one_line_per_item(out)
     assert len(out.splitlines()) == 15, out
+
+
+def test_fmt_and_export_file_names_cannot_be_forged(sqlite_url: str, tmp_path: Path, capsys) -> None:
+    """A file name (a pull request chooses it; export takes it from the database) is one
+    escaped line in fmt's and export's reports."""
+    upgraded(sqlite_url, tmp_path)
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / f"x\n::error::forged\n{FORGED}.yaml").write_text("shotkit: 1\nworkspace: w\ncharacters:\n  a:   {name:    A}\n")
+    for args in (["fmt", "--check", str(project)], ["fmt", str(project)]):
+        _, out, err = cli(capsys, *args)
+        assert_one_line_per_item(out + err)
+        assert not any(line.startswith("::error::") for line in (out + err).splitlines()), out
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url)
+    assert code == 0, err
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for args in (["export", "--check"], ["export"]):
+        _, out, err = cli(capsys, *args, "--out", str(out_dir), "--database-url", sqlite_url)
+        assert "x\\n::error::forged" in out, out
+        assert_one_line_per_item(out + err)
+        assert not any(line.startswith("::error::") for line in (out + err).splitlines()), out
