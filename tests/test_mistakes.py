@@ -211,3 +211,17 @@ def test_read_only_folders_that_need_a_new_folder(project: Path) -> None:
         for path in [shared, *shared.rglob("*")]:
             os.chmod(path, 0o755)
         shutil.rmtree(shared)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_special_file_as_the_saved_plan(sqlite_url: str, project: Path, tmp_path: Path, kind: str) -> None:
+    """`sync --plan` reads only a regular file: a FIFO would hang it, /dev/zero fill the memory."""
+    upgraded(sqlite_url, tmp_path)
+    plan = tmp_path / "plan.json"
+    if kind == "fifo":
+        os.mkfifo(plan)
+    else:
+        plan.symlink_to("/dev/zero")
+    result = subprocess.run([sys.executable, "-m", "shotkit", "sync", str(project), "--plan", str(plan), "--database-url", sqlite_url],
+                            capture_output=True, text=True, timeout=30)
+    one_line_error(result.returncode, result.stderr, "cannot read plan", "not a regular file")
