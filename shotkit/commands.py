@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import console, documents, pipeline, report, stats as stats_
+from .escape import text_inline
 from .fileio import write_atomic
 from .schema import manifest_schema
 
@@ -205,14 +206,14 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
     warn([message for state in states for message in state.drift])
     empty = [s.workspace for s in states if not s.assets]
     if empty:  # an empty or wrong database must not empty the manifests
-        emit(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are")
+        emit(text_inline(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are"))
     states = [s for s in states if s.assets]
     root = out.resolve()
     by_file: dict[str, documents.Document] = {}
     unreadable: set[str] = set()
     found, refused = documents.discover([out]) if out.exists() else ([], [])
     for problem in refused:
-        emit(f"warning: {problem}")
+        emit(text_inline(f"warning: {problem}"))
     for path in found:
         document, _ = documents.load(path)
         if path.resolve().is_relative_to(root):
@@ -229,18 +230,18 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
             empty = empty + absent
     result = export_.export(project, states, by_file, prune, frozenset(unreadable))
     for warning in result.warnings + result.failures:
-        emit(f"warning: {warning}")
+        emit(text_inline(f"warning: {warning}"))
     for note in result.notes:
-        emit(note)
+        emit(text_inline(note))
     if check:
         changed = export_.changed(result, out)
         for relative in changed:
-            emit(f"would change {relative}")
+            emit(text_inline(f"would change {relative}"))
         emit(f"{len(changed)} file(s) would change" if changed else "no file would change" if empty else "no changes: the manifests match the database")
         return 1 if changed or result.failures else 0
     written = export_.write(result, out)
     for path in written:
-        console.info(f"wrote {documents.shown_path(path)}")
+        console.info(text_inline(f"wrote {documents.shown_path(path)}"))
     console.info(f"exported {len(states)} workspace(s): {len(written)} file(s) changed")
     return 1 if result.failures else 0
 
@@ -277,10 +278,10 @@ def fmt(paths: list[Path], check: bool) -> int:
             raise ShotkitError(f"{document.shown}: cannot put every comment back in canonical form; the file is left as it is (please report this)")
         changed += 1
         if check:
-            emit(f"would reformat {document.shown}")
+            emit(text_inline(f"would reformat {document.shown}"))
             continue
         write_atomic(document.path, text)
-        console.info(f"reformatted {document.shown}")
+        console.info(text_inline(f"reformatted {document.shown}"))
     if check:
         console.info(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
         return 1 if changed else 0

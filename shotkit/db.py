@@ -19,6 +19,7 @@ from alembic.script.revision import RevisionError
 from sqlalchemy.engine import URL, Engine, make_url
 
 from .errors import DatabaseError
+from .fileio import make_dirs
 from .escape import text_inline
 from .redact import redact, remember
 
@@ -67,7 +68,7 @@ def normalise_url(url: str) -> URL:
 
 def embedded_url(project_root: Path) -> URL:
     path = (project_root / EMBEDDED_PATH).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(path.parent)
     return URL.create("sqlite", database=str(path))
 
 

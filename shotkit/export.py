@@ -17,7 +17,7 @@ from typing import Any
 
 from . import canonical, inplace, yamledit
 from .documents import Document
-from .fileio import write_atomic
+from .fileio import make_dirs, write_atomic
 from .model import TAKE, VIDEO
 from .project import Project
 from .registry import TAKE_FIELDS, AssetType
@@ -435,7 +435,7 @@ def write(result: Export, out: Path) -> list[Path]:
             continue
         if target.exists() and target.read_bytes() == text.encode("utf-8"):
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent)
         write_atomic(target, text)
         written.append(target)
     return written

@@ -14,6 +14,15 @@ from pathlib import Path
 from .errors import ShotkitError
 
 
+def make_dirs(path: Path, *, display: str | None = None) -> None:
+    """Create the directory `path` and its parents; a failure (a read-only folder, a file in
+    the way) is one error naming it."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ShotkitError(f"{display or path}: cannot create: {err.strerror or err}") from None
+
+
 def write_atomic(path: Path, data: str | bytes, *, display: str | None = None) -> None:
     """Replace `path` with `data` (text is written as UTF-8, newlines untouched)."""
     payload = data.encode("utf-8") if isinstance(data, str) else data

@@ -127,7 +127,7 @@ def command(database_url: str | None, project: Path, workspaces: list[str], fmt:
     from .commands import _project_root, emit, emit_json
 
     database = db.open_database(database_url, _project_root(project))
-    with database.engine.connect() as connection:
+    with db.snapshot(database) as connection:
         rows = runs(connection, workspaces, limit, with_plan)
     if fmt == "json":
         emit_json({"format_version": 1, "runs": rows})

@@ -20,6 +20,7 @@ from .escape import text_inline
 from .fileio import write_atomic
 
 FORMAT_VERSION = 1
+MAX_PLAN_SIZE = 2**30  # bytes: far above any real plan, a bound on what a special file could feed
 UUID = {"type": "string", "pattern": "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"}
 TEXT = {"type": "string"}
 TEXT_OR_NULL = {"type": ["string", "null"]}
@@ -94,11 +95,17 @@ def save(document: dict, path: Path) -> None:
 def read(path: Path) -> dict:
     """The plan document in `path`, checked: JSON, its schema, its digest. Any failure is one
     located ShotkitError; nothing has connected to a database yet."""
+    from .documents import ReadRefused, read_regular
+
     shown = text_inline(str(path))
     try:
-        document = json.loads(path.read_text(encoding="utf-8"), parse_constant=_no_constant)
-    except OSError as err:
-        raise ShotkitError(f"cannot read plan {shown}: {err.strerror or err}") from None
+        # a regular file only, read without blocking: a FIFO or /dev/zero named as the plan
+        # would hang the run or fill the memory
+        raw = read_regular(path, MAX_PLAN_SIZE)
+    except ReadRefused as refused:
+        raise ShotkitError(f"cannot read plan {shown}: {str(refused).removeprefix('cannot read: ')}") from None
+    try:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as err:
         raise ShotkitError(f"{shown} is not valid JSON: {err}") from None
     if not isinstance(document, dict) or document.get("kind") != "shotkit-plan":

@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 
 from .errors import ShotkitError
-from .fileio import write_atomic
+from .fileio import make_dirs, write_atomic
 from .shotlist import Layer, Shot, shot_seconds
 
 MARKER = ".shotkit-review"  # lists the files the last build wrote, so a rebuild removes stale ones
@@ -151,10 +151,7 @@ def write_site(out: Path, pages: dict[str, str]) -> None:
     if out.is_dir() and any(out.iterdir()) and not marker.is_file():
         raise ShotkitError(f"{out}: directory is not empty and holds no shotkit review site; pick a new or empty directory")
     earlier = marker.read_text(encoding="utf-8").splitlines() if marker.is_file() else []
-    try:
-        (out / "shots").mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise ShotkitError(f"{out}: cannot create: {err.strerror or err}") from None
+    make_dirs(out / "shots", display=str(out))
     for name, html in pages.items():
         write_atomic(out / name, html)
     for name in set(earlier) - set(pages):

@@ -12,7 +12,7 @@ from importlib import resources
 from pathlib import Path
 
 from . import __version__
-from .fileio import write_atomic
+from .fileio import make_dirs, write_atomic
 from .project import DEFAULT_OWNER, PROJECT_FILE, find_config
 
 MANIFEST = "manifests/shots.yaml"
@@ -82,7 +82,7 @@ def write(directory: Path, contents: dict[str, str]) -> Scaffold:
         if target.exists():
             result.kept.append(relative)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
+        make_dirs(target.parent)
         write_atomic(target, text)
         result.written.append(relative)
     _ignore_embedded_database(directory, result)
@@ -162,5 +162,5 @@ def init_from_database(directory: Path, database_url: str, workspace: str, owner
     _report(directory, result)
     # Into the folder that the hooks and the workflow just written validate and sync.
     manifests = directory / Path(MANIFEST).parent
-    manifests.mkdir(parents=True, exist_ok=True)
+    make_dirs(manifests)
     return commands.export(database_url, [workspace], manifests)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 
 from .model import TAKE, Production
+from .escape import text_inline
 
 STATS_FORMAT_VERSION = 1
 
@@ -53,5 +54,6 @@ def text(result: dict) -> str:
                        ("Cost by shot", "cost_by_shot"), ("Cost by provider", "cost_by_provider"), ("Cost by model", "cost_by_model")):
         lines.append(f"\n{title}:")
         for name, value in result[key].items():
-            lines.append(f"  {name:<30} {value:>10.2f}" if isinstance(value, float) else f"  {name:<30} {value:>10}")
+            shown = text_inline(str(name))  # a provider or model from a manifest: one line, no control characters
+            lines.append(f"  {shown:<30} {value:>10.2f}" if isinstance(value, float) else f"  {shown:<30} {value:>10}")
     return "\n".join(lines)

@@ -75,6 +75,22 @@ def test_corrupt_sqlite_file(project: Path, tmp_path: Path, capsys, content: byt
         one_line_error(code, err, "bad.db")
 
 
+def test_damaged_rows_in_a_sqlite_file(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+    """A file whose header is intact but whose pages are damaged: every command that reads it
+    (history too) is one line."""
+    upgraded(sqlite_url, tmp_path)
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url)
+    assert code == 0, err
+    path = Path(sqlite_url.removeprefix("sqlite:///"))
+    data = bytearray(path.read_bytes())
+    for index in range(4096 * 2, len(data), 97):
+        data[index] = 0xFF
+    path.write_bytes(bytes(data))
+    for args in (["plan", str(project)], ["sync", str(project)], ["export", "--out", str(tmp_path / "out")], ["history"]):
+        code, _, err = cli(capsys, *args, "--database-url", sqlite_url)
+        one_line_error(code, err)
+
+
 def test_a_role_without_privileges(pg_url: str, project: Path, tmp_path: Path, capsys, pg_admin: sa.Engine) -> None:
     upgraded(pg_url, tmp_path)
     assert cli(capsys, "sync", str(project), "--database-url", pg_url)[0] == 0
@@ -166,3 +182,46 @@ def test_lock_timeout_zero_does_not_wait(pg_url: str, project: Path, tmp_path: P
         holder.execute(sa.text("SELECT pg_advisory_unlock_all()"))
     engine.dispose()
     one_line_error(result.returncode, result.stderr, f"another sync of workspace '{WS}'")
+
+
+def test_read_only_folders_that_need_a_new_folder(project: Path) -> None:
+    """A folder shotkit must create (init's target, the embedded database's .shotkit/, a
+    sub-folder export writes into) in a read-only folder: one line, not an internal error."""
+    shared = Path(tempfile.mkdtemp(prefix="shotkit-ro-"))
+    try:
+        os.chmod(shared, 0o755)
+        work = shared / "project"
+        shutil.copytree(project, work)
+        url = f"sqlite:///{shared / 'db.sqlite'}"
+        upgraded(url, shared).engine.dispose()
+        assert subprocess.run([sys.executable, "-m", "shotkit", "sync", str(work), "--database-url", url], capture_output=True).returncode == 0
+        # a row recorded in a file of a sub-folder that does not exist in the output folder
+        execute(url, shared, "UPDATE assets SET source = json_object('file', 'sub/x.yaml', 'order', 1) WHERE manifest_key = 'hero'")
+        out = shared / "out"
+        out.mkdir()
+        (out / "shotkit.yaml").write_text((work / "shotkit.yaml").read_text())
+        for path in [shared, *shared.rglob("*")]:
+            os.chmod(path, 0o555 if path.is_dir() else 0o444)
+        for args, expected in ((["init", str(shared / "new")], "cannot create"),
+                               (["plan", str(work)], "cannot create"),
+                               (["export", "--database-url", url, "--out", str(out)], "cannot")):
+            result = without_root_powers(*args, cwd=shared)
+            one_line_error(result.returncode, result.stderr, expected, "Permission denied")
+    finally:
+        for path in [shared, *shared.rglob("*")]:
+            os.chmod(path, 0o755)
+        shutil.rmtree(shared)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+def test_a_special_file_as_the_saved_plan(sqlite_url: str, project: Path, tmp_path: Path, kind: str) -> None:
+    """`sync --plan` reads only a regular file: a FIFO would hang it, /dev/zero fill the memory."""
+    upgraded(sqlite_url, tmp_path)
+    plan = tmp_path / "plan.json"
+    if kind == "fifo":
+        os.mkfifo(plan)
+    else:
+        plan.symlink_to("/dev/zero")
+    result = subprocess.run([sys.executable, "-m", "shotkit", "sync", str(project), "--plan", str(plan), "--database-url", sqlite_url],
+                            capture_output=True, text=True, timeout=30)
+    one_line_error(result.returncode, result.stderr, "cannot read plan", "not a regular file")

@@ -91,3 +91,55 @@ def test_github_annotations_and_text_problems_are_escaped(tmp_path: Path, capsys
     assert "a%2Cb%3Ac.yaml" in lines[0] and "%250A" in lines[0]
     code, out, _ = cli(capsys, "validate", str(path))
     assert code == 1 and len(out.splitlines()) == 2 and "::error::" not in out.splitlines()[0].split("\\n")[0]
+
+
+def test_export_warnings_cannot_be_forged(any_url: str, tmp_path: Path, capsys) -> None:
+    """export's warnings quote database values (a key, a workspace) and file names: escaped."""
+    upgraded(any_url, tmp_path)
+    project = hostile_project(tmp_path / "p")
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url)
+    assert code == 0, err
+    row = str(uuid.uuid4())
+    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, manifest_key, owner) "
+            "VALUES (:id, 'w', 'character_ref', :name, '{}', :key, NULL)",
+            id=row.replace("-", "") if "sqlite" in any_url else row, name=HOSTILE, key=HOSTILE)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (project / f"d\n{FORGED}").symlink_to(outside)
+    code, out, err = cli(capsys, "export", "--out", str(project), "--database-url", any_url)
+    assert "warning: " in out, out
+    assert_one_line_per_item(out)
+    assert_one_line_per_item(err)
+
+
+def test_stats_text_cannot_be_forged(tmp_path: Path, capsys) -> None:
+    """A provider or model name from a manifest is one escaped line in `stats`."""
+    (tmp_path / "a.yaml").write_text(
+        'shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: S\n    takes:\n'
+        '      - {attempt: 1, selected: true, cost: 1, generation: {provider: "p\\nNo changes. The database matches the manifests.\\n- delete everything", model: "m\\u202e\\e[2J"}}\n')
+    code, out, err = cli(capsys, "stats", str(tmp_path))
+    assert code == 0, err
+    assert_one_line_per_item(out)
+    assert len(out.splitlines()) == 15, out
+
+
+def test_fmt_and_export_file_names_cannot_be_forged(sqlite_url: str, tmp_path: Path, capsys) -> None:
+    """A file name (a pull request chooses it; export takes it from the database) is one
+    escaped line in fmt's and export's reports."""
+    upgraded(sqlite_url, tmp_path)
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / f"x\n::error::forged\n{FORGED}.yaml").write_text("shotkit: 1\nworkspace: w\ncharacters:\n  a:   {name:    A}\n")
+    for args in (["fmt", "--check", str(project)], ["fmt", str(project)]):
+        _, out, err = cli(capsys, *args)
+        assert_one_line_per_item(out + err)
+        assert not any(line.startswith("::error::") for line in (out + err).splitlines()), out
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url)
+    assert code == 0, err
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    for args in (["export", "--check"], ["export"]):
+        _, out, err = cli(capsys, *args, "--out", str(out_dir), "--database-url", sqlite_url)
+        assert "x\\n::error::forged" in out, out
+        assert_one_line_per_item(out + err)
+        assert not any(line.startswith("::error::") for line in (out + err).splitlines()), out
