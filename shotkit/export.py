@@ -42,8 +42,8 @@ def new_file(workspace: str) -> str:
 
 def safe_relative(path: Any, suffixes: tuple[str, ...] | None = None) -> str | None:
     """A relative POSIX path that stays below the output directory, else None."""
-    if not isinstance(path, str) or not path or "\\" in path or "\x00" in path:
-        return None
+    if not isinstance(path, str) or not path or "\\" in path or not path.isprintable():
+        return None  # control characters (a newline, U+0000) never reach a file name
     pure = PurePosixPath(path)
     if pure.is_absolute() or any(part in ("..", "") for part in pure.parts) or pure.parts[0].startswith("."):
         return None
@@ -121,7 +121,7 @@ class _Workspace:
                 continue
             source = row["source"] or {}
             file = safe_relative(source.get("file"), (".yaml", ".yml")) if row["manifest_key"] else None
-            if row["manifest_key"] and file is None:
+            if row["manifest_key"] and file is None and source.get("file") is not None:
                 self.result.warnings.append(f"{row['type']} '{row['manifest_key']}': recorded file {source.get('file')!r} is not a safe relative path; written to {new_file(self.state.workspace)}")
             order = source.get("order", 10**9) if isinstance(source.get("order"), int) else 10**9
             key = self.keys[row["id"]]

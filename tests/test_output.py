@@ -143,3 +143,18 @@ def test_fmt_and_export_file_names_cannot_be_forged(sqlite_url: str, tmp_path: P
         assert "x\\n::error::forged" in out, out
         assert_one_line_per_item(out + err)
         assert not any(line.startswith("::error::") for line in (out + err).splitlines()), out
+
+
+def test_a_recorded_file_name_with_a_newline_is_never_written(any_url: str, tmp_path: Path, capsys) -> None:
+    """A row's recorded file comes from the database: control characters never reach a file name."""
+    upgraded(any_url, tmp_path)
+    project = tmp_path / "p"
+    project.mkdir()
+    row = str(uuid.uuid4())
+    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, manifest_key, owner, source) "
+            "VALUES (:id, 'w', 'character_ref', 'Hero', '{}', 'hero', 'shotkit', :source)",
+            id=row.replace("-", "") if "sqlite" in any_url else row, source='{"file": "a\\nb.yaml", "order": 0}')
+    code, out, err = cli(capsys, "export", "--out", str(project), "--database-url", any_url)
+    assert code == 0, err
+    assert sorted(p.name for p in project.iterdir()) == ["w.new.yaml"]
+    assert "recorded file 'a\\\\nb.yaml' is not a safe relative path; written to w.new.yaml" in out
