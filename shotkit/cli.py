@@ -182,7 +182,7 @@ def sync(paths: tuple[Path, ...], database_url: str | None, plan_file: Path | No
 ))
 @DATABASE
 @click.option("--workspace", "workspaces", multiple=True, help="Workspace to export (repeatable); default: every workspace in the database.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False, exists=True), default=Path("."), show_default=True, help="Project directory to write into.")
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project directory to write into.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if export would change a file (runtime drift).")
 @click.option("--prune", is_flag=True, help="Remove entries (and takes) that are not in the database; by default they are kept.")
 def export(database_url: str | None, workspaces: tuple[str, ...], out: Path, check: bool, prune: bool) -> None:

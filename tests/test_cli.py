@@ -132,11 +132,3 @@ def test_file_size_is_bounded(capsys: pytest.CaptureFixture) -> None:
     assert code == 1
     size = (ROOT / "manifests" / "scene-03.yaml").stat().st_size
     assert f"manifests/scene-03.yaml:1:1: file is {size} bytes, over the limit of 1000; split it into several files" in out
-
-
-def test_export_into_a_missing_folder_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    from shotkit.cli import main
-
-    code = main(["export", "--out", str(tmp_path / "nope"), "--database-url", f"sqlite:///{tmp_path / 'x.db'}"])
-    assert code == 1 and "does not exist" in capsys.readouterr().err
-    assert not (tmp_path / "nope").exists()
