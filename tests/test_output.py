@@ -140,9 +140,10 @@ def test_fmt_and_export_file_names_cannot_be_forged(sqlite_url: str, tmp_path: P
     out_dir.mkdir()
     for args in (["export", "--check"], ["export"]):
         _, out, err = cli(capsys, *args, "--out", str(out_dir), "--database-url", sqlite_url)
-        assert "x\\n::error::forged" in out, out
+        assert "recorded file 'x\\\\n::error::forged" in out, out  # never a file name; reported escaped
         assert_one_line_per_item(out + err)
         assert not any(line.startswith("::error::") for line in (out + err).splitlines()), out
+    assert [p.name for p in out_dir.iterdir()] == ["w.new.yaml"]
 
 
 def test_a_recorded_file_name_with_a_newline_is_never_written(any_url: str, tmp_path: Path, capsys) -> None:
