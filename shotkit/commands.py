@@ -205,8 +205,9 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
             states = [state.read(connection, name) for name in names_]
     warn([message for state in states for message in state.drift])
     empty = [s.workspace for s in states if not s.assets]
+    no_rows = f"in {database.shown}; their manifests are left as they are"
     if empty:  # an empty or wrong database must not empty the manifests
-        emit(text_inline(f"warning: no rows for workspace(s) {', '.join(empty)} in {database.shown}; their manifests are left as they are"))
+        emit(text_inline(f"warning: no rows for workspace(s) {', '.join(empty)} {no_rows}"))
     states = [s for s in states if s.assets]
     root = out.resolve()
     by_file: dict[str, documents.Document] = {}
@@ -226,7 +227,7 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
         have = {s.workspace for s in states} | set(empty)
         absent = sorted({w for d in by_file.values() if (w := export_.file_workspace(d, project)) and w not in have})
         if absent:
-            emit(f"warning: no rows for workspace(s) {', '.join(absent)} in {database.shown}; their manifests are left as they are")
+            emit(text_inline(f"warning: no rows for workspace(s) {', '.join(absent)} {no_rows}"))
             empty = empty + absent
     result = export_.export(project, states, by_file, prune, frozenset(unreadable))
     for warning in result.warnings + result.failures:

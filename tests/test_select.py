@@ -1,28 +1,12 @@
 """`shotkit select`: the selection moves in the hand-written file, only the `selected:` lines change."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import pytest
-
-from shotkit.cli import main
-
-from .conftest import ROOT
-from .test_export_inplace import changed_lines, snapshot
 
 
-@pytest.fixture
-def hand(tmp_path: Path) -> Path:
-    target = tmp_path / "hand"
-    shutil.copytree(ROOT / "tests" / "handwritten", target)
-    return target
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out + err
+from .test_export_inplace import changed_lines, hand, snapshot  # noqa: F401 - `hand` is a fixture
+from .test_export_inplace import cli as run
 
 
 def test_select_moves_only_the_selected_lines(hand: Path, capsys) -> None:
