@@ -9,6 +9,7 @@ the same files: export right after sync (nothing to change), and export after 10
 renamed in the database. It prints the best wall-clock time and the best CPU time (user + sys
 of the export process) of --repeat runs; CPU time is the steadier number on a busy machine.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -29,8 +30,10 @@ from shotkit.db import normalise_url
 from .validate import production, write
 
 HERE = Path(__file__).resolve().parent.parent
-RENAME = ("UPDATE assets SET name = name || ' (re-cut)' WHERE id IN "
-          "(SELECT id FROM assets WHERE type = 'shot' ORDER BY manifest_key LIMIT 100)")
+RENAME = (
+    "UPDATE assets SET name = name || ' (re-cut)' WHERE id IN "
+    "(SELECT id FROM assets WHERE type = 'shot' ORDER BY manifest_key LIMIT 100)"
+)
 
 
 def run_export(source: Path, url: str, folder: Path) -> tuple[float, float]:
@@ -38,8 +41,14 @@ def run_export(source: Path, url: str, folder: Path) -> tuple[float, float]:
     env = {**os.environ, "PYTHONPATH": str(source)}
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "shotkit", "export", "--database-url", url, "--out", str(folder)],
-                          cwd=source, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "shotkit", "export", "--database-url", url, "--out", str(folder)],
+        cwd=source,
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -73,7 +82,12 @@ def run(server: str, shots: int, repeat: int, baseline: Path | None) -> None:
             size, _ = write(pristine, production(shots))
             print(f"production: {shots} shots, {size / 1e6:.1f} MB of YAML; best of {repeat}")
             for args in (["db", "upgrade"], ["sync", str(pristine)]):
-                subprocess.run([sys.executable, "-m", "shotkit", *args, "--database-url", url], cwd=HERE, check=True, capture_output=True)
+                subprocess.run(
+                    [sys.executable, "-m", "shotkit", *args, "--database-url", url],
+                    cwd=HERE,
+                    check=True,
+                    capture_output=True,
+                )
             measure(sources, url, pristine, Path(tmp) / "work", repeat, "export (nothing changed)")
             with sa.create_engine(normalise_url(url)).begin() as connection:
                 connection.exec_driver_sql(RENAME)
@@ -85,7 +99,9 @@ def run(server: str, shots: int, repeat: int, baseline: Path | None) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--shots", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="another shotkit source tree to compare with")

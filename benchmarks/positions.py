@@ -9,6 +9,7 @@ Cases, each timed (wall clock) with the child's peak RSS:
   * 136 kB of aliases that would expand to 900 MB (refused by the byte bound);
   * 2,000 shots whose references are all broken (did-you-mean lookups are bounded).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,7 +40,9 @@ print(json.dumps({"seconds": seconds, "peak_mib": peak, "problems": len(loaded.p
 
 
 def measure(path: Path) -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(done.stdout)
 
 
@@ -63,16 +66,24 @@ def main() -> None:
         cases = {
             "valid": text,
             "one problem": text.rstrip("\n") + "\n        bogus: 1\n",
-            "alias bytes": 'shotkit: 1\nworkspace: w\ncharacters:\n  c:\n    name: C\n    metadata:\n      big: &a "' + "x" * 100_000 + '"\n      many: [' + ", ".join(["*a"] * 9000) + "]\n",
+            "alias bytes": 'shotkit: 1\nworkspace: w\ncharacters:\n  c:\n    name: C\n    metadata:\n      big: &a "'
+            + "x" * 100_000
+            + '"\n      many: ['
+            + ", ".join(["*a"] * 9000)
+            + "]\n",
             "broken refs": one_file(3.3, with_references=False),
         }
-        print(f"one file of {len(text.encode()) / 2**20:.1f} MiB; precise positions up to {yamlio.PRECISE_POSITIONS / 2**20:.0f} MiB")
+        print(
+            f"one file of {len(text.encode()) / 2**20:.1f} MiB; precise positions up to {yamlio.PRECISE_POSITIONS / 2**20:.0f} MiB"
+        )
         for name, body in cases.items():
             folder = root / name.replace(" ", "-")
             folder.mkdir()
             (folder / "a.yaml").write_text(body, encoding="utf-8")
             result = measure(folder)
-            print(f"{name:<14} {len(body.encode()) / 2**20:7.2f} MiB  {result['seconds']:7.2f} s  {result['peak_mib']:6d} MiB peak  {result['problems']} problem(s)")
+            print(
+                f"{name:<14} {len(body.encode()) / 2**20:7.2f} MiB  {result['seconds']:7.2f} s  {result['peak_mib']:6d} MiB peak  {result['problems']} problem(s)"
+            )
 
 
 if __name__ == "__main__":

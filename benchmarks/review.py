@@ -6,13 +6,14 @@ Uses the production of `benchmarks.validate` (3 characters, 4 audio layers, 2 sc
 takes with videos per shot, 200 characters in all) and times, after loading the manifests
 once: rendering every page, writing the site, building the OTIO timeline and writing it.
 """
+
 from __future__ import annotations
 
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from shotkit import cut, pipeline, review, shotlist, stats
 
@@ -29,7 +30,9 @@ def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--shots", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=1)
     args = parser.parse_args()
@@ -49,8 +52,12 @@ def main() -> None:
         cut_write_time, _ = timed(lambda: cut.write(timeline, out, "otio_json"), args.repeat)  # type: ignore[arg-type]
         cut_size = out.stat().st_size
     print(f"production: {args.shots} shots (loaded and checked in {load_time:.2f} s)")
-    print(f"review: render {len(pages)} pages  {render_time:7.2f} s  ({render_time / args.shots * 1e3:.2f} ms/shot)")
-    print(f"review: write the site         {write_time:7.2f} s  ({size / 1e6:.1f} MB; index.html {index / 1e6:.1f} MB)")
+    print(
+        f"review: render {len(pages)} pages  {render_time:7.2f} s  ({render_time / args.shots * 1e3:.2f} ms/shot)"
+    )
+    print(
+        f"review: write the site         {write_time:7.2f} s  ({size / 1e6:.1f} MB; index.html {index / 1e6:.1f} MB)"
+    )
     print(f"cut: build the timeline        {cut_time:7.2f} s")
     print(f"cut: write otio_json           {cut_write_time:7.2f} s  ({cut_size / 1e6:.1f} MB)")
 

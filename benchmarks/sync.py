@@ -7,6 +7,7 @@ The last step renames 100 shots in the database and exports again (a runtime cha
 Without --database-url it starts a throwaway PostgreSQL cluster the way the tests do
 (tests/pgcluster.py). The URL's user must be allowed to create a database.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,12 +50,18 @@ def run(server: str, shots: int) -> None:
             timed("plan (no changes)", "plan", str(directory), "--database-url", url)
             timed("sync (no changes)", "sync", str(directory), "--database-url", url)
             timed("export", "export", "--database-url", url, "--out", str(directory))
-            with sa.create_engine(normalise_url(url)).begin() as connection:  # a runtime change: 100 shots renamed
-                connection.exec_driver_sql("UPDATE assets SET name = name || ' (re-cut)' WHERE id IN "
-                                           "(SELECT id FROM assets WHERE type = 'shot' ORDER BY manifest_key LIMIT 100)")
+            with sa.create_engine(
+                normalise_url(url)
+            ).begin() as connection:  # a runtime change: 100 shots renamed
+                connection.exec_driver_sql(
+                    "UPDATE assets SET name = name || ' (re-cut)' WHERE id IN "
+                    "(SELECT id FROM assets WHERE type = 'shot' ORDER BY manifest_key LIMIT 100)"
+                )
             timed("export (100 changed)", "export", "--database-url", url, "--out", str(directory))
             with sa.create_engine(normalise_url(url)).connect() as connection:
-                rows = connection.exec_driver_sql("SELECT (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_relationships)").one()
+                rows = connection.exec_driver_sql(
+                    "SELECT (SELECT count(*) FROM assets), (SELECT count(*) FROM asset_relationships)"
+                ).one()
             print(f"rows: {rows[0]} assets, {rows[1]} relationships")
     finally:
         with admin.connect() as connection:
@@ -63,7 +70,9 @@ def run(server: str, shots: int) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--shots", type=int, default=10_000)
     parser.add_argument("--database-url")
     args = parser.parse_args()

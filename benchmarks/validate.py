@@ -8,6 +8,7 @@ directory, then times, each the best of --repeat runs:
   and shotkit's whole validation (read, parse, schema, model, graph checks),
 and the same validation at a quarter and half the size, to show it grows linearly.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,23 @@ FILES = 100
 
 def production(shots: int) -> dict[str, dict]:
     """File name -> manifest data: characters and audio in two files, shots in FILES files."""
-    characters = {f"char-{i}": {"name": f"Character {i}", "description": f"Character number {i}, a recurring face"} for i in range(200)}
-    audio = {f"audio-{i}": {"name": f"Audio layer {i}", "url": f"https://cdn.example.com/audio/{i}.wav", "duration": 8.0, "kind": "music"} for i in range(400)}
-    scripts = {f"script-{i}": {"name": f"Script {i}", "text": f"HERO: line {i}\nVILLAIN: reply {i}"} for i in range(200)}
+    characters = {
+        f"char-{i}": {"name": f"Character {i}", "description": f"Character number {i}, a recurring face"}
+        for i in range(200)
+    }
+    audio = {
+        f"audio-{i}": {
+            "name": f"Audio layer {i}",
+            "url": f"https://cdn.example.com/audio/{i}.wav",
+            "duration": 8.0,
+            "kind": "music",
+        }
+        for i in range(400)
+    }
+    scripts = {
+        f"script-{i}": {"name": f"Script {i}", "text": f"HERO: line {i}\nVILLAIN: reply {i}"}
+        for i in range(200)
+    }
     files: dict[str, dict] = {
         "characters.yaml": {"shotkit": 1, "workspace": "bench", "characters": characters},
         "audio.yaml": {"shotkit": 1, "workspace": "bench", "audio": audio, "scripts": scripts},
@@ -46,14 +61,32 @@ def production(shots: int) -> dict[str, dict]:
                 "duration_target": 8.0,
                 "prompt": "Cinematic medium shot, hero and villain facing each other in a dark alley, volumetric light, 35mm",
                 "characters": [f"char-{(n + k) % 200}" for k in range(3)],
-                "audio": [f"audio-{(n + k) % 400}" for k in range(3)] + [{"ref": f"audio-{(n + 3) % 400}", "volume": 0.4}],
+                "audio": [f"audio-{(n + k) % 400}" for k in range(3)]
+                + [{"ref": f"audio-{(n + 3) % 400}", "volume": 0.4}],
                 "scripts": [f"script-{n % 200}", f"script-{(n + 1) % 200}"],
                 "takes": [
-                    {"attempt": a, **({"selected": True} if a == 3 else {}), "quality_score": 7.5 + a / 2,
-                     "director_notes": "Lighting is close; timing needs another pass" if a < 3 else "Perfect",
-                     "generation": {"provider": "minimax", "model": "video-01", "seed": n * 10 + a, "steps": 50},
-                     "cost": 0.5,
-                     "video": {"url": f"https://cdn.example.com/takes/{n}-{a}.mp4", "duration": 8.1, "width": 1920, "height": 1080, "fps": 24}}
+                    {
+                        "attempt": a,
+                        **({"selected": True} if a == 3 else {}),
+                        "quality_score": 7.5 + a / 2,
+                        "director_notes": "Lighting is close; timing needs another pass"
+                        if a < 3
+                        else "Perfect",
+                        "generation": {
+                            "provider": "minimax",
+                            "model": "video-01",
+                            "seed": n * 10 + a,
+                            "steps": 50,
+                        },
+                        "cost": 0.5,
+                        "video": {
+                            "url": f"https://cdn.example.com/takes/{n}-{a}.mp4",
+                            "duration": 8.1,
+                            "width": 1920,
+                            "height": 1080,
+                            "fps": 24,
+                        },
+                    }
                     for a in (1, 2, 3)
                 ],
             }
@@ -102,11 +135,16 @@ def reject(text: str) -> None:
 
 def peak_memory_mib(directory: Path) -> float:
     code = f"import resource; from shotkit import pipeline; from pathlib import Path; pipeline.load([Path({str(directory)!r})]); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
-    return int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout) / 1024
+    return (
+        int(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+        / 1024
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--shots", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -128,7 +166,9 @@ def main() -> None:
     print(f"json.loads (same data)     {json_time:8.3f} s")
     print(f"PyYAML CSafeLoader         {c_time:8.3f} s")
     print(f"yaml_rs                    {rs_time:8.3f} s")
-    print(f"shotkit validate (all)     {shotkit_time:8.3f} s   = {shotkit_time / json_time:.1f}x json.loads (target: <= 10x)")
+    print(
+        f"shotkit validate (all)     {shotkit_time:8.3f} s   = {shotkit_time / json_time:.1f}x json.loads (target: <= 10x)"
+    )
     print(f"peak memory (validate)     {memory:8.0f} MiB")
     laughs = billion_laughs()
     print(f"billion laughs rejected in {best(lambda: reject(laughs), args.repeat) * 1000:8.2f} ms")

@@ -1,4 +1,5 @@
 """shotkit: an AI video production's shots, kept as code."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -8,6 +8,7 @@ default), takes ordered by attempt, free-form mappings (metadata, generation, li
 sorted keys (PostgreSQL's jsonb keeps no key order), durations as floats. Comments are not
 kept: the database cannot give them back.
 """
+
 from __future__ import annotations
 
 import uuid
@@ -36,7 +37,7 @@ def section_order(project: Project) -> list[AssetType]:
     return types + [project.registry.asset_types["shot"]]
 
 
-def canonical(data: dict, project: Project) -> dict:
+def canonical(data: dict[str, Any], project: Project) -> dict[str, Any]:
     """The canonical form of one (schema-valid) manifest's data."""
     workspace = data.get("workspace") or project.workspace or ""
     out: dict[str, Any] = {"shotkit": 1}
@@ -48,16 +49,20 @@ def canonical(data: dict, project: Project) -> dict:
             for custom_type in project.registry.custom_asset_types:
                 entries = (data.get("assets") or {}).get(custom_type.name)
                 if entries:
-                    custom[custom_type.name] = {k: entry(project, workspace, custom_type, k, v) for k, v in entries.items()}
+                    custom[custom_type.name] = {
+                        k: entry(project, workspace, custom_type, k, v) for k, v in entries.items()
+                    }
             if custom:
                 out["assets"] = custom
         entries = data.get(asset_type.section or "")
         if entries:
-            out[asset_type.section or ""] = {k: entry(project, workspace, asset_type, k, v) for k, v in entries.items()}
+            out[asset_type.section or ""] = {
+                k: entry(project, workspace, asset_type, k, v) for k, v in entries.items()
+            }
     return out
 
 
-def _id(entry: dict, expected: str) -> dict:
+def _id(entry: dict[str, Any], expected: str) -> dict[str, Any]:
     if "id" in entry and str(uuid.UUID(entry["id"])) != expected:
         return {"id": str(uuid.UUID(entry["id"]))}
     return {}
@@ -70,11 +75,15 @@ def _item(item: Any) -> Any:
     return {"ref": item["ref"], **sorted_deep(rest)} if rest else item["ref"]
 
 
-def entry(project: Project, workspace: str, asset_type: AssetType, key: str, data: dict) -> dict:
+def entry(
+    project: Project, workspace: str, asset_type: AssetType, key: str, data: dict[str, Any]
+) -> dict[str, Any]:
     out: dict[str, Any] = _id(data, derived_id(workspace, asset_type.name, key))
     out["name"] = data["name"]
     for spec in asset_type.fields:
-        if spec.name not in data or (spec.name == "shot_number" and data[spec.name] == key and "id" not in out):
+        if spec.name not in data or (
+            spec.name == "shot_number" and data[spec.name] == key and "id" not in out
+        ):
             continue
         value = data[spec.name]
         out[spec.name] = float(value) if spec.float_column else value
@@ -84,7 +93,11 @@ def entry(project: Project, workspace: str, asset_type: AssetType, key: str, dat
             out[field_name] = [_item(i) for i in items]
     if asset_type.name == "shot" and data.get("takes"):
         out["takes"] = [take(workspace, key, t) for t in sorted(data["takes"], key=lambda t: t["attempt"])]
-    links = {r.name: [_item(i) for i in data["links"][r.name]] for r in project.registry.link_types if (data.get("links") or {}).get(r.name)}
+    links = {
+        r.name: [_item(i) for i in data["links"][r.name]]
+        for r in project.registry.link_types
+        if (data.get("links") or {}).get(r.name)
+    }
     if links:
         out["links"] = links
     if data.get("metadata"):
@@ -92,7 +105,7 @@ def entry(project: Project, workspace: str, asset_type: AssetType, key: str, dat
     return out
 
 
-def take(workspace: str, shot_key: str, data: dict) -> dict:
+def take(workspace: str, shot_key: str, data: dict[str, Any]) -> dict[str, Any]:
     attempt = data["attempt"]
     key = take_key(shot_key, attempt)
     out: dict[str, Any] = _id(data, derived_id(workspace, TAKE, key))
@@ -118,5 +131,5 @@ def take(workspace: str, shot_key: str, data: dict) -> dict:
     return out
 
 
-def dump(data: dict, project: Project) -> str:
+def dump(data: dict[str, Any], project: Project) -> str:
     return yamlio.dump(canonical(data, project))

@@ -1,4 +1,5 @@
 """The command line: parse arguments, call the core, render what it returns. Nothing else."""
+
 from __future__ import annotations
 
 import io
@@ -12,16 +13,23 @@ import click
 from . import __version__
 from .errors import ManifestError, ShotkitError
 
+
 def _not_a_url(_ctx: click.Context, _param: click.Parameter, paths: tuple[Path, ...]) -> tuple[Path, ...]:
     """A database URL typed where a path goes would be echoed back in "no such file" errors,
     password and all: refuse it without repeating it."""
     if any(re.match(r"[A-Za-z][A-Za-z0-9+.-]+:/", str(path)) for path in paths):
-        raise click.BadParameter("a database URL was given as a path; pass it with --database-url or SHOTKIT_DATABASE_URL")
+        raise click.BadParameter(
+            "a database URL was given as a path; pass it with --database-url or SHOTKIT_DATABASE_URL"
+        )
     return paths
 
 
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path), callback=_not_a_url)
-DATABASE = click.option("--database-url", envvar="SHOTKIT_DATABASE_URL", help="SQLAlchemy URL; default: SHOTKIT_DATABASE_URL, else the project's embedded SQLite file.")
+DATABASE = click.option(
+    "--database-url",
+    envvar="SHOTKIT_DATABASE_URL",
+    help="SQLAlchemy URL; default: SHOTKIT_DATABASE_URL, else the project's embedded SQLite file.",
+)
 
 
 def examples(*lines: str) -> str:
@@ -29,13 +37,21 @@ def examples(*lines: str) -> str:
     return "\b\nExamples:\n" + "\n".join("  " + line for line in lines)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=examples(
-    "shotkit init && shotkit validate manifests && shotkit plan manifests",
-    "shotkit --quiet sync manifests",
-    "shotkit plan --help",
-))
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=examples(
+        "shotkit init && shotkit validate manifests && shotkit plan manifests",
+        "shotkit --quiet sync manifests",
+        "shotkit plan --help",
+    ),
+)
 @click.version_option(__version__, prog_name="shotkit")
-@click.option("-q", "--quiet", is_flag=True, help="Only errors, warnings and the output asked for: no progress, no \"wrote ...\" lines.")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help='Only errors, warnings and the output asked for: no progress, no "wrote ..." lines.',
+)
 def cli(quiet: bool) -> None:
     """shotkit keeps an AI video production's shots as code: validate, plan, sync and export.
 
@@ -46,19 +62,32 @@ def cli(quiet: bool) -> None:
     set_quiet(quiet)
 
 
-@cli.command(epilog=examples(
-    'shotkit init',
-    'shotkit init lighthouse --workspace lighthouse --owner lighthouse-repo',
-    'shotkit init production --from-database "$SHOTKIT_DATABASE_URL" --workspace workspace-123',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit init",
+        "shotkit init lighthouse --workspace lighthouse --owner lighthouse-repo",
+        'shotkit init production --from-database "$SHOTKIT_DATABASE_URL" --workspace workspace-123',
+    )
+)
 @click.argument("directory", required=False, default=".", type=click.Path(path_type=Path, file_okay=False))
-@click.option("--from-database", "database_url", metavar="URL", help="Make the project from this database's rows (exports the workspace).")
-@click.option("--workspace", help="The project's default workspace (with --from-database: the one to export).")
-@click.option("--owner", help="Owner label of the rows this project manages (default: the folder's name; with --from-database, the label the rows carry).")
+@click.option(
+    "--from-database",
+    "database_url",
+    metavar="URL",
+    help="Make the project from this database's rows (exports the workspace).",
+)
+@click.option(
+    "--workspace", help="The project's default workspace (with --from-database: the one to export)."
+)
+@click.option(
+    "--owner",
+    help="Owner label of the rows this project manages (default: the folder's name; with --from-database, the label the rows carry).",
+)
 def init(directory: Path, database_url: str | None, workspace: str | None, owner: str | None) -> None:
     """Start a project: shotkit.yaml, a first manifest, pre-commit hooks and a CI workflow."""
     from .errors import ShotkitError
-    from .scaffold import check_names, init as run, init_from_database
+    from .scaffold import check_names, init_from_database
+    from .scaffold import init as run
 
     check_names(workspace, owner)
     if database_url is None:
@@ -68,14 +97,20 @@ def init(directory: Path, database_url: str | None, workspace: str | None, owner
     sys.exit(init_from_database(directory, database_url, workspace, owner))
 
 
-@cli.command(epilog=examples(
-    'shotkit validate manifests',
-    'shotkit validate manifests --format github   # annotations in GitHub Actions',
-    'shotkit validate --format json manifests/scene-03.yaml',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit validate manifests",
+        "shotkit validate manifests --format github   # annotations in GitHub Actions",
+        "shotkit validate --format json manifests/scene-03.yaml",
+    )
+)
 @PATHS
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
-@click.option("--max-file-size", type=int, default=None, help="Largest manifest accepted, in bytes (default 16 MiB).")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True
+)
+@click.option(
+    "--max-file-size", type=int, default=None, help="Largest manifest accepted, in bytes (default 16 MiB)."
+)
 def validate(paths: tuple[Path, ...], fmt: str, max_file_size: int | None) -> None:
     """Load the manifests and check them; no database needed. Exit 1 on any error."""
     from .commands import validate as run
@@ -83,10 +118,12 @@ def validate(paths: tuple[Path, ...], fmt: str, max_file_size: int | None) -> No
     sys.exit(run(list(paths), fmt, max_file_size))
 
 
-@cli.command(epilog=examples(
-    'shotkit graph manifests > production.mmd',
-    'shotkit graph manifests --format dot | dot -Tsvg > production.svg',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit graph manifests > production.mmd",
+        "shotkit graph manifests --format dot | dot -Tsvg > production.svg",
+    )
+)
 @PATHS
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 def graph(paths: tuple[Path, ...], fmt: str) -> None:
@@ -96,10 +133,12 @@ def graph(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(draw(list(paths), fmt))
 
 
-@cli.command(epilog=examples(
-    'shotkit stats manifests',
-    'shotkit stats manifests --format json',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit stats manifests",
+        "shotkit stats manifests --format json",
+    )
+)
 @PATHS
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats(paths: tuple[Path, ...], fmt: str) -> None:
@@ -109,10 +148,12 @@ def stats(paths: tuple[Path, ...], fmt: str) -> None:
     sys.exit(run(list(paths), fmt))
 
 
-@cli.command(epilog=examples(
-    "shotkit schema > schema.json   # with this project's custom types",
-    'shotkit schema --published',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit schema > schema.json   # with this project's custom types",
+        "shotkit schema --published",
+    )
+)
 @PATHS
 @click.option("--published", is_flag=True, help="The published, open schema (schemas/manifest.schema.json).")
 def schema(paths: tuple[Path, ...], published: bool) -> None:
@@ -122,10 +163,12 @@ def schema(paths: tuple[Path, ...], published: bool) -> None:
     sys.exit(print_schema(list(paths), published))
 
 
-@cli.command(epilog=examples(
-    'shotkit fmt manifests',
-    'shotkit fmt --check manifests   # in CI: exit 1 if a file would change',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit fmt manifests",
+        "shotkit fmt --check manifests   # in CI: exit 1 if a file would change",
+    )
+)
 @PATHS
 @click.option("--check", is_flag=True, help="Only report files that are not canonical; exit 1 if any.")
 def fmt(paths: tuple[Path, ...], check: bool) -> None:
@@ -135,67 +178,136 @@ def fmt(paths: tuple[Path, ...], check: bool) -> None:
     sys.exit(run(list(paths), check))
 
 
-@cli.command(epilog=examples(
-    'shotkit plan manifests',
-    'shotkit plan manifests --format markdown > plan.md   # a PR comment',
-    'shotkit plan manifests --out plan.json   # review it, then: shotkit sync --plan plan.json',
-    'shotkit plan manifests --detailed-exitcode   # exit 2 when the database drifted',
-    'shotkit plan manifests --prune --max-deletes 100',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit plan manifests",
+        "shotkit plan manifests --format markdown > plan.md   # a PR comment",
+        "shotkit plan manifests --out plan.json   # review it, then: shotkit sync --plan plan.json",
+        "shotkit plan manifests --detailed-exitcode   # exit 2 when the database drifted",
+        "shotkit plan manifests --prune --max-deletes 100",
+    )
+)
 @PATHS
 @DATABASE
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("-o", "--out", type=click.Path(path_type=Path), help="Save the plan as JSON, for `sync --plan`.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True
+)
+@click.option(
+    "-o", "--out", type=click.Path(path_type=Path), help="Save the plan as JSON, for `sync --plan`."
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes.")
 @click.option("--prune", is_flag=True, help="Plan the deletion of owned rows that left the manifests.")
-@click.option("--max-deletes", type=int, default=None, help="Refuse a prune that deletes more rows (default 50).")
-@click.option("--max-chars", type=click.IntRange(min=2000), default=65_000, show_default=True, help="Markdown: the longest comment; shots that do not fit are counted, the summary is always kept.")
-def plan(paths: tuple[Path, ...], database_url: str | None, fmt: str, out: Path | None, detailed_exitcode: bool, prune: bool, max_deletes: int | None, max_chars: int) -> None:
+@click.option(
+    "--max-deletes", type=int, default=None, help="Refuse a prune that deletes more rows (default 50)."
+)
+@click.option(
+    "--max-chars",
+    type=click.IntRange(min=2000),
+    default=65_000,
+    show_default=True,
+    help="Markdown: the longest comment; shots that do not fit are counted, the summary is always kept.",
+)
+def plan(
+    paths: tuple[Path, ...],
+    database_url: str | None,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    prune: bool,
+    max_deletes: int | None,
+    max_chars: int,
+) -> None:
     """Show what sync would change in the database."""
     from .commands import plan as run
 
     sys.exit(run(list(paths), database_url, fmt, out, detailed_exitcode, prune, max_deletes, max_chars))
 
 
-@cli.command(epilog=examples(
-    'shotkit sync manifests',
-    'shotkit sync manifests --plan plan.json   # exactly the reviewed plan',
-    'shotkit sync manifests --prune --format json',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit sync manifests",
+        "shotkit sync manifests --plan plan.json   # exactly the reviewed plan",
+        "shotkit sync manifests --prune --format json",
+    )
+)
 @PATHS
 @DATABASE
-@click.option("--plan", "plan_file", type=click.Path(path_type=Path, dir_okay=False), help="Apply this saved plan, if the database has not changed since.")
+@click.option(
+    "--plan",
+    "plan_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Apply this saved plan, if the database has not changed since.",
+)
 @click.option("--prune", is_flag=True, help="Delete owned rows that left the manifests.")
-@click.option("--max-deletes", type=int, default=None, help="Refuse a prune that deletes more rows (default 50).")
-@click.option("--lock-timeout", type=click.FloatRange(min=0), default=60.0, show_default=True, help="Seconds to wait for another sync of the same workspace.")
+@click.option(
+    "--max-deletes", type=int, default=None, help="Refuse a prune that deletes more rows (default 50)."
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for another sync of the same workspace.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def sync(paths: tuple[Path, ...], database_url: str | None, plan_file: Path | None, prune: bool, max_deletes: int | None, lock_timeout: float, fmt: str) -> None:
+def sync(
+    paths: tuple[Path, ...],
+    database_url: str | None,
+    plan_file: Path | None,
+    prune: bool,
+    max_deletes: int | None,
+    lock_timeout: float,
+    fmt: str,
+) -> None:
     """Apply the plan in one transaction."""
     from .commands import sync as run
 
     sys.exit(run(list(paths), database_url, plan_file, prune, max_deletes, lock_timeout, fmt))
 
 
-@cli.command(epilog=examples(
-    'shotkit export --out manifests && git diff manifests',
-    'shotkit export --workspace workspace-123 --out manifests',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit export --out manifests && git diff manifests",
+        "shotkit export --workspace workspace-123 --out manifests",
+    )
+)
 @DATABASE
-@click.option("--workspace", "workspaces", multiple=True, help="Workspace to export (repeatable); default: every workspace in the database.")
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), default=Path("."), show_default=True, help="Project directory to write into.")
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if export would change a file (runtime drift).")
-@click.option("--prune", is_flag=True, help="Remove entries (and takes) that are not in the database; by default they are kept.")
-def export(database_url: str | None, workspaces: tuple[str, ...], out: Path, check: bool, prune: bool) -> None:
+@click.option(
+    "--workspace",
+    "workspaces",
+    multiple=True,
+    help="Workspace to export (repeatable); default: every workspace in the database.",
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("."),
+    show_default=True,
+    help="Project directory to write into.",
+)
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if export would change a file (runtime drift)."
+)
+@click.option(
+    "--prune",
+    is_flag=True,
+    help="Remove entries (and takes) that are not in the database; by default they are kept.",
+)
+def export(
+    database_url: str | None, workspaces: tuple[str, ...], out: Path, check: bool, prune: bool
+) -> None:
     """Write the database back into the manifests it came from, editing only what changed."""
     from .commands import export as run
 
     sys.exit(run(database_url, list(workspaces), out, check, prune))
 
 
-@cli.command(epilog=examples(
-    'shotkit select 03A 2 manifests',
-    'shotkit select 03A 1 manifests/scene-03.yaml',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit select 03A 2 manifests",
+        "shotkit select 03A 1 manifests/scene-03.yaml",
+    )
+)
 @click.argument("shot")
 @click.argument("attempt", type=int)
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
@@ -206,30 +318,54 @@ def select(shot: str, attempt: int, paths: tuple[Path, ...]) -> None:
     sys.exit(run(shot, attempt, list(paths)))
 
 
-@cli.command(epilog=examples(
-    'shotkit history',
-    'shotkit history --workspace workspace-123 --limit 5',
-    'shotkit history --format json --with-plan --limit 1',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit history",
+        "shotkit history --workspace workspace-123 --limit 5",
+        "shotkit history --format json --with-plan --limit 1",
+    )
+)
 @DATABASE
-@click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Project directory (for the embedded database).")
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project directory (for the embedded database).",
+)
 @click.option("--workspace", "workspaces", multiple=True, help="Only this workspace's runs (repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs, latest first.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="How many runs, latest first."
+)
 @click.option("--with-plan", is_flag=True, help="JSON: include each run's applied plan.")
-def history(database_url: str | None, project: Path, workspaces: tuple[str, ...], fmt: str, limit: int, with_plan: bool) -> None:
+def history(
+    database_url: str | None,
+    project: Path,
+    workspaces: tuple[str, ...],
+    fmt: str,
+    limit: int,
+    with_plan: bool,
+) -> None:
     """List the syncs recorded in the database: when, who, from which commit, what changed."""
     from .history import command
 
     sys.exit(command(database_url, project, list(workspaces), fmt, limit, with_plan))
 
 
-@cli.command(epilog=examples(
-    'shotkit review manifests --out site',
-    'shotkit review manifests/scene-03.yaml --out site',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit review manifests --out site",
+        "shotkit review manifests/scene-03.yaml --out site",
+    )
+)
 @PATHS
-@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Directory to write the site into (new, empty, or an earlier review site).")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Directory to write the site into (new, empty, or an earlier review site).",
+)
 def review(paths: tuple[Path, ...], out: Path) -> None:
     """Build a static review site of the production: shots, takes, audio layers, costs."""
     from .commands_review import review as run
@@ -237,13 +373,25 @@ def review(paths: tuple[Path, ...], out: Path) -> None:
     sys.exit(run(list(paths), out))
 
 
-@cli.command(epilog=examples(
-    'shotkit cut manifests --out cut.otio',
-    'shotkit cut manifests --out cut.edl --format cmx_3600',
-))
+@cli.command(
+    epilog=examples(
+        "shotkit cut manifests --out cut.otio",
+        "shotkit cut manifests --out cut.edl --format cmx_3600",
+    )
+)
 @PATHS
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="File to write the timeline to (cut.otio, cut.edl, ...).")
-@click.option("--format", "fmt", default=None, help="OpenTimelineIO adapter to write with (otio_json, cmx_3600, ...); default: from --out's suffix, else otio_json.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="File to write the timeline to (cut.otio, cut.edl, ...).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    default=None,
+    help="OpenTimelineIO adapter to write with (otio_json, cmx_3600, ...); default: from --out's suffix, else otio_json.",
+)
 def cut(paths: tuple[Path, ...], out: Path, fmt: str | None) -> None:
     """Write the cut (selected takes in shot order, audio layers) as an OpenTimelineIO timeline."""
     from .commands_review import cut as run
@@ -251,19 +399,29 @@ def cut(paths: tuple[Path, ...], out: Path, fmt: str | None) -> None:
     sys.exit(run(list(paths), out, fmt))
 
 
-@cli.group(epilog=examples(
-    'shotkit db upgrade --database-url postgresql+psycopg://studio@db/production',
-))
+@cli.group(
+    epilog=examples(
+        "shotkit db upgrade --database-url postgresql+psycopg://studio@db/production",
+    )
+)
 def db() -> None:
     """Database schema commands."""
 
 
-@db.command(epilog=examples(
-    'shotkit db upgrade',
-    'shotkit db upgrade --database-url postgresql+psycopg://studio@db/production',
-))
+@db.command(
+    epilog=examples(
+        "shotkit db upgrade",
+        "shotkit db upgrade --database-url postgresql+psycopg://studio@db/production",
+    )
+)
 @DATABASE
-@click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True, help="Project directory (for the embedded database).")
+@click.option(
+    "--project",
+    type=click.Path(path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Project directory (for the embedded database).",
+)
 def upgrade(database_url: str | None, project: Path) -> None:
     """Create or migrate shotkit's tables (Alembic)."""
     from .commands import db_upgrade
@@ -271,9 +429,12 @@ def upgrade(database_url: str | None, project: Path) -> None:
     sys.exit(db_upgrade(database_url, project))
 
 
-@db.command("migrate-legacy", epilog=examples(
-    'shotkit db migrate-legacy --database-url postgresql+psycopg://studio@db/production',
-))
+@db.command(
+    "migrate-legacy",
+    epilog=examples(
+        "shotkit db migrate-legacy --database-url postgresql+psycopg://studio@db/production",
+    ),
+)
 @DATABASE
 @click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 def migrate_legacy(database_url: str | None, project: Path) -> None:
@@ -344,6 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # a bug: say so in one line; the traceback only on request
         if os.environ.get("SHOTKIT_DEBUG"):
             raise
-        return _fail(f"internal error ({type(err).__name__}): {redact(str(err))}. This is a bug in shotkit; rerun with SHOTKIT_DEBUG=1 for the traceback and report it.")
+        return _fail(
+            f"internal error ({type(err).__name__}): {redact(str(err))}. This is a bug in shotkit; rerun with SHOTKIT_DEBUG=1 for the traceback and report it."
+        )
     return 0
-

@@ -1,4 +1,5 @@
 """One plain function per command: takes parsed arguments, returns an exit code."""
+
 from __future__ import annotations
 
 import json
@@ -7,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import console, documents, pipeline, report, stats as stats_
+from . import console, documents, pipeline, report
+from . import stats as stats_
 from .escape import text_inline
 from .fileio import write_atomic
 from .schema import manifest_schema
@@ -96,8 +98,10 @@ def db_migrate_legacy(database_url: str | None, project: Path) -> int:
     if not result.found:
         emit("no shot_characters table: nothing to migrate")
         return 0
-    emit(f"shot_characters: {result.moved} link(s) moved to uses_character, {result.already} already present, "
-         f"{result.orphaned} skipped (shot or character missing from assets); the old table is kept")
+    emit(
+        f"shot_characters: {result.moved} link(s) moved to uses_character, {result.already} already present, "
+        f"{result.orphaned} skipped (shot or character missing from assets); the old table is kept"
+    )
     return 0
 
 
@@ -109,7 +113,7 @@ def warn(messages: list[str]) -> None:
         click.echo(redact(text_inline(f"warning: {message}")), err=True)
 
 
-def _states(database: "Database", names: list[str], claimed: dict[str, list[str]]) -> dict:
+def _states(database: Database, names: list[str], claimed: dict[str, list[str]]) -> dict[str, Any]:
     from . import db, state
 
     with db.snapshot(database) as connection:
@@ -126,7 +130,7 @@ def _scope(loaded: pipeline.Loaded, paths: list[Path]) -> list[str]:
     return plan_.scope(loaded.production)
 
 
-def _markdown(database: "Database", the_plan: Any, production: Any, names: list[str], max_chars: int) -> str:
+def _markdown(database: Database, the_plan: Any, production: Any, names: list[str], max_chars: int) -> str:
     from . import history, plan_markdown
 
     with database.engine.connect() as connection:
@@ -134,9 +138,18 @@ def _markdown(database: "Database", the_plan: Any, production: Any, names: list[
     return plan_markdown.render(the_plan, production, last, max_chars)
 
 
-def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None, detailed_exitcode: bool,
-         prune: bool, max_deletes: int | None, max_chars: int = 65_000) -> int:
-    from . import db, plan as plan_, render
+def plan(
+    paths: list[Path],
+    database_url: str | None,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    prune: bool,
+    max_deletes: int | None,
+    max_chars: int = 65_000,
+) -> int:
+    from . import db, render
+    from . import plan as plan_
 
     loaded = pipeline.load_valid(paths)
     names = _scope(loaded, paths)
@@ -155,15 +168,25 @@ def plan(paths: list[Path], database_url: str | None, fmt: str, out: Path | None
     return 2 if detailed_exitcode and the_plan.has_changes else 0
 
 
-def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, prune: bool, max_deletes: int | None,
-         lock_timeout: float, fmt: str) -> int:
-    from . import apply, db, plan as plan_, render
+def sync(
+    paths: list[Path],
+    database_url: str | None,
+    plan_file: Path | None,
+    prune: bool,
+    max_deletes: int | None,
+    lock_timeout: float,
+    fmt: str,
+) -> int:
+    from . import apply, db, render
+    from . import plan as plan_
     from .errors import ShotkitError
     from .project import load_project
 
     if plan_file is not None:
         if prune:
-            raise ShotkitError("--prune and --plan do not go together: a saved plan already says whether it prunes")
+            raise ShotkitError(
+                "--prune and --plan do not go together: a saved plan already says whether it prunes"
+            )
         saved = plan_.load(plan_file)
         project = load_project(paths or [Path(".")])
         names = [w.workspace for w in saved.workspaces]
@@ -176,17 +199,34 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
         saved = None
         claimed = plan_.claimed(loaded.production)
 
-        def make_plan(states: dict) -> plan_.Plan:
+        def make_plan(states: dict[str, Any]) -> plan_.Plan:
             return plan_.compute(loaded.production, states, prune, max_deletes)
 
     database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
     from .history import recorder
 
-    outcome = apply.sync(database, names, make_plan, saved, project.owner, lock_timeout, max_deletes,
-                         progress=console.interactive(), claimed=claimed, record=recorder(project.root))
+    outcome = apply.sync(
+        database,
+        names,
+        make_plan,
+        saved,
+        project.owner,
+        lock_timeout,
+        max_deletes,
+        progress=console.interactive(),
+        claimed=claimed,
+        record=recorder(project.root),
+    )
     warn(outcome.drift)
     if fmt == "json":
-        emit_json({"format_version": 1, "applied": outcome.applied, "summary": outcome.plan.summary(), "plan": outcome.plan.to_json()})
+        emit_json(
+            {
+                "format_version": 1,
+                "applied": outcome.applied,
+                "summary": outcome.plan.summary(),
+                "plan": outcome.plan.to_json(),
+            }
+        )
     else:
         console.info(console.plan_text(render.text(outcome.plan)))
         if outcome.plan.has_changes:
@@ -194,15 +234,20 @@ def sync(paths: list[Path], database_url: str | None, plan_file: Path | None, pr
     return 0
 
 
-def export(database_url: str | None, workspaces: list[str], out: Path, check: bool = False, prune: bool = False) -> int:
-    from . import db, export as export_, state
+def export(
+    database_url: str | None, workspaces: list[str], out: Path, check: bool = False, prune: bool = False
+) -> int:
+    from . import db, state
+    from . import export as export_
     from .project import load_project
 
     project = load_project([out])
     database = db.open_database(database_url, project.root)
-    with db.snapshot(database) as connection:
-        with console.progress(workspaces or state.workspaces(connection), "reading workspaces") as names_:
-            states = [state.read(connection, name) for name in names_]
+    with (
+        db.snapshot(database) as connection,
+        console.progress(workspaces or state.workspaces(connection), "reading workspaces") as names_,
+    ):
+        states = [state.read(connection, name) for name in names_]
     warn([message for state in states for message in state.drift])
     empty = [s.workspace for s in states if not s.assets]
     no_rows = f"in {database.shown}; their manifests are left as they are"
@@ -225,7 +270,9 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
                 by_file[relative] = document
     if not workspaces:  # a wrong or fresh database: say so, never "the manifests match the database"
         have = {s.workspace for s in states} | set(empty)
-        absent = sorted({w for d in by_file.values() if (w := export_.file_workspace(d, project)) and w not in have})
+        absent = sorted(
+            {w for d in by_file.values() if (w := export_.file_workspace(d, project)) and w not in have}
+        )
         if absent:
             emit(text_inline(f"warning: no rows for workspace(s) {', '.join(absent)} {no_rows}"))
             empty = empty + absent
@@ -238,7 +285,13 @@ def export(database_url: str | None, workspaces: list[str], out: Path, check: bo
         changed = export_.changed(result, out)
         for relative in changed:
             emit(text_inline(f"would change {relative}"))
-        emit(f"{len(changed)} file(s) would change" if changed else "no file would change" if empty else "no changes: the manifests match the database")
+        emit(
+            f"{len(changed)} file(s) would change"
+            if changed
+            else "no file would change"
+            if empty
+            else "no changes: the manifests match the database"
+        )
         return 1 if changed or result.failures else 0
     written = export_.write(result, out)
     for path in written:
@@ -276,7 +329,9 @@ def fmt(paths: list[Path], check: bool) -> int:
         if text == document.text:
             continue
         if not comments.kept(text, data, found):
-            raise ShotkitError(f"{document.shown}: cannot put every comment back in canonical form; the file is left as it is (please report this)")
+            raise ShotkitError(
+                f"{document.shown}: cannot put every comment back in canonical form; the file is left as it is (please report this)"
+            )
         changed += 1
         if check:
             emit(text_inline(f"would reformat {document.shown}"))
@@ -284,6 +339,8 @@ def fmt(paths: list[Path], check: bool) -> int:
         write_atomic(document.path, text)
         console.info(text_inline(f"reformatted {document.shown}"))
     if check:
-        console.info(f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical")
+        console.info(
+            f"{changed} file(s) would be reformatted, {len(loaded.documents) - changed} already canonical"
+        )
         return 1 if changed else 0
     return 0

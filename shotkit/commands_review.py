@@ -2,6 +2,7 @@
 
 Kept apart from `commands.py` so the review work merges without touching the other commands.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,5 +33,7 @@ def cut(paths: list[Path], out: Path, fmt: str | None) -> int:
     for note in cut_.write(cut_.timeline(shots, name), out, chosen):
         click.echo(f"note: {note}", err=True)
     selected = sum(1 for shot in shots if shot.selected)
-    click.echo(f"wrote {out} ({chosen}): {len(shots)} shot(s), {selected} selected take(s), {len(shots) - selected} gap(s)")
+    click.echo(
+        f"wrote {out} ({chosen}): {len(shots)} shot(s), {selected} selected take(s), {len(shots) - selected} gap(s)"
+    )
     return 0

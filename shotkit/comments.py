@@ -7,6 +7,7 @@ comment stays with its take when canonical form puts takes in attempt order. A c
 key canonical form leaves out (`selected: false`, a derived `id:`) moves to the nearest key
 that remains: no comment is ever dropped.
 """
+
 from __future__ import annotations
 
 import re
@@ -24,8 +25,8 @@ _TRAILING = re.compile(r"[\s:?,\-\[\]{}]*\s(#.*?)\s*$")
 
 @dataclass
 class Comments:
-    before: dict[tuple, list[str]] = field(default_factory=dict)  # own-line comments, by path
-    trailing: dict[tuple, list[str]] = field(default_factory=dict)
+    before: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)  # own-line comments, by path
+    trailing: dict[tuple[Any, ...], list[str]] = field(default_factory=dict)
     footer: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
@@ -42,7 +43,7 @@ def read(text: str, data: Any) -> Comments:
         return comments
     text = text.replace("\r\n", "\n")
     root = yaml.compose(text, Loader=_Loader)
-    owners: dict[int, tuple] = {}
+    owners: dict[int, tuple[Any, ...]] = {}
     content: set[int] = set()
     ends: dict[int, int] = {}
     if root is not None:
@@ -70,7 +71,7 @@ def read(text: str, data: Any) -> Comments:
     return comments
 
 
-def _previous_owner(owners: dict[int, tuple], number: int) -> tuple:
+def _previous_owner(owners: dict[int, tuple[Any, ...]], number: int) -> tuple[Any, ...]:
     earlier = [n for n in owners if n < number]
     return owners[max(earlier)] if earlier else ()
 
@@ -86,16 +87,37 @@ def _step(data: Any, key: Any) -> tuple[Any, Any]:
     return key, None
 
 
-def _walk(node: yaml.Node, path: tuple, data: Any, owners: dict, content: set, ends: dict) -> None:
+def _walk(
+    node: yaml.Node,
+    path: tuple[Any, ...],
+    data: Any,
+    owners: dict[int, tuple[Any, ...]],
+    content: set[Any],
+    ends: dict[int, int],
+) -> None:
     stack = [(node, path, data)]
     while stack:
         node, path, data = stack.pop()
         _note_end(node, ends)
         if isinstance(node, yaml.ScalarNode):
-            content.update(range(node.start_mark.line + 1, node.end_mark.line + (0 if node.style in ("|", ">") and node.end_mark.column == 0 else 1)))
+            content.update(
+                range(
+                    node.start_mark.line + 1,
+                    node.end_mark.line + (0 if node.style in ("|", ">") and node.end_mark.column == 0 else 1),
+                )
+            )
             continue
         if isinstance(node, yaml.MappingNode):
-            children = [(k, v, yamlio.resolve_plain(k.value) if isinstance(k, yaml.ScalarNode) and not k.style else getattr(k, "value", None)) for k, v in node.value]
+            children = [
+                (
+                    k,
+                    v,
+                    yamlio.resolve_plain(k.value)
+                    if isinstance(k, yaml.ScalarNode) and not k.style
+                    else getattr(k, "value", None),
+                )
+                for k, v in node.value
+            ]
             for key_node, value_node, key in reversed(children):
                 step, child = _step(data, key)
                 owners.setdefault(key_node.start_mark.line, path + (step,))
@@ -108,7 +130,7 @@ def _walk(node: yaml.Node, path: tuple, data: Any, owners: dict, content: set, e
                 stack.append((node.value[index], path + (step,), child))
 
 
-def _note_end(node: yaml.Node, ends: dict) -> None:
+def _note_end(node: yaml.Node, ends: dict[int, int]) -> None:
     """The last character of content on each line (a trailing comment starts after it)."""
     if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
         ends[node.start_mark.line] = max(ends.get(node.start_mark.line, 0), node.start_mark.column + 1)
@@ -118,15 +140,15 @@ def _note_end(node: yaml.Node, ends: dict) -> None:
         ends[line] = max(ends.get(line, 0), column)
 
 
-def dump(data: dict, comments: Comments) -> str:
+def dump(data: dict[str, Any], comments: Comments) -> str:
     """`data` in canonical layout (yamlio.dump) with `comments` beside the data they belong to."""
     if not comments:
         return yamlio.dump(data)
     lines = emit.lines(data)
     ident_lines = [(_identity_path(data, path), text) for path, text in lines]
     present = {path for path, _ in ident_lines}
-    before: dict[tuple, list[str]] = {}
-    trailing: dict[tuple, list[str]] = {}
+    before: dict[tuple[Any, ...], list[str]] = {}
+    trailing: dict[tuple[Any, ...], list[str]] = {}
     for path, found in comments.before.items():
         before.setdefault(_nearest(path, present), []).extend(found)
     for path, found in comments.trailing.items():
@@ -136,7 +158,7 @@ def dump(data: dict, comments: Comments) -> str:
             found = found[1:]
         before.setdefault(target, []).extend(found)
     out: list[str] = []
-    seen: set[tuple] = set()
+    seen: set[tuple[Any, ...]] = set()
     for path, text in ident_lines:
         if path not in seen:
             seen.add(path)
@@ -149,13 +171,13 @@ def dump(data: dict, comments: Comments) -> str:
     return "\n".join(out) + "\n"
 
 
-def _nearest(path: tuple, present: set) -> tuple:
+def _nearest(path: tuple[Any, ...], present: set[Any]) -> tuple[Any, ...]:
     while path and path not in present:
         path = path[:-1]
     return path if path in present else min(present, key=len, default=())
 
 
-def _identity_path(data: Any, path: tuple) -> tuple:
+def _identity_path(data: Any, path: tuple[Any, ...]) -> tuple[Any, ...]:
     out = []
     for key in path:
         step, data = _step(data, key)
@@ -163,7 +185,7 @@ def _identity_path(data: Any, path: tuple) -> tuple:
     return tuple(out)
 
 
-def kept(text: str, data: dict, comments: Comments) -> bool:
+def kept(text: str, data: dict[str, Any], comments: Comments) -> bool:
     """Does `text` hold `data` and every comment (checked by reading it again)?"""
     try:
         parsed = yamlio.parse(text)

@@ -4,12 +4,14 @@
 Nothing here changes what a program reading shotkit's output gets: with a pipe or a file
 there is no colour, no bar, and the same lines.
 """
+
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import IO, Iterable, Iterator, TypeVar
+from typing import IO, TypeVar
 
 import click
 
@@ -26,7 +28,7 @@ def quiet() -> bool:
     return _state["quiet"]
 
 
-def colour(stream: IO | None = None) -> bool:
+def colour(stream: IO[str] | None = None) -> bool:
     """https://no-color.org: NO_COLOR set to anything but empty turns colour off."""
     stream = stream or sys.stdout
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
@@ -56,7 +58,7 @@ def plan_text(text: str) -> str:
     return "\n".join(out)
 
 
-def problem_line(line: str, stream: IO | None = None) -> str:
+def problem_line(line: str, stream: IO[str] | None = None) -> str:
     """A `file:line:col: message` line, its location bold, on a terminal only."""
     if not colour(stream) or ": " not in line:
         return line

@@ -5,6 +5,7 @@ takes in shot order; a shot without a selected take is a gap with a marker) and 
 track per layer position (track "Audio 1" holds every shot's bottom layer). Each shot owns
 the same slot on every track, so the tracks stay in sync whatever the layers' lengths.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,7 +23,9 @@ DEFAULT_RATE = 24.0  # frames per second when no selected video names its fps
 PLACEHOLDER_SECONDS = 4.0  # a shot whose length nothing tells still gets a slot
 MAX_SECONDS = 86400.0  # a shot longer than a day is a typo, not a shot
 DEFAULT_FORMAT = "otio_json"
-ADAPTER_HINT = "adapters are Python packages, e.g. otio-cmx3600-adapter (cmx_3600), otio-fcp-adapter (fcp_xml)"
+ADAPTER_HINT = (
+    "adapters are Python packages, e.g. otio-cmx3600-adapter (cmx_3600), otio-fcp-adapter (fcp_xml)"
+)
 # Audio tracks each adapter writes: the CMX 3600 adapter writes the first (video) track only
 # (and refuses a timeline with more than two audio tracks).
 AUDIO_TRACK_LIMITS = {"cmx_3600": 0}
@@ -32,15 +35,23 @@ def timeline(shots: list[Shot], name: str) -> otio.schema.Timeline:
     """The cut of these shots, in their order."""
     rate = _rate(shots)
     video = otio.schema.Track(name="Video", kind=otio.schema.TrackKind.Video)
-    audio = [otio.schema.Track(name=f"Audio {n}", kind=otio.schema.TrackKind.Audio)
-             for n in range(1, max((len(s.layers) for s in shots), default=0) + 1)]
+    audio = [
+        otio.schema.Track(name=f"Audio {n}", kind=otio.schema.TrackKind.Audio)
+        for n in range(1, max((len(s.layers) for s in shots), default=0) + 1)
+    ]
     for shot in shots:
         seconds = shot_seconds(shot)
         frames = _frames(shot, seconds, rate)
         item = _clip(shot, shot.selected, frames, rate) if shot.selected else _gap(frames, rate)
         item.metadata["shotkit"] = _shot_metadata(shot, seconds)
         if seconds is None:
-            item.markers.append(_marker(f"{shot.key}: length unknown, {PLACEHOLDER_SECONDS:g} s placeholder", rate, otio.schema.MarkerColor.ORANGE))
+            item.markers.append(
+                _marker(
+                    f"{shot.key}: length unknown, {PLACEHOLDER_SECONDS:g} s placeholder",
+                    rate,
+                    otio.schema.MarkerColor.ORANGE,
+                )
+            )
         if shot.selected is None:
             item.markers.append(_marker(f"{shot.key}: {shot.status}", rate, otio.schema.MarkerColor.RED))
         video.append(item)
@@ -54,7 +65,9 @@ def timeline(shots: list[Shot], name: str) -> otio.schema.Timeline:
 
 def _frames(shot: Shot, seconds: float | None, rate: float) -> int:
     if seconds is not None and seconds > MAX_SECONDS:
-        raise ShotkitError(f"shot '{shot.key}' would last {seconds:g} s, over a day: check its video's duration and its duration_target")
+        raise ShotkitError(
+            f"shot '{shot.key}' would last {seconds:g} s, over a day: check its video's duration and its duration_target"
+        )
     return max(round((seconds or PLACEHOLDER_SECONDS) * rate), 1)
 
 
@@ -64,7 +77,9 @@ def _rate(shots: list[Shot]) -> float:
 
 
 def _range(frames: int, rate: float) -> otio.opentime.TimeRange:
-    return otio.opentime.TimeRange(otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate))
+    return otio.opentime.TimeRange(
+        otio.opentime.RationalTime(0, rate), otio.opentime.RationalTime(frames, rate)
+    )
 
 
 def _reference(url: str | None, seconds: float | None, used: int, rate: float) -> otio.core.MediaReference:
@@ -77,8 +92,11 @@ def _reference(url: str | None, seconds: float | None, used: int, rate: float) -
 
 
 def _clip(shot: Shot, take: Take, frames: int, rate: float) -> otio.schema.Clip:
-    return otio.schema.Clip(name=f"{shot.key} take {take.attempt}", media_reference=_reference(take.video_url, take.video_duration, frames, rate),
-                            source_range=_range(frames, rate))
+    return otio.schema.Clip(
+        name=f"{shot.key} take {take.attempt}",
+        media_reference=_reference(take.video_url, take.video_duration, frames, rate),
+        source_range=_range(frames, rate),
+    )
 
 
 def _gap(frames: int, rate: float) -> otio.schema.Gap:
@@ -89,13 +107,27 @@ def _marker(name: str, rate: float, color: str) -> otio.schema.Marker:
     return otio.schema.Marker(name=name, marked_range=_range(1, rate), color=color)
 
 
-def _shot_metadata(shot: Shot, seconds: float | None) -> dict:
+def _shot_metadata(shot: Shot, seconds: float | None) -> dict[str, Any]:
     take = shot.selected
-    found: dict[str, Any] = {"workspace": shot.workspace, "shot": shot.key, "shot_name": shot.name, "prompt": shot.prompt,
-             "duration_target": shot.duration_target, "shot_cost": round(shot.cost, 6), "length_known": seconds is not None}
+    found: dict[str, Any] = {
+        "workspace": shot.workspace,
+        "shot": shot.key,
+        "shot_name": shot.name,
+        "prompt": shot.prompt,
+        "duration_target": shot.duration_target,
+        "shot_cost": round(shot.cost, 6),
+        "length_known": seconds is not None,
+    }
     if take is not None:
-        found.update(take=take.key, attempt=take.attempt, cost=take.cost, quality_score=take.quality,
-                     director_notes=take.notes, generation=_plain(take.generation), video_url=take.video_url)
+        found.update(
+            take=take.key,
+            attempt=take.attempt,
+            cost=take.cost,
+            quality_score=take.quality,
+            director_notes=take.notes,
+            generation=_plain(take.generation),
+            video_url=take.video_url,
+        )
     return found
 
 
@@ -105,7 +137,7 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_plain(v) for v in value]
-    if isinstance(value, int) and not isinstance(value, bool) and not -2**63 <= value < 2**63:
+    if isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63:
         return str(value)
     return value
 
@@ -123,9 +155,21 @@ def _layer_items(shot: Shot, layer: Layer | None, frames: int, rate: float) -> l
     length = min(wanted, frames - offset)
     if length <= 0:
         return [_gap(frames, rate)]
-    clip = otio.schema.Clip(name=layer.name, media_reference=_reference(layer.url, layer.duration, length, rate), source_range=_range(length, rate))
-    clip.metadata["shotkit"] = {"workspace": shot.workspace, "shot": shot.key, "audio": layer.key, "layer": layer.position, "kind": layer.kind,
-                                "offset": layer.offset, "volume": 1.0 if layer.volume is None else layer.volume, "trimmed": length < wanted}
+    clip = otio.schema.Clip(
+        name=layer.name,
+        media_reference=_reference(layer.url, layer.duration, length, rate),
+        source_range=_range(length, rate),
+    )
+    clip.metadata["shotkit"] = {
+        "workspace": shot.workspace,
+        "shot": shot.key,
+        "audio": layer.key,
+        "layer": layer.position,
+        "kind": layer.kind,
+        "offset": layer.offset,
+        "volume": 1.0 if layer.volume is None else layer.volume,
+        "trimmed": length < wanted,
+    }
     items: list[otio.core.Item] = [_gap(offset, rate)] if offset else []
     items.append(clip)
     if offset + length < frames:
@@ -135,21 +179,34 @@ def _layer_items(shot: Shot, layer: Layer | None, frames: int, rate: float) -> l
 
 def formats() -> list[str]:
     """The installed adapters that can write a timeline to a single file."""
-    return sorted(name for name in otio.adapters.available_adapter_names() if otio.adapters.from_name(name).has_feature("write_to_string"))
+    return sorted(
+        name
+        for name in otio.adapters.available_adapter_names()
+        if otio.adapters.from_name(name).has_feature("write_to_string")
+    )
 
 
 def format_for(out: Path, fmt: str | None) -> str:
     """The adapter asked for, else the one for `out`'s suffix (OTIO's own JSON when it has none)."""
     available = {name: otio.adapters.from_name(name).suffixes for name in formats()}
-    shown = ", ".join(f"{name} (.{', .'.join(suffixes)})" if suffixes else name for name, suffixes in available.items())
+    shown = ", ".join(
+        f"{name} (.{', .'.join(suffixes)})" if suffixes else name for name, suffixes in available.items()
+    )
     if fmt is None:
         suffix = out.suffix.lstrip(".").lower()
-        chosen = next((name for name, suffixes in available.items() if suffix in suffixes), DEFAULT_FORMAT if not suffix else None)
+        chosen = next(
+            (name for name, suffixes in available.items() if suffix in suffixes),
+            DEFAULT_FORMAT if not suffix else None,
+        )
         if chosen is None:
-            raise ShotkitError(f"{out}: no installed OpenTimelineIO adapter writes .{suffix} files; available: {shown}; {ADAPTER_HINT}")
+            raise ShotkitError(
+                f"{out}: no installed OpenTimelineIO adapter writes .{suffix} files; available: {shown}; {ADAPTER_HINT}"
+            )
         return chosen
     if fmt not in available:
-        raise ShotkitError(f"no OpenTimelineIO adapter '{fmt}' that writes a file is installed; available: {shown}; {ADAPTER_HINT}")
+        raise ShotkitError(
+            f"no OpenTimelineIO adapter '{fmt}' that writes a file is installed; available: {shown}; {ADAPTER_HINT}"
+        )
     return fmt
 
 
@@ -166,13 +223,17 @@ def write(cut: otio.schema.Timeline, out: Path, fmt: str) -> list[str]:
             layers = "the audio layer is" if len(audio) == 1 else f"the {len(audio)} audio layers are"
             notes.append(f"{fmt} writes the video track only: {layers} left out (otio_json keeps them all)")
         else:
-            left_out = f"layer {limit + 1} is" if len(audio) == limit + 1 else f"layers {limit + 1} to {len(audio)} are"
+            left_out = (
+                f"layer {limit + 1} is"
+                if len(audio) == limit + 1
+                else f"layers {limit + 1} to {len(audio)} are"
+            )
             notes.append(f"{fmt} holds {limit} audio tracks: {left_out} left out (otio_json keeps them all)")
     if fmt == "cmx_3600":
         cut = _with_reels(cut)
     try:
         text = otio.adapters.write_to_string(cut, adapter_name=fmt)
-    except Exception as err:  # noqa: BLE001 - adapters are plugins; any failure is theirs to explain
+    except Exception as err:
         raise ShotkitError(f"{out}: the {fmt} adapter cannot write this cut: {err}") from None
     write_atomic(out, text)
     return notes

@@ -1,26 +1,27 @@
 """Database connections: URL resolution, the embedded default, and schema (Alembic) checks."""
+
 from __future__ import annotations
 
 import contextlib
 import json
 import re
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.util import CommandError as AlembicError
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
+from alembic.util import CommandError as AlembicError
 from sqlalchemy.engine import URL, Engine, make_url
 
 from .errors import DatabaseError
-from .fileio import make_dirs
 from .escape import text_inline
+from .fileio import make_dirs
 from .redact import redact, remember
 
 EMBEDDED_PATH = Path(".shotkit") / "shotkit.db"
@@ -56,7 +57,9 @@ def normalise_url(url: str) -> URL:
     it may hold a password in a form no pattern recognises."""
     expected = "(expected e.g. postgresql+psycopg://user@host:5432/db, with special characters in a password percent-encoded)"
     if url.count("@") > 1:
-        raise DatabaseError(f"the database URL has more than one '@': write an '@' in the password as %40 {expected}")
+        raise DatabaseError(
+            f"the database URL has more than one '@': write an '@' in the password as %40 {expected}"
+        )
     try:
         parsed = make_url(url)
     except Exception:
@@ -72,7 +75,9 @@ def embedded_url(project_root: Path) -> URL:
     return URL.create("sqlite", database=str(path))
 
 
-def open_database(database_url: str | None, project_root: Path, *, check_schema: bool = True, lock_timeout: float = 60.0) -> Database:
+def open_database(
+    database_url: str | None, project_root: Path, *, check_schema: bool = True, lock_timeout: float = 60.0
+) -> Database:
     """Connect (and check the schema): the embedded SQLite file when no URL is given.
     `lock_timeout`: on SQLite, how long to wait for another writer (PostgreSQL: see apply.lock)."""
     remember(database_url)
@@ -84,7 +89,9 @@ def open_database(database_url: str | None, project_root: Path, *, check_schema:
         with engine.connect() as connection:
             # On SQLite, reading the catalogue also reads the file's header: a file that is
             # not a database fails here, in one clear line, not in the middle of a command.
-            connection.exec_driver_sql("SELECT count(*) FROM sqlite_master" if url.get_backend_name() == "sqlite" else "SELECT 1")
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM sqlite_master" if url.get_backend_name() == "sqlite" else "SELECT 1"
+            )
     except sa.exc.SQLAlchemyError as err:
         engine.dispose()
         raise DatabaseError(f"cannot connect to {database.shown}: {describe(err)}") from None
@@ -103,7 +110,9 @@ def describe(err: BaseException) -> str:
 def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
-        raise DatabaseError(f"unsupported database {text_inline(repr(backend))}: use postgresql+psycopg:// or sqlite://")
+        raise DatabaseError(
+            f"unsupported database {text_inline(repr(backend))}: use postgresql+psycopg:// or sqlite://"
+        )
     try:
         if backend == "sqlite":
             engine = sa.create_engine(url, connect_args={"timeout": lock_timeout}, json_serializer=json_dumps)
@@ -113,14 +122,16 @@ def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:
         return sa.create_engine(url, connect_args={"connect_timeout": 10}, json_serializer=json_dumps)
     except (ImportError, sa.exc.NoSuchModuleError, sa.exc.ArgumentError) as err:
         driver = text_inline(url.drivername)
-        raise DatabaseError(f"cannot use database driver '{driver}' ({type(err).__name__}: it is not installed or not known); "
-                            "use postgresql+psycopg:// (installed with shotkit) or sqlite://") from None
+        raise DatabaseError(
+            f"cannot use database driver '{driver}' ({type(err).__name__}: it is not installed or not known); "
+            "use postgresql+psycopg:// (installed with shotkit) or sqlite://"
+        ) from None
 
 
 _EXPONENT_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?[eE][-+]?\d+|-0\.0(?![0-9eE])')
 
 
-def _exact_number(match: re.Match) -> str:
+def _exact_number(match: re.Match[str]) -> str:
     token = match.group(0)
     if token.startswith('"'):
         return token
@@ -183,8 +194,10 @@ def check_known(database: Database, current: str | None) -> None:
     """A revision this shotkit has no migration for was made by a newer shotkit: say so,
     rather than let Alembic fail half-way."""
     if current is not None and not known_revision(current):
-        raise DatabaseError(f"database {database.shown} is at schema revision {text_inline(current)}, which this shotkit does not know "
-                            "(a newer shotkit upgraded it): upgrade shotkit")
+        raise DatabaseError(
+            f"database {database.shown} is at schema revision {text_inline(current)}, which this shotkit does not know "
+            "(a newer shotkit upgraded it): upgrade shotkit"
+        )
 
 
 def ensure_schema(database: Database) -> None:
@@ -197,7 +210,11 @@ def ensure_schema(database: Database) -> None:
     if database.embedded:
         upgrade(database)
         return
-    state = "has no shotkit tables" if current is None else f"is at schema revision {current}, shotkit needs {head}"
+    state = (
+        "has no shotkit tables"
+        if current is None
+        else f"is at schema revision {current}, shotkit needs {head}"
+    )
     raise DatabaseError(f"database {database.shown} {state}: run `shotkit db upgrade`")
 
 

@@ -1,4 +1,5 @@
 """Files to documents: find the manifests, read them safely, keep where every value came from."""
+
 from __future__ import annotations
 
 import os
@@ -24,12 +25,14 @@ class Document:
     data: Any
     _tree: yamlio.NodeTree | None = field(default=None, repr=False)
 
-    def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
+    def position(self, path: tuple[Any, ...], key: bool = False) -> tuple[int, int]:
         if self._tree is None:  # the slow path, taken only when there is something to report
             self._tree = yamlio.NodeTree(self.text, check=False)
         return self._tree.position(path, key)
 
-    def problem(self, path: tuple, message: str, key: bool = False, severity: str = ERROR) -> Problem:
+    def problem(
+        self, path: tuple[Any, ...], message: str, key: bool = False, severity: str = ERROR
+    ) -> Problem:
         line, column = self.position(path, key)
         return Problem(self.shown, line, column, message, severity)
 
@@ -87,14 +90,28 @@ def _walk(root: Path, found: list[Path], problems: list[Problem]) -> None:
             _consider(Path(entry.path), entry, real_root, found, pending, problems)
 
 
-def _consider(path: Path, entry: os.DirEntry, real_root: Path, found: list[Path], pending: list[Path], problems: list[Problem]) -> None:
+def _consider(
+    path: Path,
+    entry: os.DirEntry[str],
+    real_root: Path,
+    found: list[Path],
+    pending: list[Path],
+    problems: list[Problem],
+) -> None:
     is_manifest = entry.name.lower().endswith(SUFFIXES) and entry.name not in SKIPPED_FILES
     if entry.is_symlink():
         target = path.resolve()
         if not (is_manifest or target.is_dir()):
             return  # a link to something else than a manifest or a directory: not ours
         if not target.is_relative_to(real_root):
-            problems.append(Problem(shown_path(path), 1, 1, f"symbolic link leads outside {shown_path(real_root)}; shotkit follows links only inside the directory it reads (name the target directly to read it)"))
+            problems.append(
+                Problem(
+                    shown_path(path),
+                    1,
+                    1,
+                    f"symbolic link leads outside {shown_path(real_root)}; shotkit follows links only inside the directory it reads (name the target directly to read it)",
+                )
+            )
             return
     if entry.is_dir():
         pending.append(path)
@@ -118,9 +135,13 @@ def read_regular(path: Path, max_size: int = MAX_FILE_SIZE) -> bytes:
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
-            raise ReadRefused(f"not a regular file ({_file_kind(info.st_mode)}); shotkit reads only regular files")
+            raise ReadRefused(
+                f"not a regular file ({_file_kind(info.st_mode)}); shotkit reads only regular files"
+            )
         if info.st_size > max_size:
-            raise ReadRefused(f"file is {info.st_size} bytes, over the limit of {max_size}; split it into several files")
+            raise ReadRefused(
+                f"file is {info.st_size} bytes, over the limit of {max_size}; split it into several files"
+            )
         try:
             raw = handle.read(max_size + 1)
         except OSError as err:
@@ -131,7 +152,13 @@ def read_regular(path: Path, max_size: int = MAX_FILE_SIZE) -> bytes:
 
 
 def _file_kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket")):
+    for test, name in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
         if test(mode):
             return name
     return "a special file"

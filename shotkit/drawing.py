@@ -1,12 +1,14 @@
 """Render the production graph as Mermaid or Graphviz DOT text."""
+
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import networkx as nx
 
 
-def _label(node: tuple) -> str:
+def _label(node: tuple[Any, ...]) -> str:
     asset = node[1:]
     return f"{asset[0]}: {asset[1]}"
 

@@ -5,13 +5,14 @@ with the path of the key or list item it starts, so `fmt` can put comments back 
 lines they were written at, and `yamledit` can write new entries in the same layout.
 Scalars are written by `yamlio.scalar`/`yamlio.quote`, the one place that escapes values.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from . import yamlio
 
-Line = tuple[tuple, str]  # (path, text)
+Line = tuple[tuple[Any, ...], str]  # (path, text)
 
 
 def key_text(key: Any, flow: bool = False) -> str:
@@ -29,7 +30,7 @@ def flow_value(value: Any) -> str:
     return yamlio.scalar(value, flow=True)
 
 
-def lines(data: dict) -> list[Line]:
+def lines(data: dict[str, Any]) -> list[Line]:
     return _mapping(data, 0, ())
 
 
@@ -42,11 +43,11 @@ def block_value(head: str, value: Any, indent: int, flow_like: bool = False) -> 
     return [text for _, text in _value(head, value, indent, ())]
 
 
-def block_items(items: list, indent: int) -> list[str]:
+def block_items(items: list[Any], indent: int) -> list[str]:
     return [text for _, text in _sequence(items, indent, (), 0)]
 
 
-def _mapping(data: dict, indent: int, path: tuple) -> list[Line]:
+def _mapping(data: dict[str, Any], indent: int, path: tuple[Any, ...]) -> list[Line]:
     pad = " " * indent
     out: list[Line] = []
     for key, value in data.items():
@@ -54,7 +55,7 @@ def _mapping(data: dict, indent: int, path: tuple) -> list[Line]:
     return out
 
 
-def _value(head: str, value: Any, indent: int, path: tuple) -> list[Line]:
+def _value(head: str, value: Any, indent: int, path: tuple[Any, ...]) -> list[Line]:
     if isinstance(value, dict):
         if not value:
             return [(path, f"{head} {{}}")]
@@ -70,7 +71,7 @@ def _value(head: str, value: Any, indent: int, path: tuple) -> list[Line]:
     return [(path, f"{head} {yamlio.scalar(value)}")]
 
 
-def _sequence(items: list, indent: int, path: tuple, start: int) -> list[Line]:
+def _sequence(items: list[Any], indent: int, path: tuple[Any, ...], start: int) -> list[Line]:
     pad = " " * indent
     out: list[Line] = []
     for index, item in enumerate(items, start):

@@ -3,7 +3,10 @@
 The CLI catches `ShotkitError` and prints its message; anything else is a bug and is
 reported as one (see `shotkit.cli.main`).
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 
 class ShotkitError(Exception):
@@ -15,7 +18,7 @@ class ShotkitError(Exception):
 class ManifestError(ShotkitError):
     """Manifests failed to load or validate; `problems` holds every located problem."""
 
-    def __init__(self, problems: list) -> None:  # list[Problem]
+    def __init__(self, problems: list[Any]) -> None:  # list[Problem]
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in the manifests")
 

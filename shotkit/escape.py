@@ -12,6 +12,7 @@ calls the one that fits where the value goes:
   `markdown_code`: an inline code span likewise.
 - `markdown_text`: text outside code blocks: HTML-escaped, Markdown punctuation backslashed.
 """
+
 from __future__ import annotations
 
 import html
@@ -19,13 +20,15 @@ import re
 import unicodedata
 
 _SHOWN = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
-_UNSAFE = re.compile(r"[\\\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]")
+_UNSAFE = re.compile(
+    r"[\\\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ufff9-\ufffb]"
+)
 _UNSAFE_IN_JSON = re.compile(_UNSAFE.pattern.replace("\\\\", "", 1))
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 _BACKTICKS = re.compile(r"`+")
 
 
-def _show(match: re.Match) -> str:
+def _show(match: re.Match[str]) -> str:
     char = match.group(0)
     if char in _SHOWN:
         return _SHOWN[char]
@@ -45,7 +48,7 @@ def json_inline(text: str) -> str:
     return _inline(text, _UNSAFE_IN_JSON)
 
 
-def _inline(value: str, unsafe: re.Pattern) -> str:
+def _inline(value: str, unsafe: re.Pattern[str]) -> str:
     if unsafe.search(value) is None and value.isprintable():
         return value
     escaped = unsafe.sub(_show, value)

@@ -5,6 +5,7 @@ go inside their shot. Rows made elsewhere (unmanaged) get a key from their name 
 the next sync adopts them rather than duplicating them. Existing files are edited in place
 (inplace merges the data, yamledit edits the text); no path from the database is written outside the output directory.
 """
+
 from __future__ import annotations
 
 import os.path
@@ -61,26 +62,32 @@ def slug(text: str) -> str:
 class Placed:
     file: str | None  # the file it came from (None: made at runtime)
     order: int
-    section: tuple  # ("shots",) or ("assets", "prop")
+    section: tuple[Any, ...]  # ("shots",) or ("assets", "prop")
     key: str
     asset_type: AssetType
-    entry: dict
+    entry: dict[str, Any]
 
 
-def section_path(asset_type: AssetType) -> tuple:
+def section_path(asset_type: AssetType) -> tuple[Any, ...]:
     return (asset_type.section,) if asset_type.section else ("assets", asset_type.name)
 
 
 class _Workspace:
-    def __init__(self, project: Project, state: State, result: Export, reserved: frozenset = frozenset(),
-                 declared: dict | None = None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        state: State,
+        result: Export,
+        reserved: frozenset[Any] = frozenset(),
+        declared: dict[tuple[str, str], str] | None = None,
+    ) -> None:
         self.project = project
         self.reserved = reserved  # (type, key) written in the files: runtime rows get other keys
         self.declared = declared or {}  # (type, id) -> the key of the entry that declares `id:` in the files
         self.state = state
         self.result = result
-        self.children: dict[str, list[dict]] = defaultdict(list)
-        self.parents: dict[str, list[dict]] = defaultdict(list)
+        self.children: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.parents: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for link in state.links.values():
             self.children[link["parent_asset_id"]].append(link)
             self.parents[link["child_asset_id"]].append(link)
@@ -89,15 +96,23 @@ class _Workspace:
     def _assign_keys(self) -> dict[str, str]:
         keys: dict[str, str] = {}
         taken: set[tuple[str, str]] = set()
-        rows = sorted(self.state.assets.values(), key=lambda r: (r["manifest_key"] is None, r["created_at"] or "", r["id"]))
+        rows = sorted(
+            self.state.assets.values(),
+            key=lambda r: (r["manifest_key"] is None, r["created_at"] or "", r["id"]),
+        )
         for row in rows:
             if row["type"] in (TAKE, VIDEO):
                 continue
             key = row["manifest_key"] if row["manifest_key"] and _KEY.match(row["manifest_key"]) else None
             if key is None:  # a runtime row an earlier export wrote (with its `id:`), not synced since
-                key = self.declared.get((row["type"], _uuid(row["id"])))
+                ident = _uuid(row["id"])
+                key = self.declared.get((row["type"], ident)) if ident else None
             if key is None or (row["type"], key) in taken:
-                base = (row["type"] == "shot" and slug(str(row["asset_metadata"].get("shot_number", "")))) or slug(row["name"]) or row["type"].replace("_", "-")
+                base = (
+                    (row["type"] == "shot" and slug(str(row["asset_metadata"].get("shot_number", ""))))
+                    or slug(row["name"])
+                    or row["type"].replace("_", "-")
+                )
                 key, n = base, 1
                 while (row["type"], key) in taken or (row["type"], key) in self.reserved:
                     n += 1
@@ -113,23 +128,36 @@ class _Workspace:
         for row in self.state.assets.values():
             asset_type = registry.asset_types.get(row["type"])
             if row["type"] in (TAKE, VIDEO):
-                if not any(link["relationship_type"] in ("generation_attempt", "generated_video") for link in self.parents[row["id"]]):
-                    self.result.warnings.append(f"{row['type']} {row['id']} ({row['name']}) belongs to no shot; not exported")
+                if not any(
+                    link["relationship_type"] in ("generation_attempt", "generated_video")
+                    for link in self.parents[row["id"]]
+                ):
+                    self.result.warnings.append(
+                        f"{row['type']} {row['id']} ({row['name']}) belongs to no shot; not exported"
+                    )
                 continue
             if asset_type is None:
-                self.result.warnings.append(f"{row['type']} {row['id']} ({row['name']}): type '{row['type']}' is not declared in shotkit.yaml; not exported")
+                self.result.warnings.append(
+                    f"{row['type']} {row['id']} ({row['name']}): type '{row['type']}' is not declared in shotkit.yaml; not exported"
+                )
                 continue
             source = row["source"] or {}
             file = safe_relative(source.get("file"), (".yaml", ".yml")) if row["manifest_key"] else None
             if row["manifest_key"] and file is None and source.get("file") is not None:
-                self.result.warnings.append(f"{row['type']} '{row['manifest_key']}': recorded file {source.get('file')!r} is not a safe relative path; written to {new_file(self.state.workspace)}")
+                self.result.warnings.append(
+                    f"{row['type']} '{row['manifest_key']}': recorded file {source.get('file')!r} is not a safe relative path; written to {new_file(self.state.workspace)}"
+                )
             order = source.get("order", 10**9) if isinstance(source.get("order"), int) else 10**9
             key = self.keys[row["id"]]
-            placed.append(Placed(file, order, section_path(asset_type), key, asset_type, self.entry(asset_type, key, row)))
+            placed.append(
+                Placed(
+                    file, order, section_path(asset_type), key, asset_type, self.entry(asset_type, key, row)
+                )
+            )
         placed.sort(key=lambda p: (p.file or new_file(self.state.workspace), p.order, p.key, p.entry["id"]))
         return placed
 
-    def entry(self, asset_type: AssetType, key: str, row: dict) -> dict:
+    def entry(self, asset_type: AssetType, key: str, row: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {"id": row["id"], "name": row["name"]}
         metadata = dict(row["asset_metadata"])
         for spec in asset_type.fields:
@@ -137,19 +165,25 @@ class _Workspace:
                 out["url"] = row["url"]
             elif spec.column == "duration" and row["duration"] is not None:
                 out["duration"] = row["duration"]
-            elif spec.column is None and spec.name in metadata and not (asset_type.name == "script" and spec.name == "file"):
+            elif (
+                spec.column is None
+                and spec.name in metadata
+                and not (asset_type.name == "script" and spec.name == "file")
+            ):
                 out[spec.name] = metadata.pop(spec.name)
         if asset_type.name == "script":
             self.script_body(row, out)
         rels = self.project.registry.relationship_types
-        by_type: dict[str, list[dict]] = defaultdict(list)
+        by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for link in self.children[row["id"]]:
             if link["child_asset_id"] in self.state.assets:
                 by_type[link["relationship_type"]].append(link)
         for rel_name, links in by_type.items():
             rel = rels.get(rel_name)
             if rel is None or rel.parent != asset_type.name:
-                self.result.warnings.append(f"{asset_type.name} '{key}': {len(links)} {rel_name} link(s) of an undeclared relationship type; not exported")
+                self.result.warnings.append(
+                    f"{asset_type.name} '{key}': {len(links)} {rel_name} link(s) of an undeclared relationship type; not exported"
+                )
                 continue
             if rel.nested:
                 continue
@@ -160,44 +194,65 @@ class _Workspace:
             else:
                 out.setdefault("links", {})[rel_name] = items
         if asset_type.name == "shot":
-            takes = [t for t in (self.take(link) for link in sorted(by_type.get("generation_attempt", []), key=_link_order)) if t]
+            takes = [
+                t
+                for t in (
+                    self.take(link) for link in sorted(by_type.get("generation_attempt", []), key=_link_order)
+                )
+                if t
+            ]
             if takes:
                 out["takes"] = takes
         if metadata:
             out["metadata"] = metadata
         return out
 
-    def script_body(self, row: dict, out: dict) -> None:
+    def script_body(self, row: dict[str, Any], out: dict[str, Any]) -> None:
         body_file = safe_relative((row["source"] or {}).get("body_file")) if row["manifest_key"] else None
         if body_file and "text" in out:
             self.result.bodies[body_file] = out.pop("text")
             out["file"] = _relative_to(body_file, (row["source"] or {}).get("file") or "")
 
-    def item(self, link: dict) -> Any:
+    def item(self, link: dict[str, Any]) -> Any:
         key = self.keys.get(link["child_asset_id"])
         if key is None:
             return None
         return {"ref": key, **link["relationship_metadata"]} if link["relationship_metadata"] else key
 
-    def take(self, link: dict) -> dict | None:
+    def take(self, link: dict[str, Any]) -> dict[str, Any] | None:
         row = self.state.assets[link["child_asset_id"]]
         metadata = dict(row["asset_metadata"])
         attempt = metadata.get("attempt_number", link["sequence"])
         if not isinstance(attempt, int):
-            self.result.warnings.append(f"take {row['id']} ({row['name']}) has no attempt number; not exported")
+            self.result.warnings.append(
+                f"take {row['id']} ({row['name']}) has no attempt number; not exported"
+            )
             return None
         out: dict[str, Any] = {"id": row["id"], "name": row["name"]}
         for field_name, meta_key in TAKE_FIELDS.items():
             if meta_key in metadata:
                 out[field_name] = metadata.pop(meta_key)
         out["attempt"] = attempt
-        videos = sorted((v for v in self.children[row["id"]] if v["relationship_type"] == "generated_video" and v["child_asset_id"] in self.state.assets), key=_link_order)
+        videos = sorted(
+            (
+                v
+                for v in self.children[row["id"]]
+                if v["relationship_type"] == "generated_video" and v["child_asset_id"] in self.state.assets
+            ),
+            key=_link_order,
+        )
         if videos:
             if len(videos) > 1:
-                self.result.warnings.append(f"take {row['id']} has {len(videos)} videos; only the first is exported")
+                self.result.warnings.append(
+                    f"take {row['id']} has {len(videos)} videos; only the first is exported"
+                )
             video_row = self.state.assets[videos[0]["child_asset_id"]]
             video_meta = dict(video_row["asset_metadata"])
-            video: dict[str, Any] = {"id": video_row["id"], "name": video_row["name"], "url": video_row["url"] or ""}
+            video: dict[str, Any] = {
+                "id": video_row["id"],
+                "name": video_row["name"],
+                "url": video_row["url"] or "",
+            }
             if video_row["duration"] is not None:
                 video["duration"] = video_row["duration"]
             for name in ("width", "height", "fps"):
@@ -219,13 +274,15 @@ def _uuid(value: Any) -> str | None:
         return None
 
 
-def _link_order(link: dict) -> tuple:
+def _link_order(link: dict[str, Any]) -> tuple[Any, ...]:
     return (link["sequence"] is None, link["sequence"] or 0, link["child_asset_id"])
 
 
 def _relative_to(body_file: str, manifest_file: str) -> str:
     """`body_file` (relative to the project root) as written in the manifest next to it."""
-    return PurePosixPath(os.path.relpath(body_file, PurePosixPath(manifest_file).parent.as_posix() or ".")).as_posix()
+    return PurePosixPath(
+        os.path.relpath(body_file, PurePosixPath(manifest_file).parent.as_posix() or ".")
+    ).as_posix()
 
 
 def _ours(project: Project, state: State, result: Export) -> State:
@@ -234,17 +291,28 @@ def _ours(project: Project, state: State, result: Export) -> State:
     theirs = {i: r["owner"] for i, r in state.assets.items() if r["owner"] not in (None, project.owner)}
     if theirs:
         owners = ", ".join(sorted(set(theirs.values())))
-        result.warnings.append(f"workspace {state.workspace}: {len(theirs)} row(s) owned by another project ({owners}) not exported")
+        result.warnings.append(
+            f"workspace {state.workspace}: {len(theirs)} row(s) owned by another project ({owners}) not exported"
+        )
     return State(
         state.workspace,
         {i: r for i, r in state.assets.items() if i not in theirs},
-        {k: link for k, link in state.links.items() if link["parent_asset_id"] not in theirs and link["child_asset_id"] not in theirs},
+        {
+            k: link
+            for k, link in state.links.items()
+            if link["parent_asset_id"] not in theirs and link["child_asset_id"] not in theirs
+        },
         state.fingerprint,
     )
 
 
-def export(project: Project, states: list[State], documents: dict[str, Document], prune: bool = False,
-           unreadable: frozenset[str] = frozenset()) -> Export:
+def export(
+    project: Project,
+    states: list[State],
+    documents: dict[str, Document],
+    prune: bool = False,
+    unreadable: frozenset[str] = frozenset(),
+) -> Export:
     """Each workspace's rows merged into its files (`documents`, by path relative to the output
     directory); rows with no place in them go to new files. Rows recorded in an `unreadable`
     file (one that does not parse) are not written anywhere: they would be duplicates."""
@@ -262,16 +330,26 @@ def file_workspace(document: Document, project: Project) -> str | None:
 class _Files:
     """One workspace's rows into its files: merged into the entries there, new ones appended."""
 
-    def __init__(self, project: Project, state: State, documents: dict[str, Document], result: Export, prune: bool,
-                 unreadable: frozenset[str]) -> None:
+    def __init__(
+        self,
+        project: Project,
+        state: State,
+        documents: dict[str, Document],
+        result: Export,
+        prune: bool,
+        unreadable: frozenset[str],
+    ) -> None:
         self.project, self.state, self.result, self.prune = project, state, result, prune
         self.workspace = state.workspace
         self.unreadable = unreadable
         self.others = {f for f, d in documents.items() if file_workspace(d, project) != self.workspace}
         self.mine = {f: d for f, d in sorted(documents.items()) if f not in self.others}
         reserved = frozenset(
-            (t.name, key) for d in self.mine.values() for t in project.registry.asset_types.values()
-            if t.name not in (TAKE, VIDEO) and isinstance(_at(d.data, section_path(t)), dict) for key in _at(d.data, section_path(t))
+            (t.name, key)
+            for d in self.mine.values()
+            for t in project.registry.asset_types.values()
+            if t.name not in (TAKE, VIDEO) and isinstance(_at(d.data, section_path(t)), dict)
+            for key in _at(d.data, section_path(t))
         )
         declared: dict[tuple[str, str], str] = {}
         for d in self.mine.values():
@@ -284,17 +362,17 @@ class _Files:
                     if row_id is not None:
                         declared.setdefault((t.name, row_id), key)
         rows = _Workspace(project, _ours(project, state, result), result, reserved, declared)
-        self.database: dict[tuple, dict[str, Placed]] = defaultdict(dict)
+        self.database: dict[tuple[Any, ...], dict[str, Placed]] = defaultdict(dict)
         for placed in rows.placed():
             self.database[placed.section][placed.key] = placed
-        self.data: dict[str, dict] = {}
+        self.data: dict[str, dict[str, Any]] = {}
         self.touched: set[str] = set()  # files whose data the merge changed
 
-    def canon(self, placed: Placed) -> dict:
+    def canon(self, placed: Placed) -> dict[str, Any]:
         return canonical.entry(self.project, self.workspace, placed.asset_type, placed.key, placed.entry)
 
     def run(self) -> None:
-        used: set[tuple] = set()
+        used: set[tuple[Any, ...]] = set()
         for file, document in self.mine.items():
             self.data[file] = self.merge(file, document.data, used)
         stray: dict[str, int] = defaultdict(int)
@@ -310,12 +388,16 @@ class _Files:
                 else:
                     self.append(self.destination(placed), placed)
         for file, count in sorted(stray.items()):
-            self.result.warnings.append(f"{file}: {count} row(s) of workspace {self.workspace} came from this file, which now belongs to another workspace; not written back")
+            self.result.warnings.append(
+                f"{file}: {count} row(s) of workspace {self.workspace} came from this file, which now belongs to another workspace; not written back"
+            )
         for file, count in sorted(blocked.items()):
-            self.result.failures.append(f"{file}: cannot be read (run shotkit validate); its {count} row(s) of workspace {self.workspace} were not exported")
+            self.result.failures.append(
+                f"{file}: cannot be read (run shotkit validate); its {count} row(s) of workspace {self.workspace} were not exported"
+            )
         self.finish()
 
-    def merge(self, file: str, data: dict, used: set[tuple]) -> dict:
+    def merge(self, file: str, data: dict[str, Any], used: set[tuple[Any, ...]]) -> dict[str, Any]:
         report = inplace.Merged()
         out = dict(data)
         for asset_type in _exported_types(self.project):
@@ -327,7 +409,7 @@ class _Files:
             database = {k: self.canon(rows[k]) for k in raw if k in rows}
             used.update((section, k) for k in database)
 
-            def canon(key: str, entry: dict, asset_type: AssetType = asset_type) -> dict:
+            def canon(key: str, entry: dict[str, Any], asset_type: AssetType = asset_type) -> dict[str, Any]:
                 return canonical.entry(self.project, self.workspace, asset_type, key, entry)
 
             merged = inplace.merge_section(raw, canon, database, self.prune, ".".join(section), report)
@@ -340,9 +422,13 @@ class _Files:
     def _report(self, file: str, report: inplace.Merged) -> None:
         if report.missing:
             what = "removed" if self.prune else "kept (export --prune removes them)"
-            self.result.notes.append(f"{file}: {len(report.missing)} entries are not in the database; {what}: {', '.join(report.missing[:5])}{' ...' if len(report.missing) > 5 else ''}")
+            self.result.notes.append(
+                f"{file}: {len(report.missing)} entries are not in the database; {what}: {', '.join(report.missing[:5])}{' ...' if len(report.missing) > 5 else ''}"
+            )
         for where in report.invalid:
-            self.result.warnings.append(f"{file}: {where} is not a valid entry; left as written (run shotkit validate)")
+            self.result.warnings.append(
+                f"{file}: {where} is not a valid entry; left as written (run shotkit validate)"
+            )
 
     def destination(self, placed: Placed) -> str:
         """The recorded file if it is one of ours, else the file holding the section, else a new file."""
@@ -368,7 +454,9 @@ class _Files:
             document = self.mine.get(file)
             if document is None:
                 if file in self.result.files:
-                    self.result.warnings.append(f"{file}: holds rows of more than one workspace; {self.workspace}'s went to {new_file(self.workspace)}")
+                    self.result.warnings.append(
+                        f"{file}: holds rows of more than one workspace; {self.workspace}'s went to {new_file(self.workspace)}"
+                    )
                     file = new_file(self.workspace)
                 self.result.files[file] = canonical.dump(data, self.project)
             elif file in self.touched and not yamledit.same(data, document.data):
@@ -378,7 +466,7 @@ class _Files:
                     self.result.failures.append(f"{file}: cannot be edited in place ({err}); left as it is")
 
 
-def _at(data: Any, path: tuple) -> Any:
+def _at(data: Any, path: tuple[Any, ...]) -> Any:
     for key in path:
         if not isinstance(data, dict):
             return None
@@ -386,7 +474,7 @@ def _at(data: Any, path: tuple) -> Any:
     return data
 
 
-def _put(data: dict, path: tuple, value: Any) -> None:
+def _put(data: dict[str, Any], path: tuple[Any, ...], value: Any) -> None:
     """Set (or, with None, remove) the value at `path`, copying the mappings on the way."""
     if len(path) == 1:
         if value is None:
@@ -409,7 +497,7 @@ def _exported_types(project: Project) -> list[AssetType]:
     return builtin[:-1] + custom + builtin[-1:]
 
 
-def _section_order(data: dict, added: str, project: Project) -> dict:
+def _section_order(data: dict[str, Any], added: str, project: Project) -> dict[str, Any]:
     """A file's data with a new top-level section `added` moved to where canonical form has it."""
     order = ["shotkit", "workspace"] + [t.section or "assets" for t in _exported_types(project)]
     template = {k: data[k] for k in dict.fromkeys(order) if k in data}
@@ -420,8 +508,11 @@ def _section_order(data: dict, added: str, project: Project) -> dict:
 def changed(result: Export, out: Path) -> list[str]:
     """The files `write` would change (relative paths), writing nothing."""
     root = out.resolve()
-    return [relative for relative, text in sorted({**result.files, **result.bodies}.items())
-            if not (root / relative).is_file() or (root / relative).read_bytes() != text.encode("utf-8")]
+    return [
+        relative
+        for relative, text in sorted({**result.files, **result.bodies}.items())
+        if not (root / relative).is_file() or (root / relative).read_bytes() != text.encode("utf-8")
+    ]
 
 
 def write(result: Export, out: Path) -> list[Path]:

@@ -5,6 +5,7 @@ bytes go to a temporary file in the same directory, are flushed to disk, and rep
 file with one `os.replace`. A failed write (disk full, a kill, a read-only folder) leaves the
 old file exactly as it was and raises a `ShotkitError` that names the file.
 """
+
 from __future__ import annotations
 
 import os

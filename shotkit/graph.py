@@ -6,7 +6,10 @@ links whose relationship type lies on a cycle of the registry's type graph (`con
 shot -> shot`, say): with the seed's types alone it is empty, and checking 10,000 shots does
 not pay for 150,000 edges. `shotkit graph` draws the full graph.
 """
+
 from __future__ import annotations
+
+from typing import Any
 
 import networkx as nx
 
@@ -34,9 +37,16 @@ def build_graph(production: Production, only: set[str] | None = None) -> nx.Mult
     for workspace in production.workspaces.values():
         links = [link for link in workspace.links if only is None or link.type in only]
         if only is None:
-            graph.add_nodes_from(((workspace.name, *ref), {"asset": asset}) for ref, asset in workspace.assets.items())
+            graph.add_nodes_from(
+                ((workspace.name, *ref), {"asset": asset}) for ref, asset in workspace.assets.items()
+            )
         graph.add_edges_from(
-            ((workspace.name, *link.parent), (workspace.name, link.child_type, link.child_key), link.type, {"link": link})
+            (
+                (workspace.name, *link.parent),
+                (workspace.name, link.child_type, link.child_key),
+                link.type,
+                {"link": link},
+            )
             for link in links
             if link.parent in workspace.assets and (link.child_type, link.child_key) in workspace.assets
         )
@@ -64,21 +74,41 @@ def _references(production: Production) -> list[Problem]:
             if rel.nested:
                 continue  # takes and videos are declared inside their parent: right by construction
             if link.parent[0] != rel.parent:
-                problems.append(link.document.problem(link.path[:-1], f"{location(link.path[:-1])}: {rel.name} links a {rel.parent} to a {rel.child}, not a {link.parent[0]}", key=True))
+                problems.append(
+                    link.document.problem(
+                        link.path[:-1],
+                        f"{location(link.path[:-1])}: {rel.name} links a {rel.parent} to a {rel.child}, not a {link.parent[0]}",
+                        key=True,
+                    )
+                )
                 continue
-            if (link.child_type, link.child_key) in workspace.assets or (workspace.name, link.child_type, link.child_key) in production.invalid:
+            if (link.child_type, link.child_key) in workspace.assets or (
+                workspace.name,
+                link.child_type,
+                link.child_key,
+            ) in production.invalid:
                 continue
             others = [t for t in by_key.get(link.child_key, []) if t != link.child_type]
             if others:
-                problems.append(link.document.problem(link.path, f"'{link.child_key}' is of type {others[0]}, but {link.type} needs a {link.child_type}"))
+                problems.append(
+                    link.document.problem(
+                        link.path,
+                        f"'{link.child_key}' is of type {others[0]}, but {link.type} needs a {link.child_type}",
+                    )
+                )
             elif production.complete:
                 hint = suggest(workspace, link.child_type, link.child_key)
-                problems.append(link.document.problem(link.path, f"unknown {link.child_type} '{link.child_key}' in workspace '{workspace.name}'{hint}"))
+                problems.append(
+                    link.document.problem(
+                        link.path,
+                        f"unknown {link.child_type} '{link.child_key}' in workspace '{workspace.name}'{hint}",
+                    )
+                )
     return problems
 
 
 class _Suggestions:
-    """"did you mean" for unknown references: candidates listed once per workspace and type,
+    """ "did you mean" for unknown references: candidates listed once per workspace and type,
     and at most MAX_SUGGESTIONS lookups a run (each compares with every candidate), so a file
     with thousands of broken references stays fast."""
 
@@ -117,7 +147,7 @@ def _cycles(graph: nx.MultiDiGraph) -> list[Problem]:
 def _selected_takes(production: Production) -> list[Problem]:
     problems: list[Problem] = []
     for workspace in production.workspaces.values():
-        takes: dict[tuple[str, str], list] = {}
+        takes: dict[tuple[str, str], list[Any]] = {}
         for asset in workspace.assets.values():
             if asset.type == TAKE:
                 takes.setdefault(("shot", asset.key.rsplit("#", 1)[0]), []).append(asset)
@@ -125,10 +155,22 @@ def _selected_takes(production: Production) -> list[Problem]:
             shot = workspace.assets[shot_ref]
             selected = sorted((t for t in shot_takes if t.metadata.get("selected")), key=lambda t: t.path)
             for extra in selected[1:]:
-                problems.append(extra.document.problem(extra.path + ("selected",), f"shot '{shot.key}' has more than one selected take (attempt {selected[0].metadata['attempt_number']} is selected too)"))
+                problems.append(
+                    extra.document.problem(
+                        extra.path + ("selected",),
+                        f"shot '{shot.key}' has more than one selected take (attempt {selected[0].metadata['attempt_number']} is selected too)",
+                    )
+                )
             if not selected:
                 assert shot.document is not None
-                problems.append(shot.document.problem(shot.path + ("takes",), f"shot '{shot.key}' has takes but none is selected", key=True, severity=WARNING))
+                problems.append(
+                    shot.document.problem(
+                        shot.path + ("takes",),
+                        f"shot '{shot.key}' has takes but none is selected",
+                        key=True,
+                        severity=WARNING,
+                    )
+                )
     return problems
 
 
@@ -141,5 +183,12 @@ def _unused(production: Production) -> list[Problem]:
         for ref, asset in workspace.assets.items():
             if asset.type in linkable and ref not in used:
                 assert asset.document is not None
-                problems.append(asset.document.problem(asset.path, f"{asset.type} '{asset.key}' is not used by any shot or asset", key=True, severity=WARNING))
+                problems.append(
+                    asset.document.problem(
+                        asset.path,
+                        f"{asset.type} '{asset.key}' is not used by any shot or asset",
+                        key=True,
+                        severity=WARNING,
+                    )
+                )
     return problems

@@ -3,6 +3,7 @@ own transaction (so a rolled-back sync leaves no row), with who ran it from whic
 
 The actor and commit come from the CI environment (GitHub Actions, GitLab CI), else git.
 """
+
 from __future__ import annotations
 
 import getpass
@@ -10,9 +11,10 @@ import hashlib
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -24,7 +26,9 @@ Recorder = Callable[[sa.Connection, Plan, bool], None]
 
 def _git(root: Path, *args: str) -> str | None:
     try:
-        result = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=5)
+        result = subprocess.run(
+            ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=5, check=False
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return result.stdout.strip() or None if result.returncode == 0 else None
@@ -54,8 +58,13 @@ def run_url() -> str | None:
     return env.get("CI_JOB_URL") or env.get("BUILDKITE_BUILD_URL") or None
 
 
-def fingerprint(document: dict) -> str:
-    return "sha256:" + hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+def fingerprint(document: dict[str, Any]) -> str:
+    return (
+        "sha256:"
+        + hashlib.sha256(
+            json.dumps(document, sort_keys=True, ensure_ascii=False, default=str).encode()
+        ).hexdigest()
+    )
 
 
 def recorder(root: Path) -> Recorder:
@@ -68,26 +77,52 @@ def recorder(root: Path) -> Recorder:
         for workspace in plan.workspaces:
             part = Plan(plan.owner, plan.prune, [workspace])
             document = part.to_json()
-            rows.append({"ran_at": now, "workspace_id": workspace.workspace, "owner": plan.owner, "actor": who, "commit_sha": sha,
-                         "run_url": url, "applied": applied, "plan_fingerprint": fingerprint(document),
-                         "state_fingerprint": workspace.fingerprint, "summary": part.summary(), "plan": document})
+            rows.append(
+                {
+                    "ran_at": now,
+                    "workspace_id": workspace.workspace,
+                    "owner": plan.owner,
+                    "actor": who,
+                    "commit_sha": sha,
+                    "run_url": url,
+                    "applied": applied,
+                    "plan_fingerprint": fingerprint(document),
+                    "state_fingerprint": workspace.fingerprint,
+                    "summary": part.summary(),
+                    "plan": document,
+                }
+            )
         if rows:
             connection.execute(sa.insert(sync_runs), rows)
 
     return record
 
 
-def _row(row: sa.Row, with_plan: bool) -> dict:
-    ran_at = row.ran_at if row.ran_at.tzinfo else row.ran_at.replace(tzinfo=timezone.utc)  # SQLite keeps no zone
-    out = {"id": row.id, "ran_at": ran_at.astimezone(timezone.utc).isoformat(timespec="seconds"), "workspace": row.workspace_id,
-           "owner": row.owner, "actor": row.actor, "commit_sha": row.commit_sha, "run_url": row.run_url, "applied": row.applied,
-           "plan_fingerprint": row.plan_fingerprint, "state_fingerprint": row.state_fingerprint, "summary": row.summary}
+def _row(row: sa.Row[Any], with_plan: bool) -> dict[str, Any]:
+    ran_at = (
+        row.ran_at if row.ran_at.tzinfo else row.ran_at.replace(tzinfo=timezone.utc)
+    )  # SQLite keeps no zone
+    out = {
+        "id": row.id,
+        "ran_at": ran_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
+        "workspace": row.workspace_id,
+        "owner": row.owner,
+        "actor": row.actor,
+        "commit_sha": row.commit_sha,
+        "run_url": row.run_url,
+        "applied": row.applied,
+        "plan_fingerprint": row.plan_fingerprint,
+        "state_fingerprint": row.state_fingerprint,
+        "summary": row.summary,
+    }
     if with_plan:
         out["plan"] = row.plan
     return out
 
 
-def runs(connection: sa.Connection, workspaces: list[str] | None = None, limit: int = 20, with_plan: bool = False) -> list[dict]:
+def runs(
+    connection: sa.Connection, workspaces: list[str] | None = None, limit: int = 20, with_plan: bool = False
+) -> list[dict[str, Any]]:
     """The latest runs first."""
     columns = [c for c in sync_runs.c if with_plan or c.name != "plan"]
     query = sa.select(*columns).order_by(sync_runs.c.id.desc()).limit(limit)
@@ -96,15 +131,19 @@ def runs(connection: sa.Connection, workspaces: list[str] | None = None, limit: 
     return [_row(row, with_plan) for row in connection.execute(query)]
 
 
-def last_runs(connection: sa.Connection, workspaces: list[str]) -> list[dict]:
+def last_runs(connection: sa.Connection, workspaces: list[str]) -> list[dict[str, Any]]:
     """The latest run of each of these workspaces (for the plan comment)."""
-    latest = sa.select(sa.func.max(sync_runs.c.id)).where(sync_runs.c.workspace_id.in_(workspaces)).group_by(sync_runs.c.workspace_id)
+    latest = (
+        sa.select(sa.func.max(sync_runs.c.id))
+        .where(sync_runs.c.workspace_id.in_(workspaces))
+        .group_by(sync_runs.c.workspace_id)
+    )
     columns = [c for c in sync_runs.c if c.name != "plan"]
     query = sa.select(*columns).where(sync_runs.c.id.in_(latest)).order_by(sync_runs.c.workspace_id)
     return [_row(row, False) for row in connection.execute(query)]
 
 
-def text(rows: list[dict]) -> str:
+def text(rows: list[dict[str, Any]]) -> str:
     """One line a run, for a terminal: every value from the database cleaned of control
     characters (no escape sequences reach the terminal)."""
     from .mdescape import clean
@@ -114,15 +153,25 @@ def text(rows: list[dict]) -> str:
     lines = []
     for row in rows:
         s = row["summary"]
-        what = (f"{s['create']} created, {s['update']} updated, {s['delete']} deleted, "
-                f"{s['link_add'] + s['link_update'] + s['link_remove']} link change(s)") if row["applied"] else "no changes"
+        what = (
+            (
+                f"{s['create']} created, {s['update']} updated, {s['delete']} deleted, "
+                f"{s['link_add'] + s['link_update'] + s['link_remove']} link change(s)"
+            )
+            if row["applied"]
+            else "no changes"
+        )
         commit_sha = clean(row["commit_sha"] or "-", 200)[:12]
-        lines.append(f"#{row['id']}  {row['ran_at']}  {clean(row['workspace'])}  by {clean(row['actor'] or '?', 40)}  "
-                     f"commit {commit_sha}  {what}")
+        lines.append(
+            f"#{row['id']}  {row['ran_at']}  {clean(row['workspace'])}  by {clean(row['actor'] or '?', 40)}  "
+            f"commit {commit_sha}  {what}"
+        )
     return "\n".join(lines)
 
 
-def command(database_url: str | None, project: Path, workspaces: list[str], fmt: str, limit: int, with_plan: bool) -> int:
+def command(
+    database_url: str | None, project: Path, workspaces: list[str], fmt: str, limit: int, with_plan: bool
+) -> int:
     from . import db
     from .commands import _project_root, emit, emit_json
 

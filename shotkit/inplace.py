@@ -10,14 +10,16 @@ smallest text edit.
 Entries (and takes) in a file that the database does not have are kept and counted: they may
 be work not yet synced. `prune` removes them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .yamledit import identity, same
 
-Canon = Callable[[str, dict], dict]  # an entry's canonical form, from its key and data
+Canon = Callable[[str, dict[str, Any]], dict[str, Any]]  # an entry's canonical form, from its key and data
 
 
 @dataclass
@@ -39,8 +41,10 @@ def merge(raw: Any, old: Any, new: Any, prune: bool, where: str, report: Merged)
     return new
 
 
-def _merge_dict(raw: dict, old: dict, new: dict, prune: bool, where: str, report: Merged) -> dict:
-    out: dict = {}
+def _merge_dict(
+    raw: dict[str, Any], old: dict[str, Any], new: dict[str, Any], prune: bool, where: str, report: Merged
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for key, value in raw.items():
         if key in old:
             if key in new:
@@ -52,13 +56,13 @@ def _merge_dict(raw: dict, old: dict, new: dict, prune: bool, where: str, report
     return insert_after_predecessors(out, new)
 
 
-def insert_after_predecessors(out: dict, new: dict) -> dict:
+def insert_after_predecessors(out: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """`out` with the keys of `new` it lacks, each after the key that precedes it in `new`."""
     missing = [k for k in new if k not in out]
     if not missing:
         return out
-    result: dict = {}
-    anchors: dict[Any, list] = {}
+    result: dict[str, Any] = {}
+    anchors: dict[Any, list[Any]] = {}
     previous = None
     for key in new:
         if key in out:
@@ -74,7 +78,7 @@ def insert_after_predecessors(out: dict, new: dict) -> dict:
     return result
 
 
-def _pairs(raw: list, old: list) -> dict:
+def _pairs(raw: list[Any], old: list[Any]) -> dict[str, Any]:
     """Raw items by identity, each with its canonical form."""
     by_id = {identity(c): c for c in old}
     pairs = {}
@@ -87,7 +91,9 @@ def _pairs(raw: list, old: list) -> dict:
     return pairs
 
 
-def _merge_list(raw: list, old: list, new: list, prune: bool, where: str, report: Merged) -> list:
+def _merge_list(
+    raw: list[Any], old: list[Any], new: list[Any], prune: bool, where: str, report: Merged
+) -> list[Any]:
     """A list whose order means something (links): the database's order, the file's items."""
     pairs = _pairs(raw, old)
     out = []
@@ -97,7 +103,9 @@ def _merge_list(raw: list, old: list, new: list, prune: bool, where: str, report
     return out
 
 
-def _merge_takes(raw: list, old: list, new: list, prune: bool, where: str, report: Merged) -> list:
+def _merge_takes(
+    raw: list[Any], old: list[Any], new: list[Any], prune: bool, where: str, report: Merged
+) -> list[Any]:
     """Takes are keyed by attempt: the file's order, new takes after the attempt before them."""
     pairs = _pairs(raw, old)
     wanted = {identity(t): t for t in new}
@@ -105,19 +113,37 @@ def _merge_takes(raw: list, old: list, new: list, prune: bool, where: str, repor
     for item in raw:
         key = identity(item)
         if key in wanted:
-            out.append(merge(pairs[key][0], pairs[key][1], wanted[key], prune, where, report) if key in pairs else wanted[key])
+            out.append(
+                merge(pairs[key][0], pairs[key][1], wanted[key], prune, where, report)
+                if key in pairs
+                else wanted[key]
+            )
         else:
             report.missing.append(f"{where} take {item.get('attempt')}")
             if not prune:
                 out.append(item)
     for key, take in wanted.items():
         if key not in {identity(i) for i in raw}:
-            at = max((i + 1 for i, t in enumerate(out) if isinstance(t.get("attempt"), int) and t["attempt"] < take["attempt"]), default=0)
+            at = max(
+                (
+                    i + 1
+                    for i, t in enumerate(out)
+                    if isinstance(t.get("attempt"), int) and t["attempt"] < take["attempt"]
+                ),
+                default=0,
+            )
             out.insert(at, take)
     return out
 
 
-def merge_section(raw: dict, canon: Canon, database: dict[str, dict], prune: bool, where: str, report: Merged) -> dict:
+def merge_section(
+    raw: dict[str, Any],
+    canon: Canon,
+    database: dict[str, dict[str, Any]],
+    prune: bool,
+    where: str,
+    report: Merged,
+) -> dict[str, Any]:
     """One section of a file (`characters`, `shots`...) merged with the database's entries."""
     out = {}
     for key, entry in raw.items():
@@ -128,7 +154,7 @@ def merge_section(raw: dict, canon: Canon, database: dict[str, dict], prune: boo
             continue
         try:
             old = canon(key, entry)
-        except Exception:  # noqa: BLE001 - an invalid entry is reported and left as written
+        except Exception:
             report.invalid.append(f"{where}.{key}")
             out[key] = entry
             continue

@@ -8,6 +8,7 @@ owner), deletes only rows this project owns and only with `--prune`, removes onl
 and never lets a delete take a link it does not list (`ON DELETE CASCADE`). Labels shown to a
 reviewer must describe the rows written, and an update's listed fields must be the real diff.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -24,7 +25,9 @@ def verify(plan: Plan, states: dict[str, State], owner: str) -> None:
     """Raise PlanRefused naming what breaks the rules; return quietly when nothing does."""
     problems: list[str] = []
     if plan.owner != owner:
-        problems.append(f"the plan writes for owner '{plan.owner}', but this project's owner is '{owner}' (shotkit.yaml)")
+        problems.append(
+            f"the plan writes for owner '{plan.owner}', but this project's owner is '{owner}' (shotkit.yaml)"
+        )
     seen: set[str] = set()
     for workspace in plan.workspaces:
         if workspace.workspace in seen or workspace.workspace not in states:
@@ -65,22 +68,26 @@ class _Check:
         self._cascades()
         return self.problems
 
-    def _label(self, change: dict, row: dict) -> None:
+    def _label(self, change: dict[str, Any], row: dict[str, Any]) -> None:
         shown = (change["id"], change["type"], change["key"], change["name"])
         if shown != (row["id"], row["type"], row.get("manifest_key"), row["name"]):
-            self.fail(f"{change['action']} of row {change['id']} is labelled as something other than the row it writes")
+            self.fail(
+                f"{change['action']} of row {change['id']} is labelled as something other than the row it writes"
+            )
 
-    def _create(self, change: dict) -> None:
+    def _create(self, change: dict[str, Any]) -> None:
         row = change["row"]
         self._label(change, row)
         if row["workspace_id"] != self.name:
             self.fail(f"create of row {row['id']} writes into workspace '{row['workspace_id']}'")
         if row["owner"] != self.plan.owner:
-            self.fail(f"create of row {row['id']} is labelled with owner {row['owner']!r}, not '{self.plan.owner}'")
+            self.fail(
+                f"create of row {row['id']} is labelled with owner {row['owner']!r}, not '{self.plan.owner}'"
+            )
         if row["id"] in self.state.assets:
             self.fail(f"create of row {row['id']}, which already exists")
 
-    def _update(self, change: dict) -> None:
+    def _update(self, change: dict[str, Any]) -> None:
         row, actual = change["row"], self.state.assets.get(change["row"]["id"])
         self._label(change, row)
         if actual is None:
@@ -93,7 +100,7 @@ class _Check:
         if not _same_fields(change["fields"], field_changes(actual, row)):
             self.fail(f"update of row {row['id']} lists fields other than those it changes")
 
-    def _delete(self, change: dict) -> None:
+    def _delete(self, change: dict[str, Any]) -> None:
         actual = self.state.assets.get(change["row"]["id"])
         if actual is None:
             self.fail(f"delete of row {change['row']['id']}, which is not in this workspace")
@@ -102,16 +109,22 @@ class _Check:
         if not self.plan.prune:
             self.fail(f"delete of row {actual['id']} in a plan made without --prune")
         if actual["owner"] != self.plan.owner:
-            self.fail(f"delete of {actual['type']} '{actual['manifest_key'] or actual['name']}' (row {actual['id']}), which this project does not own (owner {actual['owner']!r})")
+            self.fail(
+                f"delete of {actual['type']} '{actual['manifest_key'] or actual['name']}' (row {actual['id']}), which this project does not own (owner {actual['owner']!r})"
+            )
 
-    def _link_label(self, link: dict, row: dict) -> None:
+    def _link_label(self, link: dict[str, Any], row: dict[str, Any]) -> None:
         shown = (link["type"], tuple(link["parent"]), tuple(link["child"]))
         parent, child = row["parent_asset_id"], row["child_asset_id"]
-        actual = (row["relationship_type"], self.names.get(parent, ("?", parent)), self.names.get(child, ("?", child)))
+        actual = (
+            row["relationship_type"],
+            self.names.get(parent, ("?", parent)),
+            self.names.get(child, ("?", child)),
+        )
         if shown != actual:
             self.fail(f"link {row['id']} is labelled as something other than the link it writes")
 
-    def _link_add(self, link: dict) -> None:
+    def _link_add(self, link: dict[str, Any]) -> None:
         row = link["row"]
         self._link_label(link, row)
         ends = (row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])
@@ -119,25 +132,35 @@ class _Check:
             self.fail(f"link {row['id']} is added under another workspace, owner or id")
         if any(end not in self.names or end in self.deletes for end in ends[:2]) or ends in self.state.links:
             self.fail(f"link {row['id']} joins rows that are not in this workspace, or exists already")
-        if link["sequence"] != row["sequence"] or not same(link["metadata"] or {}, row["relationship_metadata"]):
+        if link["sequence"] != row["sequence"] or not same(
+            link["metadata"] or {}, row["relationship_metadata"]
+        ):
             self.fail(f"link {row['id']} shows other values than it writes")
 
-    def _link_update(self, link: dict) -> None:
+    def _link_update(self, link: dict[str, Any]) -> None:
         row = link["row"]
         actual = self.links_by_id.get(row["id"])
-        if actual is None or any(actual[k] != row[k] for k in ("workspace_id", "parent_asset_id", "child_asset_id", "relationship_type", "owner")):
+        if actual is None or any(
+            actual[k] != row[k]
+            for k in ("workspace_id", "parent_asset_id", "child_asset_id", "relationship_type", "owner")
+        ):
             self.fail(f"update of link {row['id']}, which is not this workspace's, or moves it")
             return
         self._link_label(link, row)
-        fields = [{"field": name, "old": actual[name], "new": row[name]} for name in ("sequence", "relationship_metadata")
-                  if not same(actual[name], row[name])]
+        fields = [
+            {"field": name, "old": actual[name], "new": row[name]}
+            for name in ("sequence", "relationship_metadata")
+            if not same(actual[name], row[name])
+        ]
         if not _same_fields(link["fields"], fields):
             self.fail(f"update of link {row['id']} lists fields other than those it changes")
 
-    def _link_remove(self, link: dict) -> None:
+    def _link_remove(self, link: dict[str, Any]) -> None:
         actual = self.links_by_id.get(link["row"]["id"])
         if actual is None or actual["owner"] != self.plan.owner:
-            self.fail(f"removal of link {link['row']['id']}, which is not a link of this workspace owned by this project")
+            self.fail(
+                f"removal of link {link['row']['id']}, which is not a link of this workspace owned by this project"
+            )
             return
         self._link_label(link, actual)
 
@@ -147,7 +170,9 @@ class _Check:
         for link in self.state.links.values():
             touches = link["parent_asset_id"] in self.deletes or link["child_asset_id"] in self.deletes
             if touches and link["id"] not in self.link_removes:
-                self.fail(f"a delete would also remove link {link['id']} ({link['relationship_type']}), which the plan does not list")
+                self.fail(
+                    f"a delete would also remove link {link['id']} ({link['relationship_type']}), which the plan does not list"
+                )
 
 
 def _names(workspace: WorkspacePlan, state: State) -> dict[str, tuple[str, str]]:
@@ -164,8 +189,11 @@ def _names(workspace: WorkspacePlan, state: State) -> dict[str, tuple[str, str]]
     return names
 
 
-def _same_fields(shown: list[dict], actual: list[dict]) -> bool:
-    def rows(items: list[dict]) -> list[Any]:
-        return [[i["field"], i.get("old"), i.get("new"), bool(i.get("added")), bool(i.get("removed"))] for i in items]
+def _same_fields(shown: list[dict[str, Any]], actual: list[dict[str, Any]]) -> bool:
+    def rows(items: list[dict[str, Any]]) -> list[Any]:
+        return [
+            [i["field"], i.get("old"), i.get("new"), bool(i.get("added")), bool(i.get("removed"))]
+            for i in items
+        ]
 
     return same(rows(shown), rows(actual))

@@ -1,4 +1,5 @@
 """Move the old `shot_characters (shot_id, character_id)` table into `uses_character` links."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,12 +34,17 @@ def migrate_shot_characters(connection: sa.Connection) -> LegacyResult:
         for row in connection.execute(
             sa.select(legacy.c.shot_id, legacy.c.character_id, shots.c.workspace_id)
             .join(shots, sa.and_(shots.c.id == legacy.c.shot_id, shots.c.type == "shot"))
-            .join(characters, sa.and_(characters.c.id == legacy.c.character_id, characters.c.type == "character_ref"))
+            .join(
+                characters,
+                sa.and_(characters.c.id == legacy.c.character_id, characters.c.type == "character_ref"),
+            )
         )
     }
     existing = set(
         connection.execute(
-            sa.select(rels.c.parent_asset_id, rels.c.child_asset_id).where(rels.c.relationship_type == "uses_character")
+            sa.select(rels.c.parent_asset_id, rels.c.child_asset_id).where(
+                rels.c.relationship_type == "uses_character"
+            )
         ).tuples()
     )
     new = [
@@ -51,7 +57,9 @@ def migrate_shot_characters(connection: sa.Connection) -> LegacyResult:
             "sequence": None,
             "relationship_metadata": {},
         }
-        for (shot, character), workspace in sorted(valid.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1])))
+        for (shot, character), workspace in sorted(
+            valid.items(), key=lambda kv: (str(kv[0][0]), str(kv[0][1]))
+        )
         if (shot, character) not in existing
     ]
     if new:

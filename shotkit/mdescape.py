@@ -7,6 +7,7 @@ starts with our own prefix, `mermaid` for a quoted Mermaid label, `url` for a li
 All of them first remove line breaks and invisible control or direction characters, so no
 value can end a line, a fence, a table row or an HTML comment, and cap the length.
 """
+
 from __future__ import annotations
 
 import re

@@ -3,6 +3,7 @@
 The model holds exactly what the database will hold (names, columns, `asset_metadata`, links
 with sequence and metadata), plus where each thing was declared, for messages and export.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -55,9 +56,9 @@ class Asset:
     adopted_id: str | None = None  # from `id:`: adopt an existing row
     url: str | None = None
     duration: float | None = None
-    metadata: dict = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
     document: Document | None = None
-    path: tuple = ()
+    path: tuple[Any, ...] = ()
     order: int = 0
     body_file: str | None = None  # a script's `file:`, relative to the project root
     file: str | None = None  # the manifest file, relative to the project root
@@ -83,9 +84,9 @@ class Link:
     child_key: str
     child_type: str
     sequence: int | None
-    metadata: dict
+    metadata: dict[str, Any]
     document: Document
-    path: tuple
+    path: tuple[Any, ...]
 
 
 @dataclass
@@ -100,7 +101,7 @@ class Production:
     project: Project
     workspaces: dict[str, Workspace] = field(default_factory=dict)
     complete: bool = True  # False when a file was left out, so references may dangle
-    invalid: set = field(default_factory=set)  # (workspace, type, key) declared but not valid
+    invalid: set[Any] = field(default_factory=set)  # (workspace, type, key) declared but not valid
 
 
 def build(documents: list[Document], project: Project) -> tuple[Production, list[Problem]]:
@@ -122,7 +123,7 @@ class _Builder:
         self.adopted: dict[str, Asset] = {}
         self.nested = _Nested(self)
 
-    def error(self, document: Document, path: tuple, message: str, key: bool = False) -> None:
+    def error(self, document: Document, path: tuple[Any, ...], message: str, key: bool = False) -> None:
         self.problems.append(document.problem(path, message, key))
 
     def add(self, document: Document) -> None:
@@ -137,7 +138,12 @@ class _Builder:
         workspace_name = data.get("workspace") or self.project.workspace
         if not workspace_name:
             self.production.complete = False
-            self.error(document, ("shotkit",), "no workspace: add `workspace: NAME` to this file or to shotkit.yaml", key=True)
+            self.error(
+                document,
+                ("shotkit",),
+                "no workspace: add `workspace: NAME` to this file or to shotkit.yaml",
+                key=True,
+            )
             return
         workspace = self.production.workspaces.setdefault(workspace_name, Workspace(workspace_name))
         self.file = self.project.relative(document.path)
@@ -145,7 +151,7 @@ class _Builder:
         for asset_type in self.registry.asset_types.values():
             if asset_type.section:
                 entries = data.get(asset_type.section) or {}
-                base: tuple = (asset_type.section,)
+                base: tuple[Any, ...] = (asset_type.section,)
             elif not asset_type.nested:
                 entries = (data.get("assets") or {}).get(asset_type.name) or {}
                 base = ("assets", asset_type.name)
@@ -172,21 +178,49 @@ class _Builder:
             assert first.document is not None
             line, column = first.document.position(first.path, key=True)
             what = "take" if asset.type == TAKE else asset.type
-            self.error(asset.document, asset.path, f"{what} '{asset.key}' is defined twice in workspace '{workspace.name}' (first at {first.document.shown}:{line}:{column})", key=asset.type != TAKE)
+            self.error(
+                asset.document,
+                asset.path,
+                f"{what} '{asset.key}' is defined twice in workspace '{workspace.name}' (first at {first.document.shown}:{line}:{column})",
+                key=asset.type != TAKE,
+            )
             return False
         if asset.adopted_id is not None:
             same_id = self.adopted.get(asset.adopted_id)
             if same_id is not None:
-                self.error(asset.document, asset.path + ("id",), f"id {asset.id} is already used by {same_id.type} '{same_id.key}'")
+                self.error(
+                    asset.document,
+                    asset.path + ("id",),
+                    f"id {asset.id} is already used by {same_id.type} '{same_id.key}'",
+                )
                 return False
             self.adopted[asset.adopted_id] = asset
         self.declared[ident] = asset
         workspace.assets[asset.ref] = asset
         return True
 
-    def asset(self, document: Document, workspace: Workspace, asset_type: AssetType, key: str, entry: dict, path: tuple, order: int) -> Asset | None:
+    def asset(
+        self,
+        document: Document,
+        workspace: Workspace,
+        asset_type: AssetType,
+        key: str,
+        entry: dict[str, Any],
+        path: tuple[Any, ...],
+        order: int,
+    ) -> Asset | None:
         metadata: dict[str, Any] = {}
-        asset = Asset(workspace.name, asset_type.name, key, entry["name"], self.adopted_id(entry), document=document, path=path, order=order, file=self.file)
+        asset = Asset(
+            workspace.name,
+            asset_type.name,
+            key,
+            entry["name"],
+            self.adopted_id(entry),
+            document=document,
+            path=path,
+            order=order,
+            file=self.file,
+        )
         for spec in asset_type.fields:
             if spec.name not in entry:
                 continue
@@ -205,18 +239,29 @@ class _Builder:
             else:
                 metadata[spec.name] = value
         if asset_type.name == "script" and "text" in entry and "file" in entry:
-            self.error(document, path + ("file",), f"{location(path)}: give the script's `text:` or its `file:`, not both", key=True)
+            self.error(
+                document,
+                path + ("file",),
+                f"{location(path)}: give the script's `text:` or its `file:`, not both",
+                key=True,
+            )
             return None
         if asset_type.name == "shot" and asset.adopted_id in (None, derived_id(workspace.name, "shot", key)):
             # A shot's number defaults to its key. A shot adopted by `id:` (made at runtime, by the
             # AssetService) keeps exactly the number it has: none when it was made without one.
             metadata.setdefault("shot_number", key)
-        if not self.merge_metadata(document, path, metadata, entry.get("metadata"), asset_type.meta_keys | ({"shot_number"} if asset_type.name == "shot" else set())):
+        if not self.merge_metadata(
+            document,
+            path,
+            metadata,
+            entry.get("metadata"),
+            asset_type.meta_keys | ({"shot_number"} if asset_type.name == "shot" else set()),
+        ):
             return None
         asset.metadata = metadata
         return asset if self.declare(workspace, asset) else None
 
-    def adopted_id(self, entry: dict) -> str | None:
+    def adopted_id(self, entry: dict[str, Any]) -> str | None:
         return str(uuid.UUID(entry["id"])) if "id" in entry else None
 
     def finish(self) -> None:
@@ -228,27 +273,43 @@ class _Builder:
                 owner = self.adopted.get(asset.id)
                 if owner is not None and owner is not asset:
                     assert owner.document is not None
-                    self.error(owner.document, owner.path + ("id",), f"id {owner.id} is already the id of {asset.type} '{asset.key}'")
+                    self.error(
+                        owner.document,
+                        owner.path + ("id",),
+                        f"id {owner.id} is already the id of {asset.type} '{asset.key}'",
+                    )
 
-    def merge_metadata(self, document: Document, path: tuple, metadata: dict, extra: dict | None, reserved: set[str]) -> bool:
+    def merge_metadata(
+        self,
+        document: Document,
+        path: tuple[Any, ...],
+        metadata: dict[str, Any],
+        extra: dict[str, Any] | None,
+        reserved: set[str],
+    ) -> bool:
         if not extra:
             return True
         clashes = sorted(set(extra or {}) & (reserved | set(metadata)))
         for name in clashes:
-            self.error(document, path + ("metadata", name), f"{location(path + ('metadata', name))}: '{name}' is a field of its own here; set it outside `metadata:`", key=True)
+            self.error(
+                document,
+                path + ("metadata", name),
+                f"{location(path + ('metadata', name))}: '{name}' is a field of its own here; set it outside `metadata:`",
+                key=True,
+            )
         if clashes:
             return False
         metadata.update(extra or {})
         return True
 
-    def read_body(self, document: Document, path: tuple, relative: str) -> tuple[str, str] | None:
+    def read_body(self, document: Document, path: tuple[Any, ...], relative: str) -> tuple[str, str] | None:
         body, problem = read_script(self.project.root, document.path, relative)
         if problem:
             self.error(document, path, problem)
         return body
 
-    def links(self, document: Document, workspace: Workspace, asset: Asset, entry: dict) -> None:
-        lists: list[tuple[RelationshipType, list, tuple]] = []
+    def links(self, document: Document, workspace: Workspace, asset: Asset, entry: dict[str, Any]) -> None:
+        lists: list[tuple[RelationshipType, list[Any], tuple[Any, ...]]] = []
         for field_name, rel in self.registry.list_fields(asset.type).items():
             if field_name in entry:
                 lists.append((rel, entry[field_name], asset.path + (field_name,)))
@@ -258,12 +319,32 @@ class _Builder:
         for rel, items, path in lists:
             seen: dict[str, int] = {}
             for index, item in enumerate(items):
-                key, metadata = (item, {}) if isinstance(item, str) else (item["ref"], {k: v for k, v in item.items() if k != "ref"})
+                key, metadata = (
+                    (item, {})
+                    if isinstance(item, str)
+                    else (item["ref"], {k: v for k, v in item.items() if k != "ref"})
+                )
                 if key in seen:
-                    self.error(document, path + (index,), f"{location(path)}: '{key}' is listed twice (first as item {seen[key] + 1})")
+                    self.error(
+                        document,
+                        path + (index,),
+                        f"{location(path)}: '{key}' is listed twice (first as item {seen[key] + 1})",
+                    )
                     continue
                 seen[key] = index
-                workspace.links.append(Link(workspace.name, rel.name, asset.ref, key, rel.child, index + 1, metadata, document, path + (index,)))
+                workspace.links.append(
+                    Link(
+                        workspace.name,
+                        rel.name,
+                        asset.ref,
+                        key,
+                        rel.child,
+                        index + 1,
+                        metadata,
+                        document,
+                        path + (index,),
+                    )
+                )
 
 
 class _Nested:
@@ -272,7 +353,7 @@ class _Nested:
     def __init__(self, builder: _Builder) -> None:
         self.builder = builder
 
-    def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list) -> None:
+    def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list[Any]) -> None:
         attempts: dict[int, int] = {}
         for index, entry in enumerate(takes):
             path = shot.path + ("takes", index)
@@ -280,47 +361,100 @@ class _Nested:
             if not self.whole_numbers(document, path, entry, ("attempt",)):
                 continue
             if attempt in attempts:
-                self.builder.error(document, path + ("attempt",), f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})")
+                self.builder.error(
+                    document,
+                    path + ("attempt",),
+                    f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})",
+                )
                 continue
             attempts[attempt] = index
             key = take_key(shot.key, attempt)
-            metadata: dict[str, Any] = {"attempt_number": attempt, "selected": bool(entry.get("selected", False))}
+            metadata: dict[str, Any] = {
+                "attempt_number": attempt,
+                "selected": bool(entry.get("selected", False)),
+            }
             for field_name, meta_key in TAKE_FIELDS.items():
                 if field_name in entry and field_name not in ("attempt", "selected"):
                     metadata[meta_key] = entry[field_name]
-            if not self.builder.merge_metadata(document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())):
+            if not self.builder.merge_metadata(
+                document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())
+            ):
                 continue
-            take = Asset(workspace.name, TAKE, key, entry.get("name", f"Take {attempt}"), self.builder.adopted_id(entry), metadata=metadata, document=document, path=path, order=shot.order, file=shot.file)
+            take = Asset(
+                workspace.name,
+                TAKE,
+                key,
+                entry.get("name", f"Take {attempt}"),
+                self.builder.adopted_id(entry),
+                metadata=metadata,
+                document=document,
+                path=path,
+                order=shot.order,
+                file=shot.file,
+            )
             if not self.builder.declare(workspace, take):
                 continue
-            workspace.links.append(Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path))
+            workspace.links.append(
+                Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path)
+            )
             if "video" in entry:
                 self.video(document, workspace, take, entry["video"], path + ("video",), attempt)
 
-    def exact_float(self, document: Document, path: tuple, value: float) -> float | None:
+    def exact_float(self, document: Document, path: tuple[Any, ...], value: float) -> float | None:
         number, problem = exact_float(value)
         if problem:
             self.builder.error(document, path, f"{location(path)}: {problem}")
         return number
 
-    def whole_numbers(self, document: Document, path: tuple, entry: dict, names: tuple[str, ...]) -> bool:
+    def whole_numbers(
+        self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], names: tuple[str, ...]
+    ) -> bool:
         found = [(path + (name,), problem) for name in names if (problem := not_whole(entry.get(name)))]
         for where, problem in found:
             self.builder.error(document, where, f"{location(where)}: {problem}")
         return not found
 
-    def video(self, document: Document, workspace: Workspace, take: Asset, entry: dict, path: tuple, attempt: int) -> None:
+    def video(
+        self,
+        document: Document,
+        workspace: Workspace,
+        take: Asset,
+        entry: dict[str, Any],
+        path: tuple[Any, ...],
+        attempt: int,
+    ) -> None:
         if not self.whole_numbers(document, path, entry, ("width", "height")):
             return
-        metadata = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
-        if not self.builder.merge_metadata(document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}):
+        metadata: dict[str, Any] = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
+        if not self.builder.merge_metadata(
+            document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}
+        ):
             return
-        duration = self.exact_float(document, path + ("duration",), entry["duration"]) if "duration" in entry else None
+        duration = (
+            self.exact_float(document, path + ("duration",), entry["duration"])
+            if "duration" in entry
+            else None
+        )
         if "duration" in entry and duration is None:
             return
-        video = Asset(workspace.name, VIDEO, take.key, entry.get("name", f"Take {attempt} video"), self.builder.adopted_id(entry), url=entry["url"], duration=duration, metadata=metadata, document=document, path=path, order=take.order, file=take.file)
+        video = Asset(
+            workspace.name,
+            VIDEO,
+            take.key,
+            entry.get("name", f"Take {attempt} video"),
+            self.builder.adopted_id(entry),
+            url=entry["url"],
+            duration=duration,
+            metadata=metadata,
+            document=document,
+            path=path,
+            order=take.order,
+            file=take.file,
+        )
         if self.builder.declare(workspace, video):
-            workspace.links.append(Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path))
+            workspace.links.append(
+                Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path)
+            )
 
 
 def exact_float(value: float) -> tuple[float | None, str | None]:
@@ -336,7 +470,11 @@ def not_whole(value: Any) -> str | None:
     """JSON Schema's `integer` accepts 1.0; a take keyed `s1#1.0` would not export, so refuse it."""
     if not isinstance(value, float):
         return None
-    return f"expected a whole number, got {value!r}; write {int(value)}" if value.is_integer() else f"expected a whole number, got {value!r}"
+    return (
+        f"expected a whole number, got {value!r}; write {int(value)}"
+        if value.is_integer()
+        else f"expected a whole number, got {value!r}"
+    )
 
 
 def read_script(root: Path, manifest: Path, relative: str) -> tuple[tuple[str, str] | None, str | None]:

@@ -1,4 +1,5 @@
 """Files -> documents -> model -> graph checks, for the commands that start from manifests."""
+
 from __future__ import annotations
 
 import gc

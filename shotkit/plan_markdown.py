@@ -6,11 +6,13 @@ changed shots, then one collapsible section per shot with its semantic diff. The
 always kept; shot sections are added while they fit in `max_chars` (GitHub refuses comments
 over 65,536 characters), the rest are counted. Every value goes through `mdescape`.
 """
+
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any
 
 from . import mdescape as esc
 from .model import Production, Workspace
@@ -31,8 +33,8 @@ class Section:
 
     shot: str | None
     workspace: str
-    changes: list[dict] = field(default_factory=list)
-    links: list[dict] = field(default_factory=list)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    links: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     title: str = "Shared assets"
 
@@ -41,7 +43,12 @@ class Section:
         return self.notes or shot_lines(self.changes, self.links)
 
 
-def render(plan: Plan, production: Production | None = None, last_runs: list[dict] | None = None, max_chars: int = MAX_CHARS) -> str:
+def render(
+    plan: Plan,
+    production: Production | None = None,
+    last_runs: list[dict[str, Any]] | None = None,
+    max_chars: int = MAX_CHARS,
+) -> str:
     enabled = gc.isenabled()
     gc.disable()  # grouping a large plan makes many small lists: the collector would rescan the plan each time
     try:
@@ -51,7 +58,9 @@ def render(plan: Plan, production: Production | None = None, last_runs: list[dic
             gc.enable()
 
 
-def _render(plan: Plan, production: Production | None, last_runs: list[dict] | None, max_chars: int) -> str:
+def _render(
+    plan: Plan, production: Production | None, last_runs: list[dict[str, Any]] | None, max_chars: int
+) -> str:
     head = "\n".join(_head(plan, last_runs or []))
     diagram = "\n".join(_diagram(plan, production)) if production is not None else ""
     sections = list(_sections(plan))
@@ -73,12 +82,14 @@ def _render(plan: Plan, production: Production | None, last_runs: list[dict] | N
         shown += 1
     total = len(sections) - empty
     if shown < total:
-        parts.append(f"**{total - shown} of {total} section(s) not shown** to stay under {max_chars:,} characters. "
-                     "The full plan is in the job summary, or run `shotkit plan`.")
+        parts.append(
+            f"**{total - shown} of {total} section(s) not shown** to stay under {max_chars:,} characters. "
+            "The full plan is in the job summary, or run `shotkit plan`."
+        )
     return "\n\n".join(parts) + "\n"
 
 
-def _head(plan: Plan, last_runs: list[dict]) -> Iterator[str]:
+def _head(plan: Plan, last_runs: list[dict[str, Any]]) -> Iterator[str]:
     yield MARKER
     yield "### shotkit plan"
     yield ""
@@ -101,7 +112,9 @@ def _deletions(plan: Plan) -> Iterator[str]:
     deleted = [c for w in plan.workspaces for c in w.changes if c["action"] == "delete"]
     if not deleted:
         return
-    names = ", ".join(f"{esc.inline(c['type'])} {esc.inline(c.get('key') or c['name'])}" for c in deleted[:LISTED])
+    names = ", ".join(
+        f"{esc.inline(c['type'])} {esc.inline(c.get('key') or c['name'])}" for c in deleted[:LISTED]
+    )
     more = f", and {len(deleted) - LISTED} more" if len(deleted) > LISTED else ""
     yield ""
     yield "> [!WARNING]"
@@ -109,7 +122,9 @@ def _deletions(plan: Plan) -> Iterator[str]:
 
 
 def _costs(plan: Plan) -> Iterator[str]:
-    takes = [c for w in plan.workspaces for c in w.changes if c["action"] == "create" and c["type"] == "shot_take"]
+    takes = [
+        c for w in plan.workspaces for c in w.changes if c["action"] == "create" and c["type"] == "shot_take"
+    ]
     if not takes:
         return
     costs = [(c["row"].get("asset_metadata") or {}).get("generation_cost") for c in takes]
@@ -123,19 +138,24 @@ def _notes(plan: Plan) -> Iterator[str]:
     s = plan.summary()
     if s["unmanaged"] or s["pending_prune"]:
         yield ""
-        yield (f"{s['unmanaged']} row(s) made outside this project are kept as they are; "
-               f"{s['pending_prune']} row(s) this project made left the manifests (`sync --prune` would delete them).")
+        yield (
+            f"{s['unmanaged']} row(s) made outside this project are kept as they are; "
+            f"{s['pending_prune']} row(s) this project made left the manifests (`sync --prune` would delete them)."
+        )
 
 
-def _last_runs(runs: list[dict]) -> Iterator[str]:
+def _last_runs(runs: list[dict[str, Any]]) -> Iterator[str]:
     for run in runs[:LISTED]:
         commit = f", commit {esc.inline(str(run['commit_sha'])[:12])}" if run.get("commit_sha") else ""
         actor = f" by {esc.inline(run['actor'])}" if run.get("actor") else ""
         link = esc.url(run["run_url"]) if run.get("run_url") else None
         yield ""
         when = esc.inline(str(run["ran_at"])[:16].replace("T", " ") + " UTC")
-        yield (f"Last sync of {esc.inline(run['workspace'])}: run {int(run['id'])}, {when}{actor}{commit}"
-               + (f" ([log]({link}))" if link else "") + " (`shotkit history`).")
+        yield (
+            f"Last sync of {esc.inline(run['workspace'])}: run {int(run['id'])}, {when}{actor}{commit}"
+            + (f" ([log]({link}))" if link else "")
+            + " (`shotkit history`)."
+        )
 
 
 def _sections(plan: Plan) -> Iterator[Section]:
@@ -150,8 +170,12 @@ def _sections(plan: Plan) -> Iterator[Section]:
 
 
 def _workspace_notes(workspace: WorkspacePlan) -> list[str]:
-    lines = [f"! unmanaged (kept) {r['type']} {r.get('key') or r['name']}" for r in workspace.unmanaged[:LISTED]]
-    lines += [f"! pending --prune {r['type']} {r.get('key') or r['name']}" for r in workspace.pending_prune[:LISTED]]
+    lines = [
+        f"! unmanaged (kept) {r['type']} {r.get('key') or r['name']}" for r in workspace.unmanaged[:LISTED]
+    ]
+    lines += [
+        f"! pending --prune {r['type']} {r.get('key') or r['name']}" for r in workspace.pending_prune[:LISTED]
+    ]
     return lines
 
 
@@ -165,15 +189,31 @@ def _section(section: Section, many: bool) -> list[str]:
     body = [esc.code(line) for line in lines]
     if len(all_lines) > LINES_PER_SHOT:
         body.append(f"! {len(all_lines) - LINES_PER_SHOT} more change(s) not shown")
-    return [f"<details><summary>{title}{where}: {len(all_lines)} change(s)</summary>", "", "```diff", *body, "```", "", "</details>"]
+    return [
+        f"<details><summary>{title}{where}: {len(all_lines)} change(s)</summary>",
+        "",
+        "```diff",
+        *body,
+        "```",
+        "",
+        "</details>",
+    ]
 
 
 def _diagram(plan: Plan, production: Production) -> Iterator[str]:
     shots = [(w.workspace, shot) for w in plan.workspaces for shot in sorted(k for k in by_shot(w) if k)]
-    drawn = [(production.workspaces[w], s) for w, s in shots if w in production.workspaces and ("shot", s) in production.workspaces[w].assets]
+    drawn = [
+        (production.workspaces[w], s)
+        for w, s in shots
+        if w in production.workspaces and ("shot", s) in production.workspaces[w].assets
+    ]
     if not drawn:
         return
-    yield f"**Changed shots** ({len(drawn[:LISTED])} of {len(drawn)} drawn, as the manifests declare them):" if len(drawn) > LISTED else "**Changed shots**, as the manifests declare them:"
+    yield (
+        f"**Changed shots** ({len(drawn[:LISTED])} of {len(drawn)} drawn, as the manifests declare them):"
+        if len(drawn) > LISTED
+        else "**Changed shots**, as the manifests declare them:"
+    )
     yield ""
     yield "```mermaid"
     yield "flowchart LR"
@@ -189,7 +229,10 @@ def _shot_graph(workspace: Workspace, shot: str, counter: Iterator[int]) -> Iter
     root = f"n{next(counter)}"
     yield f'  {root}["shot {esc.mermaid(shot)}: {esc.mermaid(asset.name)}"]'
     order = {"uses_character": 0, "uses_audio": 1, "uses_script": 2, "generation_attempt": 3}
-    links = sorted((link for link in workspace.links if link.parent == ("shot", shot)), key=lambda l: (order.get(l.type, 4), l.type, l.sequence or 0))
+    links = sorted(
+        (link for link in workspace.links if link.parent == ("shot", shot)),
+        key=lambda link: (order.get(link.type, 4), link.type, link.sequence or 0),
+    )
     for link in links:
         child = workspace.assets.get((link.child_type, link.child_key))
         node = f"n{next(counter)}"
@@ -202,5 +245,7 @@ def _shot_graph(workspace: Workspace, shot: str, counter: Iterator[int]) -> Iter
             if selected:
                 yield f"  class {node} selected"
         else:
-            noun = {"uses_character": "character", "uses_script": "script"}.get(link.type, esc.mermaid(link.type))
+            noun = {"uses_character": "character", "uses_script": "script"}.get(
+                link.type, esc.mermaid(link.type)
+            )
             yield f'  {root} --> {node}["{noun}: {name}"]'

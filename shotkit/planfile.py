@@ -6,6 +6,7 @@ recomputes it: what stops a forged plan from crossing an ownership boundary is
 `shotkit.invariants`, which `sync` runs on every plan, saved or computed, under the lock.
 The schema makes a malformed file a located error before anything connects or writes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,71 +29,136 @@ OBJECT_OR_NULL = {"type": ["object", "null"]}
 INT32_OR_NULL = {"type": ["integer", "null"], "minimum": -(2**31), "maximum": 2**31 - 1}
 
 
-def _object(properties: dict, optional: tuple[str, ...] = ()) -> dict:
-    return {"type": "object", "properties": properties, "additionalProperties": False,
-            "required": [name for name in properties if name not in optional]}
+def _object(properties: dict[str, Any], optional: tuple[str, ...] = ()) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "required": [name for name in properties if name not in optional],
+    }
 
 
-ASSET_ROW = _object({
-    "id": UUID, "workspace_id": TEXT, "type": TEXT, "name": TEXT, "url": TEXT_OR_NULL,
-    "duration": {"type": ["number", "null"]}, "asset_metadata": {"type": "object"},
-    "manifest_key": TEXT_OR_NULL, "source": OBJECT_OR_NULL, "owner": TEXT_OR_NULL,
-})
-LINK_ROW = _object({
-    "id": UUID, "workspace_id": TEXT, "parent_asset_id": UUID, "child_asset_id": UUID, "relationship_type": TEXT,
-    "sequence": INT32_OR_NULL, "relationship_metadata": {"type": "object"}, "owner": TEXT_OR_NULL,
-})
+ASSET_ROW = _object(
+    {
+        "id": UUID,
+        "workspace_id": TEXT,
+        "type": TEXT,
+        "name": TEXT,
+        "url": TEXT_OR_NULL,
+        "duration": {"type": ["number", "null"]},
+        "asset_metadata": {"type": "object"},
+        "manifest_key": TEXT_OR_NULL,
+        "source": OBJECT_OR_NULL,
+        "owner": TEXT_OR_NULL,
+    }
+)
+LINK_ROW = _object(
+    {
+        "id": UUID,
+        "workspace_id": TEXT,
+        "parent_asset_id": UUID,
+        "child_asset_id": UUID,
+        "relationship_type": TEXT,
+        "sequence": INT32_OR_NULL,
+        "relationship_metadata": {"type": "object"},
+        "owner": TEXT_OR_NULL,
+    }
+)
 ID_ONLY = _object({"id": UUID})
-FIELD = _object({"field": TEXT, "old": {}, "new": {}, "added": {"const": True}, "removed": {"const": True}},
-                optional=("old", "new", "added", "removed"))
+FIELD = _object(
+    {"field": TEXT, "old": {}, "new": {}, "added": {"const": True}, "removed": {"const": True}},
+    optional=("old", "new", "added", "removed"),
+)
 LABEL = {"id": UUID, "type": TEXT, "key": TEXT_OR_NULL, "name": TEXT, "shot": TEXT_OR_NULL}
 END = {"type": "array", "prefixItems": [TEXT, TEXT], "minItems": 2, "maxItems": 2}
 LINK_LABEL = {"type": TEXT, "parent": END, "child": END, "shot": TEXT_OR_NULL}
-CHANGE = {"oneOf": [
-    _object({"action": {"const": "create"}, **LABEL, "row": ASSET_ROW}),
-    _object({"action": {"const": "update"}, **LABEL, "fields": {"type": "array", "items": FIELD}, "row": ASSET_ROW}),
-    _object({"action": {"const": "delete"}, **LABEL, "row": ID_ONLY}),
-]}
-LINK = {"oneOf": [
-    _object({"action": {"const": "add"}, **LINK_LABEL, "sequence": INT32_OR_NULL, "metadata": OBJECT_OR_NULL, "row": LINK_ROW}),
-    _object({"action": {"const": "update"}, **LINK_LABEL, "fields": {"type": "array", "items": FIELD}, "row": LINK_ROW}),
-    _object({"action": {"const": "remove"}, **LINK_LABEL, "row": ID_ONLY}),
-]}
-WORKSPACE = _object({
-    "workspace": TEXT, "fingerprint": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
-    "changes": {"type": "array", "items": CHANGE}, "links": {"type": "array", "items": LINK},
-    "bookkeeping": {"type": "array", "items": _object({"id": UUID, "manifest_key": TEXT_OR_NULL, "source": OBJECT_OR_NULL})},
-    "unmanaged": {"type": "array", "items": _object(LABEL)},
-    "pending_prune": {"type": "array", "items": _object(LABEL)},
-})
+CHANGE = {
+    "oneOf": [
+        _object({"action": {"const": "create"}, **LABEL, "row": ASSET_ROW}),
+        _object(
+            {
+                "action": {"const": "update"},
+                **LABEL,
+                "fields": {"type": "array", "items": FIELD},
+                "row": ASSET_ROW,
+            }
+        ),
+        _object({"action": {"const": "delete"}, **LABEL, "row": ID_ONLY}),
+    ]
+}
+LINK = {
+    "oneOf": [
+        _object(
+            {
+                "action": {"const": "add"},
+                **LINK_LABEL,
+                "sequence": INT32_OR_NULL,
+                "metadata": OBJECT_OR_NULL,
+                "row": LINK_ROW,
+            }
+        ),
+        _object(
+            {
+                "action": {"const": "update"},
+                **LINK_LABEL,
+                "fields": {"type": "array", "items": FIELD},
+                "row": LINK_ROW,
+            }
+        ),
+        _object({"action": {"const": "remove"}, **LINK_LABEL, "row": ID_ONLY}),
+    ]
+}
+WORKSPACE = _object(
+    {
+        "workspace": TEXT,
+        "fingerprint": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+        "changes": {"type": "array", "items": CHANGE},
+        "links": {"type": "array", "items": LINK},
+        "bookkeeping": {
+            "type": "array",
+            "items": _object({"id": UUID, "manifest_key": TEXT_OR_NULL, "source": OBJECT_OR_NULL}),
+        },
+        "unmanaged": {"type": "array", "items": _object(LABEL)},
+        "pending_prune": {"type": "array", "items": _object(LABEL)},
+    }
+)
 PLAN_SCHEMA = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
-    **_object({
-        "kind": {"const": "shotkit-plan"}, "format_version": {"type": "integer"}, "owner": TEXT,
-        "prune": {"type": "boolean"}, "has_changes": {"type": "boolean"}, "summary": {"type": "object"},
-        "workspaces": {"type": "array", "items": WORKSPACE},
-        "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
-    }),
+    **_object(
+        {
+            "kind": {"const": "shotkit-plan"},
+            "format_version": {"type": "integer"},
+            "owner": TEXT,
+            "prune": {"type": "boolean"},
+            "has_changes": {"type": "boolean"},
+            "summary": {"type": "object"},
+            "workspaces": {"type": "array", "items": WORKSPACE},
+            "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+        }
+    ),
 }
 _validator = jsonschema_rs.validator_for(PLAN_SCHEMA)
 
 
-def digest(document: dict) -> str:
+def digest(document: dict[str, Any]) -> str:
     """SHA-256 over the canonical JSON of everything in the document but the digest itself."""
     content = {key: value for key, value in document.items() if key != "digest"}
     text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def dumps(document: dict) -> str:
-    return json.dumps({**document, "digest": digest(document)}, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+def dumps(document: dict[str, Any]) -> str:
+    return (
+        json.dumps({**document, "digest": digest(document)}, indent=2, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
-def save(document: dict, path: Path) -> None:
+def save(document: dict[str, Any], path: Path) -> None:
     write_atomic(path, dumps(document))
 
 
-def read(path: Path) -> dict:
+def read(path: Path) -> dict[str, Any]:
     """The plan document in `path`, checked: JSON, its schema, its digest. Any failure is one
     located ShotkitError; nothing has connected to a database yet."""
     from .documents import ReadRefused, read_regular
@@ -103,7 +169,9 @@ def read(path: Path) -> dict:
         # would hang the run or fill the memory
         raw = read_regular(path, MAX_PLAN_SIZE)
     except ReadRefused as refused:
-        raise ShotkitError(f"cannot read plan {shown}: {str(refused).removeprefix('cannot read: ')}") from None
+        raise ShotkitError(
+            f"cannot read plan {shown}: {str(refused).removeprefix('cannot read: ')}"
+        ) from None
     try:
         document = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (ValueError, UnicodeDecodeError) as err:
@@ -121,10 +189,14 @@ def check(document: Any, shown: str) -> None:
     error = next(iter(_validator.iter_errors(document)), None)
     if error is not None:
         where = "/".join(str(part) for part in error.instance_path) or "(top level)"
-        raise ShotkitError(f"{shown}: {where}: {text_inline(_short(error.message))}: the plan file is damaged; make a new one with `shotkit plan -o`")
+        raise ShotkitError(
+            f"{shown}: {where}: {text_inline(_short(error.message))}: the plan file is damaged; make a new one with `shotkit plan -o`"
+        )
     if "digest" not in document or document["digest"] != digest(document):
-        raise ShotkitError(f"{shown} was changed after `shotkit plan` wrote it (its digest does not match its content); "
-                           "make a new plan with `shotkit plan -o` and review it")
+        raise ShotkitError(
+            f"{shown} was changed after `shotkit plan` wrote it (its digest does not match its content); "
+            "make a new plan with `shotkit plan -o` and review it"
+        )
 
 
 def _short(message: str) -> str:

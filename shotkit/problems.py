@@ -1,10 +1,11 @@
 """Validation problems are results, not exceptions: every stage returns a list of them."""
+
 from __future__ import annotations
 
 import difflib
-
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 ERROR = "error"
 WARNING = "warning"
@@ -22,7 +23,7 @@ class Problem:
         tag = "" if self.severity == ERROR else "warning: "
         return f"{self.file}:{self.line}:{self.column}: {tag}{self.message}"
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,
             "line": self.line,
@@ -40,7 +41,7 @@ def errors(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR]
 
 
-def did_you_mean(word: Any, known: Iterable) -> str:
+def did_you_mean(word: Any, known: Iterable[Any]) -> str:
     """` (did you mean 'shots'?)`, or nothing when no known name is close (issue 11)."""
     if not isinstance(word, str):
         return ""

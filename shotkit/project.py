@@ -1,4 +1,5 @@
 """The project: the optional `shotkit.yaml` (defaults, owner label, custom types) and its root."""
+
 from __future__ import annotations
 
 import os
@@ -36,7 +37,9 @@ def find_config(start: Path) -> Path | None:
     start = start.resolve()
     directory = start if start.is_dir() else start.parent
     for candidate in (directory, *directory.parents):
-        if os.path.lexists(candidate / PROJECT_FILE):  # a pipe or a dangling link is refused when read, not skipped
+        if os.path.lexists(
+            candidate / PROJECT_FILE
+        ):  # a pipe or a dangling link is refused when read, not skipped
             return candidate / PROJECT_FILE
     return None
 
@@ -62,11 +65,15 @@ def load_project(paths: list[Path]) -> Project:
     else:
         problems.extend(Validator(PROJECT_SCHEMA).errors(data))
     if not problems:
-        registry, type_problems = extend(builtin_registry(), data.get("asset_types") or {}, data.get("relationship_types") or {})
+        registry, type_problems = extend(
+            builtin_registry(), data.get("asset_types") or {}, data.get("relationship_types") or {}
+        )
         problems.extend((path, message, len(path) == 2) for path, message in type_problems)
     if problems:
         tree = yamlio.NodeTree(text)
-        raise ManifestError([Problem(shown, *tree.position(path, key), message) for path, message, key in problems])
+        raise ManifestError(
+            [Problem(shown, *tree.position(path, key), message) for path, message, key in problems]
+        )
     return Project(
         root=config.parent.resolve(),
         config_file=config,

@@ -6,6 +6,7 @@ a URL mangled by being taken for a path), so the CLI also `remember`s every pass
 given (the `--database-url` option, `SHOTKIT_DATABASE_URL`, any argument that looks like a
 URL) and `redact` removes each of them, verbatim and percent-decoded, from every message.
 """
+
 from __future__ import annotations
 
 import re

@@ -4,9 +4,11 @@ The seed's types are the built-in entries; a project's `shotkit.yaml` adds custo
 JSON Schema (`shotkit.schema`), the model builder and the graph checks all read this registry,
 so a custom type is checked exactly like a built-in one.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .problems import did_you_mean
 
@@ -20,7 +22,7 @@ class Field:
     """A manifest field of an asset, stored in a column or under a key of `asset_metadata`."""
 
     name: str
-    schema: dict
+    schema: dict[str, Any]
     column: str | None = None
     float_column: bool = False
 
@@ -73,9 +75,19 @@ BUILTIN_ASSET_TYPES = (
         builtin=True,
     ),
     AssetType("shot_take", None, (), builtin=True, nested=True),
-    AssetType("video", None, (URL, DURATION, Field("width", {"type": "integer", "minimum": 1}),
-                              Field("height", {"type": "integer", "minimum": 1}),
-                              Field("fps", {"type": "number", "exclusiveMinimum": 0})), builtin=True, nested=True),
+    AssetType(
+        "video",
+        None,
+        (
+            URL,
+            DURATION,
+            Field("width", {"type": "integer", "minimum": 1}),
+            Field("height", {"type": "integer", "minimum": 1}),
+            Field("fps", {"type": "number", "exclusiveMinimum": 0}),
+        ),
+        builtin=True,
+        nested=True,
+    ),
 )
 
 BUILTIN_RELATIONSHIP_TYPES = (
@@ -113,7 +125,11 @@ class Registry:
 
     def list_fields(self, asset_type: str) -> dict[str, RelationshipType]:
         """The seed-style list fields an asset of this type has (`characters:` on a shot)."""
-        return {r.field: r for r in self.relationship_types.values() if r.parent == asset_type and r.field and not r.nested}
+        return {
+            r.field: r
+            for r in self.relationship_types.values()
+            if r.parent == asset_type and r.field and not r.nested
+        }
 
     @property
     def link_types(self) -> list[RelationshipType]:
@@ -128,10 +144,12 @@ def builtin_registry() -> Registry:
     )
 
 
-def extend(registry: Registry, asset_types: dict, relationship_types: dict) -> tuple[Registry, list[tuple[tuple, str]]]:
+def extend(
+    registry: Registry, asset_types: dict[str, Any], relationship_types: dict[str, Any]
+) -> tuple[Registry, list[tuple[tuple[Any, ...], str]]]:
     """Add a project's custom types; returns the new registry and the problems, each with
     its path in shotkit.yaml."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[tuple[Any, ...], str]] = []
     assets = dict(registry.asset_types)
     for name in asset_types:
         if name in assets:
@@ -141,13 +159,25 @@ def extend(registry: Registry, asset_types: dict, relationship_types: dict) -> t
     relationships = dict(registry.relationship_types)
     for name, spec in relationship_types.items():
         if name in relationships:
-            problems.append((("relationship_types", name), f"relationship type '{name}' is built in; pick another name"))
+            problems.append(
+                (("relationship_types", name), f"relationship type '{name}' is built in; pick another name")
+            )
             continue
         for end in ("parent", "child"):
             where = ("relationship_types", name, end)
             if spec[end] not in assets:
-                problems.append((where, f"relationship type '{name}': {end} type '{spec[end]}' is not an asset type{did_you_mean(spec[end], assets)}"))
+                problems.append(
+                    (
+                        where,
+                        f"relationship type '{name}': {end} type '{spec[end]}' is not an asset type{did_you_mean(spec[end], assets)}",
+                    )
+                )
             elif assets[spec[end]].nested:
-                problems.append((where, f"relationship type '{name}': {end} type '{spec[end]}' is declared inside a shot; custom links join top-level assets"))
+                problems.append(
+                    (
+                        where,
+                        f"relationship type '{name}': {end} type '{spec[end]}' is declared inside a shot; custom links join top-level assets",
+                    )
+                )
         relationships[name] = RelationshipType(name, spec["parent"], spec["child"])
     return Registry(assets, relationships), problems

@@ -1,10 +1,11 @@
 """Renderers of a plan: Terraform-like text and JSON (the Markdown comment: plan_markdown)."""
+
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from .escape import json_inline, markdown_code, markdown_fence, markdown_text, text_inline
+from .escape import json_inline, text_inline
 from .plan import Plan, WorkspacePlan
 
 SYMBOL = {"create": "+", "add": "+", "update": "~", "delete": "-", "remove": "-"}
@@ -16,17 +17,17 @@ def _value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _asset(change: dict) -> str:
+def _asset(change: dict[str, Any]) -> str:
     key = change.get("key") or change["id"]
     name = f" ({text_inline(change['name'])})" if change.get("name") and change["name"] != key else ""
     return f'{text_inline(change["type"])} "{text_inline(key)}"{name}'
 
 
-def _end(end: list) -> str:
+def _end(end: list[Any]) -> str:
     return f'{text_inline(end[0])} "{text_inline(end[1])}"'
 
 
-def change_lines(change: dict) -> list[str]:
+def change_lines(change: dict[str, Any]) -> list[str]:
     lines = [f"{SYMBOL[change['action']]} {change['action']} {_asset(change)}"]
     for item in change.get("fields", []):
         if item.get("added"):
@@ -34,11 +35,13 @@ def change_lines(change: dict) -> list[str]:
         elif item.get("removed"):
             lines.append(f"    - {text_inline(item['field'])}: {_value(item['old'])}")
         else:
-            lines.append(f"    ~ {text_inline(item['field'])}: {_value(item['old'])} -> {_value(item['new'])}")
+            lines.append(
+                f"    ~ {text_inline(item['field'])}: {_value(item['old'])} -> {_value(item['new'])}"
+            )
     return lines
 
 
-def link_lines(link: dict) -> list[str]:
+def link_lines(link: dict[str, Any]) -> list[str]:
     head = f"{SYMBOL[link['action']]} link {text_inline(link['type'])}: {_end(link['parent'])} -> {_end(link['child'])}"
     if link["action"] == "add":
         extra = []
@@ -48,12 +51,14 @@ def link_lines(link: dict) -> list[str]:
             extra.append(_value(link["metadata"]))
         return [head + (f" ({', '.join(extra)})" if extra else "")]
     if link["action"] == "update":
-        return [head] + [f"    ~ {f['field']}: {_value(f['old'])} -> {_value(f['new'])}" for f in link["fields"]]
+        return [head] + [
+            f"    ~ {f['field']}: {_value(f['old'])} -> {_value(f['new'])}" for f in link["fields"]
+        ]
     return [head]
 
 
-def _listed(rows: list[dict]) -> str:
-    names = [f"{text_inline(r['type'])} \"{text_inline(r.get('key') or r['name'])}\"" for r in rows[:LISTED]]
+def _listed(rows: list[dict[str, Any]]) -> str:
+    names = [f'{text_inline(r["type"])} "{text_inline(r.get("key") or r["name"])}"' for r in rows[:LISTED]]
     more = f", and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
     return ", ".join(names) + more
 
@@ -62,16 +67,22 @@ def summary_line(plan: Plan) -> str:
     s = plan.summary()
     if not plan.has_changes:
         return "No changes. The database matches the manifests."
-    return (f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete; "
-            f"links: {s['link_add']} to add, {s['link_update']} to update, {s['link_remove']} to remove.")
+    return (
+        f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete; "
+        f"links: {s['link_add']} to add, {s['link_update']} to update, {s['link_remove']} to remove."
+    )
 
 
 def _notes(workspace: WorkspacePlan) -> list[str]:
     notes = []
     if workspace.pending_prune:
-        notes.append(f"{len(workspace.pending_prune)} row(s) this project made are no longer in the manifests; `sync --prune` would delete them: {_listed(workspace.pending_prune)}")
+        notes.append(
+            f"{len(workspace.pending_prune)} row(s) this project made are no longer in the manifests; `sync --prune` would delete them: {_listed(workspace.pending_prune)}"
+        )
     if workspace.unmanaged:
-        notes.append(f"{len(workspace.unmanaged)} row(s) made outside this project are kept as they are (`shotkit export` brings them into the manifests): {_listed(workspace.unmanaged)}")
+        notes.append(
+            f"{len(workspace.unmanaged)} row(s) made outside this project are kept as they are (`shotkit export` brings them into the manifests): {_listed(workspace.unmanaged)}"
+        )
     return notes
 
 

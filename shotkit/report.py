@@ -1,4 +1,5 @@
 """Renderers of validation problems: text, JSON and GitHub Actions annotations."""
+
 from __future__ import annotations
 
 import json

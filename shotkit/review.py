@@ -6,6 +6,7 @@ Content-Security-Policy that forbids scripts, so an escaping mistake still could
 videos play with the browser's own controls. URLs reach a page only through
 `shotlist.safe_url` (http and https). File names come from `page_name`, never from a key alone.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -15,6 +16,7 @@ import re
 import shlex
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -59,7 +61,10 @@ class Timeline:
 def timeline(shot: Shot) -> Timeline:
     """The audio layers laid out over the shot, bottom layer first."""
     length = min(shot_seconds(shot) or 0.0, LONGEST)
-    spans = [(min(layer.offset, LONGEST), None if layer.duration is None else min(layer.duration, LONGEST)) for layer in shot.layers]
+    spans = [
+        (min(layer.offset, LONGEST), None if layer.duration is None else min(layer.duration, LONGEST))
+        for layer in shot.layers
+    ]
     seconds = max([length, *(start + (duration or 0.0) for start, duration in spans)])
     known = seconds > 0
     seconds = max(seconds, SHORTEST) if known else PLACEHOLDER_SECONDS
@@ -109,24 +114,37 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def render(shots: list[Shot], stats: dict, paths: list[str]) -> dict[str, str]:
+def render(shots: list[Shot], stats: dict[str, Any], paths: list[str]) -> dict[str, str]:
     """Every page of the site: relative file name -> HTML."""
     names = {(s.workspace, s.key): page_name(s.workspace, s.key) for s in shots}
     if len(set(names.values())) != len(names):
         raise ShotkitError("two shots map to the same page name; rename one of them")
     env = environment()
     workspaces = list(dict.fromkeys(s.workspace for s in shots))
-    pages = {"index.html": env.get_template("production.html").render(
-        shots=shots, workspaces=workspaces, stats=stats, usage=usage(shots), page=lambda s: names[(s.workspace, s.key)],
-        root="", title="Production")}
+    pages = {
+        "index.html": env.get_template("production.html").render(
+            shots=shots,
+            workspaces=workspaces,
+            stats=stats,
+            usage=usage(shots),
+            page=lambda s: names[(s.workspace, s.key)],
+            root="",
+            title="Production",
+        )
+    }
     for index, shot in enumerate(shots):
         previous = shots[index - 1] if index else None
         following = shots[index + 1] if index + 1 < len(shots) else None
         pages[names[(shot.workspace, shot.key)]] = env.get_template("shot.html").render(
-            shot=shot, timeline=timeline(shot), root="../", title=f"{shot.key} {shot.name}",
+            shot=shot,
+            timeline=timeline(shot),
+            root="../",
+            title=f"{shot.key} {shot.name}",
             previous=previous and "../" + names[(previous.workspace, previous.key)],
             following=following and "../" + names[(following.workspace, following.key)],
-            commands={take.attempt: select_command(shot, take.attempt, paths) for take in shot.takes}, multiple=len(workspaces) > 1)
+            commands={take.attempt: select_command(shot, take.attempt, paths) for take in shot.takes},
+            multiple=len(workspaces) > 1,
+        )
     return pages
 
 
@@ -149,7 +167,9 @@ def write_site(out: Path, pages: dict[str, str]) -> None:
     if out.exists() and not out.is_dir():
         raise ShotkitError(f"{out}: not a directory")
     if out.is_dir() and any(out.iterdir()) and not marker.is_file():
-        raise ShotkitError(f"{out}: directory is not empty and holds no shotkit review site; pick a new or empty directory")
+        raise ShotkitError(
+            f"{out}: directory is not empty and holds no shotkit review site; pick a new or empty directory"
+        )
     earlier = marker.read_text(encoding="utf-8").splitlines() if marker.is_file() else []
     make_dirs(out / "shots", display=str(out))
     for name, html in pages.items():

@@ -4,6 +4,7 @@ Nothing that exists is overwritten: in a folder that already holds a `shotkit.ya
 changes nothing at all; otherwise it writes only the files that are missing and names the
 others as kept.
 """
+
 from __future__ import annotations
 
 import re
@@ -39,9 +40,11 @@ def key_from(text: str, fallback: str) -> str:
 
 
 def project_file(workspace: str, owner: str) -> str:
-    return ("# The shotkit project: see docs/manifest.md in shotkit's repository.\n"
-            f"workspace: {_quoted(workspace)}  # default workspace of the manifests\n"
-            f"owner: {_quoted(owner)}  # label written on the rows this project manages\n")
+    return (
+        "# The shotkit project: see docs/manifest.md in shotkit's repository.\n"
+        f"workspace: {_quoted(workspace)}  # default workspace of the manifests\n"
+        f"owner: {_quoted(owner)}  # label written on the rows this project manages\n"
+    )
 
 
 def _quoted(value: str) -> str:
@@ -55,7 +58,9 @@ def check_names(workspace: str | None, owner: str | None) -> None:
     from .schema import KEY_PATTERN
 
     if workspace is not None and not re.match(KEY_PATTERN, workspace):
-        raise ShotkitError(f"--workspace '{workspace}': use letters, digits, '.', '_' and '-', starting with a letter or digit")
+        raise ShotkitError(
+            f"--workspace '{workspace}': use letters, digits, '.', '_' and '-', starting with a letter or digit"
+        )
     if owner is not None and (not owner or any(ord(c) < 32 or ord(c) == 127 for c in owner)):
         raise ShotkitError(f"--owner '{owner}': give a label that is not empty and has no control characters")
 
@@ -123,7 +128,11 @@ def _already(directory: Path) -> int:
     found = existing_project(directory)
     if found is None:
         return -1
-    inside = "already a shotkit project" if found.parent.resolve() == directory.resolve() else "inside a shotkit project"
+    inside = (
+        "already a shotkit project"
+        if found.parent.resolve() == directory.resolve()
+        else "inside a shotkit project"
+    )
     emit(f"{shown_path(found)} exists: {shown_path(directory)} is {inside}; nothing changed")
     return 0
 
@@ -154,10 +163,14 @@ def init_from_database(directory: Path, database_url: str, workspace: str, owner
         rows = state.read(connection, workspace)
         known = state.workspaces(connection)
     if not rows.assets:
-        raise ShotkitError(f"workspace '{workspace}' has no rows in {database.shown} (workspaces there: {', '.join(known) or 'none'})")
+        raise ShotkitError(
+            f"workspace '{workspace}' has no rows in {database.shown} (workspaces there: {', '.join(known) or 'none'})"
+        )
     labels = {r["owner"] for r in rows.assets.values()} | {r["owner"] for r in rows.links.values()}
     if owner is None and len({o for o in labels if o}) > 1:
-        raise ShotkitError(f"workspace '{workspace}' has rows of several owners ({', '.join(sorted(o for o in labels if o))}); choose this project's with --owner")
+        raise ShotkitError(
+            f"workspace '{workspace}' has rows of several owners ({', '.join(sorted(o for o in labels if o))}); choose this project's with --owner"
+        )
     result = write(directory, files(workspace, owner or default_owner(labels), with_manifest=False))
     _report(directory, result)
     # Into the folder that the hooks and the workflow just written validate and sync.

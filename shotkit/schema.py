@@ -6,16 +6,17 @@ is the closed schema shotkit validates a project with. Validation uses `jsonsche
 (about 200x faster than `jsonschema` on a 10,000-shot document, same error paths); this module
 is the only one that imports it.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import jsonschema_rs
 
 from . import storable, yamlio
 from .problems import did_you_mean
-
 from .registry import CUSTOM_FIELDS, TAKE_FIELDS, AssetType, Registry, builtin_registry
 
 SCHEMA_ID = "https://shotkit.dev/schemas/manifest.schema.json"
@@ -24,15 +25,17 @@ MAX_SEQUENCE = 2**31 - 1  # `attempt` is the link's `sequence`, a 32-bit INTEGER
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
-def _ref(name: str) -> dict:
+def _ref(name: str) -> dict[str, Any]:
     return {"$ref": f"#/$defs/{name}"}
 
 
-def _map_of(entry: dict) -> dict:
+def _map_of(entry: dict[str, Any]) -> dict[str, Any]:
     return {"type": "object", "propertyNames": _ref("key"), "additionalProperties": entry}
 
 
-def _entry(asset_type: AssetType, registry: Registry | None, extra: dict | None = None) -> dict:
+def _entry(
+    asset_type: AssetType, registry: Registry | None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     properties: dict[str, Any] = {"id": _ref("uuid"), "name": {"type": "string", "minLength": 1}}
     properties.update({f.name: f.schema for f in asset_type.fields})
     if registry is not None:
@@ -43,7 +46,7 @@ def _entry(asset_type: AssetType, registry: Registry | None, extra: dict | None 
     return {"type": "object", "required": ["name"], "properties": properties, "additionalProperties": False}
 
 
-def _take() -> dict:
+def _take() -> dict[str, Any]:
     video = {
         "type": "object",
         "required": ["url"],
@@ -72,10 +75,15 @@ def _take() -> dict:
         "metadata": _ref("metadata"),
     }
     assert set(TAKE_FIELDS) <= set(properties)
-    return {"type": "object", "required": ["attempt"], "properties": properties, "additionalProperties": False}
+    return {
+        "type": "object",
+        "required": ["attempt"],
+        "properties": properties,
+        "additionalProperties": False,
+    }
 
 
-def manifest_schema(registry: Registry | None = None) -> dict:
+def manifest_schema(registry: Registry | None = None) -> dict[str, Any]:
     """The schema of a manifest file; `None` gives the published, open schema."""
     reg = registry or builtin_registry()
     sections: dict[str, Any] = {}
@@ -88,8 +96,16 @@ def manifest_schema(registry: Registry | None = None) -> dict:
         sections[asset_type.section] = _map_of(_entry(asset_type, registry, extra))
     custom_entry = _entry(AssetType("custom", None, CUSTOM_FIELDS), registry)
     if registry is None:
-        assets: dict = {"type": "object", "propertyNames": _ref("key"), "additionalProperties": _map_of(custom_entry)}
-        links: dict = {"type": "object", "propertyNames": _ref("key"), "additionalProperties": _ref("refs")}
+        assets: dict[str, Any] = {
+            "type": "object",
+            "propertyNames": _ref("key"),
+            "additionalProperties": _map_of(custom_entry),
+        }
+        links: dict[str, Any] = {
+            "type": "object",
+            "propertyNames": _ref("key"),
+            "additionalProperties": _ref("refs"),
+        }
     else:
         assets = {
             "type": "object",
@@ -138,7 +154,11 @@ PROJECT_SCHEMA = {
     "properties": {
         "workspace": {"type": "string", "pattern": KEY_PATTERN},
         "owner": {"type": "string", "minLength": 1},
-        "asset_types": {"type": "object", "propertyNames": {"pattern": KEY_PATTERN}, "additionalProperties": {"type": ["object", "null"]}},
+        "asset_types": {
+            "type": "object",
+            "propertyNames": {"pattern": KEY_PATTERN},
+            "additionalProperties": {"type": ["object", "null"]},
+        },
         "relationship_types": {
             "type": "object",
             "propertyNames": {"pattern": KEY_PATTERN},
@@ -157,11 +177,11 @@ PROJECT_SCHEMA = {
 class Validator:
     """Checks data against a schema; every problem comes with the path of keys the user wrote."""
 
-    def __init__(self, schema: dict) -> None:
+    def __init__(self, schema: dict[str, Any]) -> None:
         self._schema = schema
         self._validator = jsonschema_rs.Draft202012Validator(schema)
 
-    def errors(self, data: Any) -> Iterator[tuple[tuple, str, bool]]:
+    def errors(self, data: Any) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
         """(path, message, at_key) for each violation; at_key: point at the key, not the value.
 
         Values no database can store (and YAML-only types like `!!set`, which would stop the
@@ -180,15 +200,17 @@ class Validator:
                     yield found
 
 
-def _below_any(path: tuple, bad: set[tuple]) -> bool:
-    return any(path[:size] in bad for size in range(len(path) + 1)) or any(isinstance(k, str) and "\x00" in k for k in path)
+def _below_any(path: tuple[Any, ...], bad: set[tuple[Any, ...]]) -> bool:
+    return any(path[:size] in bad for size in range(len(path) + 1)) or any(
+        isinstance(k, str) and "\x00" in k for k in path
+    )
 
 
-def _cleaned(data: Any, bad: set[tuple]) -> Any:
+def _cleaned(data: Any, bad: set[tuple[Any, ...]]) -> Any:
     """A copy of `data` with the values at `bad` paths set to None (bad keys renamed)."""
     on_the_way = {path[:size] for path in bad for size in range(len(path))}
 
-    def clean(node: Any, path: tuple) -> Any:
+    def clean(node: Any, path: tuple[Any, ...]) -> Any:
         if path in bad:
             return None
         if path not in on_the_way:
@@ -213,11 +235,11 @@ class _PathResolver:
     def __init__(self, data: Any) -> None:
         self._data = data
         self._digit_keys: dict[int, dict[int, list[str]]] = {}
-        self._given: dict[tuple, set[str]] = {}  # keys already given to an identical error
+        self._given: dict[tuple[Any, ...], set[str]] = {}  # keys already given to an identical error
 
-    def resolve(self, raw: list, instance: Any, rule: list) -> tuple:
+    def resolve(self, raw: list[Any], instance: Any, rule: list[Any]) -> tuple[Any, ...]:
         node = self._data
-        out: list = []
+        out: list[Any] = []
         for at, part in enumerate(raw):
             if isinstance(node, dict) and isinstance(part, int):
                 part = self._key(node, part, raw[at:], instance, rule)
@@ -230,7 +252,9 @@ class _PathResolver:
             out.append(part)
         return tuple(out)
 
-    def _key(self, mapping: dict, number: int, raw: list, instance: Any, rule: list) -> Any:
+    def _key(
+        self, mapping: dict[str, Any], number: int, raw: list[Any], instance: Any, rule: list[Any]
+    ) -> Any:
         table = self._digit_keys.get(id(mapping))
         if table is None:
             table = {}
@@ -253,7 +277,7 @@ class _PathResolver:
 _USIZE = re.compile(r"\+?[0-9]+")  # what Rust's usize parser accepts
 
 
-def _follow(node: Any, rest: list) -> Any:
+def _follow(node: Any, rest: list[Any]) -> Any:
     for part in rest:
         if isinstance(node, dict):
             node = node.get(part, node.get(str(part)))
@@ -264,36 +288,76 @@ def _follow(node: Any, rest: list) -> Any:
     return node
 
 
-_JSON_TYPES = {str: "text", bool: "a boolean", int: "a number", float: "a number", type(None): "empty", list: "a list", dict: "a mapping"}
+_JSON_TYPES = {
+    str: "text",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    type(None): "empty",
+    list: "a list",
+    dict: "a mapping",
+}
 
 
-def _explain(error: Any, path: tuple, schema: dict) -> Iterator[tuple[tuple, str, bool]]:
+def _explain(
+    error: Any, path: tuple[Any, ...], schema: dict[str, Any]
+) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
     kind = error.kind
     name = kind.name
     where = location(path)
     if name == "additionalProperties":
         known = _known_names(schema, error.schema_path)
         for key in kind.unexpected:
-            yield path + (key,), f"{location(path + (key,))}: unknown field '{key}'{did_you_mean(key, known)}", True
+            yield (
+                path + (key,),
+                f"{location(path + (key,))}: unknown field '{key}'{did_you_mean(key, known)}",
+                True,
+            )
     elif name == "required":
         yield path, f"{where}: missing required field '{kind.property}'", False
     elif name == "const" and path == ("shotkit",):
-        yield path, f"unsupported manifest version {_short(error.instance)}: this shotkit reads `shotkit: 1`", False
+        yield (
+            path,
+            f"unsupported manifest version {_short(error.instance)}: this shotkit reads `shotkit: 1`",
+            False,
+        )
     elif name == "propertyNames":
         key = kind.error.instance
-        yield path + (key,), f"{location(path + (key,))}: invalid key {_short(key)}: use letters, digits, '.', '_' and '-', starting with a letter or digit", True
+        yield (
+            path + (key,),
+            f"{location(path + (key,))}: invalid key {_short(key)}: use letters, digits, '.', '_' and '-', starting with a letter or digit",
+            True,
+        )
     elif name == "pattern" and isinstance(error.instance, str):
-        yield path, f"{where}: invalid key {_short(error.instance)}: use letters, digits, '.', '_' and '-', starting with a letter or digit", False
+        yield (
+            path,
+            f"{where}: invalid key {_short(error.instance)}: use letters, digits, '.', '_' and '-', starting with a letter or digit",
+            False,
+        )
     elif name == "type":
         got = _JSON_TYPES.get(type(error.instance), "something else")
-        wanted = " or ".join({"string": "text", "object": "a mapping", "array": "a list", "number": "a number", "integer": "a whole number", "boolean": "true or false"}.get(t, t) for t in kind.types)
-        hint = " (quote it to keep the text as written)" if "string" in kind.types and not isinstance(error.instance, (dict, list)) else ""
+        wanted = " or ".join(
+            {
+                "string": "text",
+                "object": "a mapping",
+                "array": "a list",
+                "number": "a number",
+                "integer": "a whole number",
+                "boolean": "true or false",
+            }.get(t, t)
+            for t in kind.types
+        )
+        hint = (
+            " (quote it to keep the text as written)"
+            if "string" in kind.types and not isinstance(error.instance, (dict, list))
+            else ""
+        )
         yield path, f"{where}: expected {wanted}, got {got} {_short(error.instance)}{hint}", False
     else:
         yield path, f"{where}: {_short_message(error.message)}", False
 
 
-def _known_names(schema: dict, schema_path: list) -> list[str]:
+def _known_names(schema: dict[str, Any], schema_path: list[Any]) -> list[str]:
     """The field names the object schema holding this `additionalProperties` allows."""
     node: Any = schema
     for part in list(schema_path)[:-1]:
@@ -311,7 +375,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def location(path: tuple) -> str:
+def location(path: tuple[Any, ...]) -> str:
     """`shots.03A.takes[1].cost` for a data path; keys of other characters are quoted."""
     out = ""
     for part in path:

@@ -3,6 +3,7 @@
 
 Lines are plain text with a diff prefix (`+`, `-`, `~`, `!`); the renderer escapes them.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,7 @@ def field_name(name: str) -> str:
     return name.removeprefix("asset_metadata.")
 
 
-def field_line(item: dict) -> str:
+def field_line(item: dict[str, Any]) -> str:
     name = field_name(item["field"])
     if item.get("added"):
         return f"{name} {value(item['new'])}"
@@ -34,14 +35,14 @@ def field_line(item: dict) -> str:
     return f"{name} {value(item['old'])} -> {value(item['new'])}"
 
 
-def attempt(change: dict) -> str:
+def attempt(change: dict[str, Any]) -> str:
     key = change.get("key") or ""
     return key.rsplit("#", 1)[1] if "#" in key else value(change.get("name") or change["id"])
 
 
-def by_shot(workspace: WorkspacePlan) -> dict[str | None, tuple[list[dict], list[dict]]]:
-    changes: dict[str | None, list[dict]] = defaultdict(list)
-    links: dict[str | None, list[dict]] = defaultdict(list)
+def by_shot(workspace: WorkspacePlan) -> dict[str | None, tuple[list[dict[str, Any]], list[dict[str, Any]]]]:
+    changes: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
+    links: dict[str | None, list[dict[str, Any]]] = defaultdict(list)
     for change in workspace.changes:
         changes[change.get("shot")].append(change)
     for link in workspace.links:
@@ -49,14 +50,17 @@ def by_shot(workspace: WorkspacePlan) -> dict[str | None, tuple[list[dict], list
     return {shot: (changes.get(shot, []), links.get(shot, [])) for shot in {**changes, **links}}
 
 
-def selection(changes: list[dict]) -> tuple[list[str], list[str]]:
+def selection(changes: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
     """Attempts selected before and after, from the takes' `selected` changes."""
     before: list[str] = []
     after: list[str] = []
     for change in changes:
         if change["type"] != "shot_take":
             continue
-        if change["action"] == "create" and (change["row"].get("asset_metadata") or {}).get("selected") is True:
+        if (
+            change["action"] == "create"
+            and (change["row"].get("asset_metadata") or {}).get("selected") is True
+        ):
             after.append(attempt(change))
         for item in change.get("fields", []):
             if item["field"] == "asset_metadata.selected":
@@ -64,7 +68,7 @@ def selection(changes: list[dict]) -> tuple[list[str], list[str]]:
     return before, after
 
 
-def shot_lines(changes: list[dict], links: list[dict]) -> list[str]:
+def shot_lines(changes: list[dict[str, Any]], links: list[dict[str, Any]]) -> list[str]:
     lines: list[str] = []
     before, after = selection(changes)
     if before or after:
@@ -76,7 +80,7 @@ def shot_lines(changes: list[dict], links: list[dict]) -> list[str]:
     return lines
 
 
-def _take_summary(row: dict) -> str:
+def _take_summary(row: dict[str, Any]) -> str:
     metadata = row.get("asset_metadata") or {}
     parts = []
     generation = metadata.get("generation_params")
@@ -87,7 +91,7 @@ def _take_summary(row: dict) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _asset_lines(change: dict) -> list[str]:
+def _asset_lines(change: dict[str, Any]) -> list[str]:
     action, kind = change["action"], change["type"]
     fields = [f for f in change.get("fields", []) if f["field"] != "asset_metadata.selected"]
     if kind == "shot_take":
@@ -95,7 +99,9 @@ def _asset_lines(change: dict) -> list[str]:
         extra = _take_summary(change["row"]) if action == "create" else ""
     elif kind == "video":
         subject = f"take {attempt(change)} video"
-        extra = f" {value(change['row'].get('url'))}" if action == "create" and change["row"].get("url") else ""
+        extra = (
+            f" {value(change['row'].get('url'))}" if action == "create" and change["row"].get("url") else ""
+        )
     else:
         key = change.get("key") or change.get("name") or change["id"]
         subject = f"{kind} {value(key)}"
@@ -106,13 +112,19 @@ def _asset_lines(change: dict) -> list[str]:
     return [f"{SYMBOL[action]} {subject}{extra}"]
 
 
-def _link_lines(link: dict) -> list[str]:
+def _link_lines(link: dict[str, Any]) -> list[str]:
     kind, action = link["type"], link["action"]
     if kind in NESTED_LINKS and action != "update":
         return []  # the take or video line says it
     child = value(link["child"][1])
     noun = LINK_NOUN.get(kind)
-    subject = f"{noun} {child}" if noun and kind != "uses_audio" else f"audio layer '{child}'" if noun else f"link {kind} -> {link['child'][0]} {child}"
+    subject = (
+        f"{noun} {child}"
+        if noun and kind != "uses_audio"
+        else f"audio layer '{child}'"
+        if noun
+        else f"link {kind} -> {link['child'][0]} {child}"
+    )
     if action == "add":
         where = f" at {link['sequence']}" if kind == "uses_audio" and link.get("sequence") is not None else ""
         meta = f" {value(link['metadata'])}" if link.get("metadata") else ""

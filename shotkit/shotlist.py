@@ -6,11 +6,13 @@ model into that view once, so both agree on the order, the selected take and eac
 offset and volume. Every value still comes from a manifest and is hostile: numbers that drive a
 layout are checked here, URLs are only kept when they are plain http(s).
 """
+
 from __future__ import annotations
 
 import math
 import re
 from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import urlsplit
 
 from .model import ATTEMPT, GENERATED, TAKE, VIDEO, Asset, Production, Workspace
@@ -53,7 +55,7 @@ class Take:
     cost: float | None
     quality: float | None
     notes: str | None
-    generation: dict
+    generation: dict[str, Any]
     video_url: str | None  # safe, or None
     video_duration: float | None
     width: int | None = None
@@ -103,7 +105,7 @@ class Shot:
     layers: list[Layer] = field(default_factory=list)
     scripts: list[Script] = field(default_factory=list)
     takes: list[Take] = field(default_factory=list)
-    metadata: dict = field(default_factory=dict)  # other metadata fields, shown as they are
+    metadata: dict[str, Any] = field(default_factory=dict)  # other metadata fields, shown as they are
 
     @property
     def selected(self) -> Take | None:
@@ -144,13 +146,15 @@ def shots(production: Production) -> list[Shot]:
     return result
 
 
-def _children(workspace: Workspace) -> dict[tuple[str, str], dict[str, list]]:
+def _children(workspace: Workspace) -> dict[tuple[str, str], dict[str, list[Any]]]:
     """parent ref -> relationship type -> [(sequence, child asset, link metadata)], in sequence order."""
-    found: dict[tuple[str, str], dict[str, list]] = {}
+    found: dict[tuple[str, str], dict[str, list[Any]]] = {}
     for link in workspace.links:
         child = workspace.assets.get((link.child_type, link.child_key))
         if child is not None:
-            found.setdefault(link.parent, {}).setdefault(link.type, []).append((link.sequence or 0, child, link.metadata))
+            found.setdefault(link.parent, {}).setdefault(link.type, []).append(
+                (link.sequence or 0, child, link.metadata)
+            )
     for by_type in found.values():
         for items in by_type.values():
             items.sort(key=lambda item: item[0])
@@ -161,7 +165,7 @@ def _text(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _shot(workspace: Workspace, asset: Asset, children: dict[tuple[str, str], dict[str, list]]) -> Shot:
+def _shot(workspace: Workspace, asset: Asset, children: dict[tuple[str, str], dict[str, list[Any]]]) -> Shot:
     meta = asset.metadata
     links = children.get(asset.ref, {})
     return Shot(
@@ -173,27 +177,47 @@ def _shot(workspace: Workspace, asset: Asset, children: dict[tuple[str, str], di
         camera_angle=_text(meta.get("camera_angle")),
         duration_target=number(meta.get("duration_target")),
         characters=[_character(child) for _, child, _ in links.get("uses_character", [])],
-        layers=[_layer(index, child, link_meta) for index, (_, child, link_meta) in enumerate(links.get("uses_audio", []), 1)],
-        scripts=[Script(child.key, child.name, str(child.metadata.get("text", ""))) for _, child, _ in links.get("uses_script", [])],
-        takes=[_take(child, children.get(child.ref, {})) for _, child, _ in links.get(ATTEMPT, []) if child.type == TAKE],
+        layers=[
+            _layer(index, child, link_meta)
+            for index, (_, child, link_meta) in enumerate(links.get("uses_audio", []), 1)
+        ],
+        scripts=[
+            Script(child.key, child.name, str(child.metadata.get("text", "")))
+            for _, child, _ in links.get("uses_script", [])
+        ],
+        takes=[
+            _take(child, children.get(child.ref, {}))
+            for _, child, _ in links.get(ATTEMPT, [])
+            if child.type == TAKE
+        ],
         metadata={k: v for k, v in meta.items() if k not in SHOT_FIELDS},
     )
 
 
 def _character(asset: Asset) -> Character:
     image = asset.metadata.get("reference_image", asset.metadata.get("image"))
-    return Character(asset.key, asset.name, _text(asset.metadata.get("description")), safe_url(image), safe_url(asset.url))
+    return Character(
+        asset.key, asset.name, _text(asset.metadata.get("description")), safe_url(image), safe_url(asset.url)
+    )
 
 
-def _layer(position: int, asset: Asset, link_meta: dict) -> Layer:
+def _layer(position: int, asset: Asset, link_meta: dict[str, Any]) -> Layer:
     offset = number(link_meta.get("offset"))
     volume = number(link_meta.get("volume"))
     duration = asset.duration if asset.duration is not None and math.isfinite(asset.duration) else None
-    return Layer(position, asset.key, asset.name, _text(asset.metadata.get("kind")), safe_url(asset.url), duration,
-                 max(offset or 0.0, 0.0), volume if volume is None else max(volume, 0.0))
+    return Layer(
+        position,
+        asset.key,
+        asset.name,
+        _text(asset.metadata.get("kind")),
+        safe_url(asset.url),
+        duration,
+        max(offset or 0.0, 0.0),
+        volume if volume is None else max(volume, 0.0),
+    )
 
 
-def _take(asset: Asset, links: dict[str, list]) -> Take:
+def _take(asset: Asset, links: dict[str, list[Any]]) -> Take:
     meta = asset.metadata
     video = next((child for _, child, _ in links.get(GENERATED, []) if child.type == VIDEO), None)
     generation = meta.get("generation_params")
@@ -212,8 +236,14 @@ def _take(asset: Asset, links: dict[str, list]) -> Take:
     if video is None:
         return take
     width, height = video.metadata.get("width"), video.metadata.get("height")
-    return replace(take, video_url=safe_url(video.url), has_video=True,
-                   video_duration=video.duration if video.duration is not None and math.isfinite(video.duration) else None,
-                   width=width if isinstance(width, int) and not isinstance(width, bool) else None,
-                   height=height if isinstance(height, int) and not isinstance(height, bool) else None,
-                   fps=number(video.metadata.get("fps")))
+    return replace(
+        take,
+        video_url=safe_url(video.url),
+        has_video=True,
+        video_duration=video.duration
+        if video.duration is not None and math.isfinite(video.duration)
+        else None,
+        width=width if isinstance(width, int) and not isinstance(width, bool) else None,
+        height=height if isinstance(height, int) and not isinstance(height, bool) else None,
+        fps=number(video.metadata.get("fps")),
+    )

@@ -1,10 +1,12 @@
 """The database's side: a workspace's rows, read in one set-based statement, and their fingerprint."""
+
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -30,39 +32,51 @@ def same(a: Any, b: Any) -> bool:
 @dataclass
 class State:
     workspace: str
-    assets: dict[str, dict] = field(default_factory=dict)  # id (str) -> row
-    links: dict[tuple[str, str, str], dict] = field(default_factory=dict)  # (parent, child, type) -> row
+    assets: dict[str, dict[str, Any]] = field(default_factory=dict)  # id (str) -> row
+    links: dict[tuple[str, str, str], dict[str, Any]] = field(
+        default_factory=dict
+    )  # (parent, child, type) -> row
     fingerprint: str = ""  # a digest of every row, so a saved plan can tell it went stale
-    elsewhere: dict[str, str] = field(default_factory=dict)  # an id the manifests adopt -> the other workspace that has it
+    elsewhere: dict[str, str] = field(
+        default_factory=dict
+    )  # an id the manifests adopt -> the other workspace that has it
     drift: list[str] = field(default_factory=list)  # JSON of an unexpected shape, read as {}: warnings
 
 
-def _columns(table: sa.Table, dialect: str, prefix: str) -> list:
+def _columns(table: sa.Table, dialect: str, prefix: str) -> list[Any]:
     """The table's columns, uuids as text on PostgreSQL (no UUID object per value), and a
     link's metadata NULL when empty (most links: the driver is spared decoding `{}`)."""
-    out: list = []
+    out: list[Any] = []
     for column in table.c:
         if dialect == "postgresql" and isinstance(column.type, sa.Uuid):
             out.append(sa.cast(column, sa.Text).label(prefix + column.name))
         elif column.name == "relationship_metadata":
-            out.append(sa.func.nullif(column, sa.literal_column("'{}'"), type_=column.type).label(prefix + column.name))
+            out.append(
+                sa.func.nullif(column, sa.literal_column("'{}'"), type_=column.type).label(
+                    prefix + column.name
+                )
+            )
         else:
             out.append(column.label(prefix + column.name))
     return out
 
 
-def _nulls(columns: list) -> list:
+def _nulls(columns: list[Any]) -> list[Any]:
     return [sa.type_coerce(sa.null(), c.type).label(c.name) for c in columns]
 
 
-def _query(workspace: str, dialect: str) -> sa.CompoundSelect:
+def _query(workspace: str, dialect: str) -> sa.CompoundSelect[Any]:
     """Assets and links in one statement: one statement sees one snapshot, so a sync
     committing in between cannot tear the read (assets new, links old) on any isolation level."""
     asset_columns, link_columns = _columns(assets, dialect, "a_"), _columns(rels, dialect, "l_")
     kind = sa.literal_column("0", sa.Integer).label("kind")
     first = sa.select(kind, *asset_columns, *_nulls(link_columns)).where(assets.c.workspace_id == workspace)
-    second = sa.select(sa.literal_column("1", sa.Integer), *_nulls(asset_columns), *link_columns).where(rels.c.workspace_id == workspace)
-    return sa.union_all(first, second).order_by(sa.literal_column("kind"), sa.literal_column("a_id"), sa.literal_column("l_id"))
+    second = sa.select(sa.literal_column("1", sa.Integer), *_nulls(asset_columns), *link_columns).where(
+        rels.c.workspace_id == workspace
+    )
+    return sa.union_all(first, second).order_by(
+        sa.literal_column("kind"), sa.literal_column("a_id"), sa.literal_column("l_id")
+    )
 
 
 def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ()) -> State:
@@ -71,8 +85,8 @@ def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ())
     the same digest, and any write to them (`updated_at` included) changes it. `claimed`:
     ids the manifests adopt with `id:`, looked up in other workspaces."""
     width = len(assets.c)
-    asset_rows: list[tuple] = []
-    link_rows: list[tuple] = []
+    asset_rows: list[tuple[Any, ...]] = []
+    link_rows: list[tuple[Any, ...]] = []
     for values in connection.execute(_query(workspace, connection.dialect.name)):
         if values[0] == 0:
             asset_rows.append(tuple(values[1 : 1 + width]))
@@ -89,19 +103,29 @@ def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ())
         row = dict(zip(link_names, link))
         for name in ("id", "parent_asset_id", "child_asset_id"):
             row[name] = str(row[name])
-        row["relationship_metadata"] = _object(row["relationship_metadata"], f"link {row['id']} relationship_metadata", state.drift)
+        row["relationship_metadata"] = _object(
+            row["relationship_metadata"], f"link {row['id']} relationship_metadata", state.drift
+        )
         del row["created_at"]
         state.links[(row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])] = row
     state.elsewhere = _elsewhere(connection, workspace, [i for i in claimed if i not in state.assets])
     return state
 
 
-def _asset_row(row: dict, drift: list[str]) -> dict:
+def _asset_row(row: dict[str, Any], drift: list[str]) -> dict[str, Any]:
     row["id"] = str(row["id"])
-    row["asset_metadata"] = _object(row["asset_metadata"], f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) asset_metadata", drift)
-    if row["duration"] is not None and (isinstance(row["duration"], bool) or not isinstance(row["duration"], (int, float))):
+    row["asset_metadata"] = _object(
+        row["asset_metadata"],
+        f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) asset_metadata",
+        drift,
+    )
+    if row["duration"] is not None and (
+        isinstance(row["duration"], bool) or not isinstance(row["duration"], (int, float))
+    ):
         # SQLite keeps whatever was written into a REAL column: text there is drift too.
-        drift.append(f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) duration holds {type(row['duration']).__name__}, not a number; read as none")
+        drift.append(
+            f"{row['type']} '{row['manifest_key'] or row['name']}' ({row['id']}) duration holds {type(row['duration']).__name__}, not a number; read as none"
+        )
         row["duration"] = None
     # `source` is shotkit's own bookkeeping: anything but an object is drift, read as "none".
     row["source"] = row["source"] if isinstance(row["source"], dict) else None
@@ -110,7 +134,7 @@ def _asset_row(row: dict, drift: list[str]) -> dict:
     return row
 
 
-def _object(value: Any, what: str, drift: list[str]) -> dict:
+def _object(value: Any, what: str, drift: list[str]) -> dict[str, Any]:
     """A JSON column that holds an object. NULL reads as {}; another shape (a list, a string:
     drift made by hand) reads as {} too, with a warning, so a plan restores the object the
     manifests declare and an export keeps the row's other fields."""
@@ -128,10 +152,16 @@ def _elsewhere(connection: sa.Connection, workspace: str, ids: list[str]) -> dic
     found: dict[str, str] = {}
     for start in range(0, len(ids), 5_000):
         chunk = [uuid.UUID(i) for i in ids[start : start + 5_000]]
-        query = sa.select(assets.c.id, assets.c.workspace_id).where(assets.c.id.in_(chunk), assets.c.workspace_id != workspace)
+        query = sa.select(assets.c.id, assets.c.workspace_id).where(
+            assets.c.id.in_(chunk), assets.c.workspace_id != workspace
+        )
         found.update({str(i): w for i, w in connection.execute(query)})
     return found
 
 
 def workspaces(connection: sa.Connection) -> list[str]:
-    return list(connection.execute(sa.select(assets.c.workspace_id).distinct().order_by(assets.c.workspace_id)).scalars())
+    return list(
+        connection.execute(
+            sa.select(assets.c.workspace_id).distinct().order_by(assets.c.workspace_id)
+        ).scalars()
+    )

@@ -1,20 +1,22 @@
 """Production statistics: character usage, takes, and generation cost by shot, provider, model."""
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from typing import Any
 
-from .model import TAKE, Production
 from .escape import text_inline
+from .model import TAKE, Production
 
 STATS_FORMAT_VERSION = 1
 
 
-def compute(production: Production) -> dict:
-    usage: Counter = Counter()
-    takes_by_shot: Counter = Counter()
-    cost_by_shot: defaultdict = defaultdict(float)
-    cost_by_provider: defaultdict = defaultdict(float)
-    cost_by_model: defaultdict = defaultdict(float)
+def compute(production: Production) -> dict[str, Any]:
+    usage: Counter[Any] = Counter()
+    takes_by_shot: Counter[Any] = Counter()
+    cost_by_shot: defaultdict[Any, Any] = defaultdict(float)
+    cost_by_provider: defaultdict[Any, Any] = defaultdict(float)
+    cost_by_model: defaultdict[Any, Any] = defaultdict(float)
     shots = 0
     selected = 0
     for workspace in production.workspaces.values():
@@ -48,12 +50,23 @@ def compute(production: Production) -> dict:
     }
 
 
-def text(result: dict) -> str:
-    lines = [f"{result['shots']} shot(s), {result['takes']} take(s), {result['selected_takes']} selected, total cost {result['total_cost']:.2f}"]
-    for title, key in (("Character usage (shots)", "character_usage"), ("Takes by shot", "takes_by_shot"),
-                       ("Cost by shot", "cost_by_shot"), ("Cost by provider", "cost_by_provider"), ("Cost by model", "cost_by_model")):
+def text(result: dict[str, Any]) -> str:
+    lines = [
+        f"{result['shots']} shot(s), {result['takes']} take(s), {result['selected_takes']} selected, total cost {result['total_cost']:.2f}"
+    ]
+    for title, key in (
+        ("Character usage (shots)", "character_usage"),
+        ("Takes by shot", "takes_by_shot"),
+        ("Cost by shot", "cost_by_shot"),
+        ("Cost by provider", "cost_by_provider"),
+        ("Cost by model", "cost_by_model"),
+    ):
         lines.append(f"\n{title}:")
         for name, value in result[key].items():
-            shown = text_inline(str(name))  # a provider or model from a manifest: one line, no control characters
-            lines.append(f"  {shown:<30} {value:>10.2f}" if isinstance(value, float) else f"  {shown:<30} {value:>10}")
+            shown = text_inline(
+                str(name)
+            )  # a provider or model from a manifest: one line, no control characters
+            lines.append(
+                f"  {shown:<30} {value:>10.2f}" if isinstance(value, float) else f"  {shown:<30} {value:>10}"
+            )
     return "\n".join(lines)

@@ -6,6 +6,7 @@ SQLite's integers are 64-bit. YAML tags can also produce values JSON has no word
 Each such value is a located problem here, found in one pass over the data, so that nothing
 that validates can fail at `sync` (issue 10).
 """
+
 from __future__ import annotations
 
 import math
@@ -18,14 +19,14 @@ NUL_KEY = "key holds U+0000 (a NUL character), which PostgreSQL cannot store; re
 NOT_FINITE = "{value!r} is not a finite number; the databases cannot store NaN or infinity"
 OUT_OF_RANGE = "{value} is out of range; the databases store whole numbers from -2^63 to 2^63-1"
 
-Found = tuple[tuple, str, bool]  # (path, message, at_key)
+Found = tuple[tuple[Any, ...], str, bool]  # (path, message, at_key)
 
 
 def problems(data: Any) -> list[Found]:
     """Every value of `data` no database can store, with its path (keys as the user wrote them)."""
     found: list[Found] = []
     _scalar(data, (), found)
-    stack: list[tuple[tuple, Any]] = [((), data)] if isinstance(data, (dict, list)) else []
+    stack: list[tuple[tuple[Any, ...], Any]] = [((), data)] if isinstance(data, (dict, list)) else []
     while stack:
         path, node = stack.pop()
         if type(node) is dict:
@@ -49,11 +50,15 @@ def _bad_key(key: Any) -> str:
         return NUL_KEY
     if isinstance(key, (tuple, frozenset)):
         return "a list or mapping cannot be a key; keys are text"
-    written = {True: "true", False: "false", None: "null"}.get(key, key) if isinstance(key, (bool, type(None))) else key
+    written = (
+        {True: "true", False: "false", None: "null"}.get(key, key)
+        if isinstance(key, (bool, type(None)))
+        else key
+    )
     return f"key {_show(written)} must be text: quote it"
 
 
-def _scalar(value: Any, path: tuple, found: list[Found]) -> None:
+def _scalar(value: Any, path: tuple[Any, ...], found: list[Found]) -> None:
     kind = type(value)
     if kind is str:
         if "\x00" in value:
@@ -69,7 +74,13 @@ def _scalar(value: Any, path: tuple, found: list[Found]) -> None:
     elif isinstance(value, (set, frozenset)):
         found.append((path, "a set (`!!set`) is not a manifest value; write a list", False))
     else:
-        found.append((path, f"a {kind.__name__} value (from a YAML tag?) is not a manifest value; write text, a number, true/false, a list or a mapping", False))
+        found.append(
+            (
+                path,
+                f"a {kind.__name__} value (from a YAML tag?) is not a manifest value; write text, a number, true/false, a list or a mapping",
+                False,
+            )
+        )
 
 
 def _short_int(value: int) -> str:

@@ -1,9 +1,10 @@
 """The seed's asset-centric tables, as SQLAlchemy Core (the Alembic migrations match these)."""
+
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean,
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -49,8 +50,18 @@ asset_relationships = Table(
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("workspace_id", Text, nullable=False),
-    Column("parent_asset_id", Uuid, ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_parent"), nullable=False),
-    Column("child_asset_id", Uuid, ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_child"), nullable=False),
+    Column(
+        "parent_asset_id",
+        Uuid,
+        ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_parent"),
+        nullable=False,
+    ),
+    Column(
+        "child_asset_id",
+        Uuid,
+        ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_child"),
+        nullable=False,
+    ),
     Column("relationship_type", Text, nullable=False),
     Column("sequence", Integer, nullable=True),
     Column("relationship_metadata", Json, nullable=False, server_default=text("'{}'")),

@@ -13,13 +13,15 @@ and must equal `new`. Where it does not, the entries whose edits were wrong are 
 whole (an entry is a key two levels down, such as `shots: {03A: ...}`), never the file; if
 even that fails, `EditFailure` is raised and the caller leaves the file alone.
 """
+
 from __future__ import annotations
 
 import difflib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -27,7 +29,7 @@ from . import yamlio
 from .emit import block_items, block_value, flow_value, key_text
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-Path = tuple
+Path = tuple[Any, ...]
 ENTRY_DEPTH = 2
 
 
@@ -145,7 +147,7 @@ class _Flow:
     def node(self, node: yaml.Node, new: Any, path: Path, in_flow: bool) -> None:
         raise NotImplementedError
 
-    def flow_mapping(self, node: yaml.MappingNode, new: dict, path: Path) -> None:
+    def flow_mapping(self, node: yaml.MappingNode, new: dict[str, Any], path: Path) -> None:
         if not node.value:
             self.add(node.start_mark.index, node.end_mark.index, flow_value(new), path)
             return
@@ -167,7 +169,7 @@ class _Flow:
 
         self.flow_items(spans, keys, wanted, text_of, recurse, path)
 
-    def flow_sequence(self, node: yaml.SequenceNode, new: list, path: Path) -> None:
+    def flow_sequence(self, node: yaml.SequenceNode, new: list[Any], path: Path) -> None:
         if not node.value:
             self.add(node.start_mark.index, node.end_mark.index, flow_value(new), path)
             return
@@ -185,7 +187,15 @@ class _Flow:
 
         self.flow_items(spans, old_ids, [identity(v) for v in new], text_of, recurse, path)
 
-    def flow_items(self, spans: list[tuple[int, int]], old_ids: list, new_ids: list, text_of: Any, recurse: Any, path: Path) -> None:
+    def flow_items(
+        self,
+        spans: list[tuple[int, int]],
+        old_ids: list[Any],
+        new_ids: list[Any],
+        text_of: Any,
+        recurse: Any,
+        path: Path,
+    ) -> None:
         n = len(spans)
         matcher = difflib.SequenceMatcher(None, old_ids, new_ids, autojunk=False)
         for op, i1, i2, j1, j2 in matcher.get_opcodes():
@@ -266,11 +276,13 @@ class _Walk(_Flow):
     def _block_indent(self, node: yaml.ScalarNode) -> int:
         body = self.t.line_after(node.start_mark.index)
         line = self.t.text[body : self.t.line_after(body)]
-        return len(line) - len(line.lstrip(" ")) if line.strip() else self.t.indent_of(node.start_mark.index) + 2
+        return (
+            len(line) - len(line.lstrip(" ")) if line.strip() else self.t.indent_of(node.start_mark.index) + 2
+        )
 
     # block mappings ------------------------------------------------------------------------
 
-    def block_mapping(self, node: yaml.MappingNode, new: dict, path: Path) -> None:
+    def block_mapping(self, node: yaml.MappingNode, new: dict[str, Any], path: Path) -> None:
         old = {value_of(k): (k, v) for k, v in node.value}
         column = node.value[0][0].start_mark.column
         previous: Any = None
@@ -285,7 +297,9 @@ class _Walk(_Flow):
             if key not in new:
                 self.remove_key(node, key_node, value_node, path + (key,))
 
-    def block_value(self, key_node: yaml.Node, value_node: yaml.Node, new: Any, path: Path, column: int) -> None:
+    def block_value(
+        self, key_node: yaml.Node, value_node: yaml.Node, new: Any, path: Path, column: int
+    ) -> None:
         if same(value_of(value_node), new):
             return
         mark = len(self.edits)
@@ -296,8 +310,19 @@ class _Walk(_Flow):
             colon = self.t.text.index(":", key_node.end_mark.index) + 1
             self.add(colon, self.t.end(value_node), "\n".join(block_value("", new, column)), path)
 
-    def insert_key(self, node: yaml.MappingNode, old: dict, previous: Any, key: Any, value: Any, path: Path, column: int) -> None:
-        lines = block_value(" " * column + key_text(key) + ":", value, column, flow_like=self._flow_siblings(node))
+    def insert_key(
+        self,
+        node: yaml.MappingNode,
+        old: dict[str, Any],
+        previous: Any,
+        key: Any,
+        value: Any,
+        path: Path,
+        column: int,
+    ) -> None:
+        lines = block_value(
+            " " * column + key_text(key) + ":", value, column, flow_like=self._flow_siblings(node)
+        )
         text = "\n".join(_reindent(lines, column, _step(node), value)) + "\n"
         if previous is not None:
             at = self.t.line_after(self.t.end(old[previous][1]))
@@ -313,7 +338,9 @@ class _Walk(_Flow):
         values = [v for _, v in node.value if not isinstance(v, yaml.ScalarNode)]
         return bool(values) and all(v.flow_style and v.start_mark.line == v.end_mark.line for v in values)
 
-    def remove_key(self, node: yaml.MappingNode, key_node: yaml.Node, value_node: yaml.Node, path: Path) -> None:
+    def remove_key(
+        self, node: yaml.MappingNode, key_node: yaml.Node, value_node: yaml.Node, path: Path
+    ) -> None:
         start = key_node.start_mark.index
         if not self.t.starts_line(start) or len(node.value) < 2:
             raise _Unsupported(path)
@@ -330,7 +357,7 @@ class _Walk(_Flow):
 
     # block sequences -----------------------------------------------------------------------
 
-    def block_sequence(self, node: yaml.SequenceNode, new: list, path: Path) -> None:
+    def block_sequence(self, node: yaml.SequenceNode, new: list[Any], path: Path) -> None:
         old_ids = [identity(value_of(item)) for item in node.value]
         new_ids = [identity(item) for item in new]
         column = self.t.indent_of(self._dash(node.value[0], path))
@@ -343,8 +370,17 @@ class _Walk(_Flow):
             for i in range(i1, i2):
                 self.add(*self.item_span(node.value[i], path), "", path + (i,))
             if j2 > j1:
-                at = self.t.line_after(self.t.end(node.value[i1 - 1])) if i1 else self.t.line_start(self._dash(node.value[0], path))
-                self.add(at, at, "".join(self.item_text(node, new[j], column, path) for j in range(j1, j2)), path + (j1,))
+                at = (
+                    self.t.line_after(self.t.end(node.value[i1 - 1]))
+                    if i1
+                    else self.t.line_start(self._dash(node.value[0], path))
+                )
+                self.add(
+                    at,
+                    at,
+                    "".join(self.item_text(node, new[j], column, path) for j in range(j1, j2)),
+                    path + (j1,),
+                )
 
     def item_span(self, item: yaml.Node, path: Path) -> tuple[int, int]:
         """An item's lines, with the comment lines directly above it."""
@@ -450,14 +486,14 @@ def _at(data: Any, path: Path) -> Any:
 _MISSING = object()
 
 
-def _parses_to(text: str, new: dict) -> bool:
+def _parses_to(text: str, new: dict[str, Any]) -> bool:
     try:
         return same(yamlio.parse(text), new)
     except yamlio.YamlFailure:
         return False
 
 
-def _entry_ok(text: str, new: dict, entry: Path) -> bool:
+def _entry_ok(text: str, new: dict[str, Any], entry: Path) -> bool:
     try:
         parsed = yamlio.parse(text)
     except yamlio.YamlFailure:
@@ -466,28 +502,42 @@ def _entry_ok(text: str, new: dict, entry: Path) -> bool:
     return got is want if _MISSING in (got, want) else same(got, want)
 
 
-def _rewrite_entry(t: _Text, root: yaml.MappingNode, new: dict, entry: Path) -> Edit:
+def _rewrite_entry(t: _Text, root: yaml.MappingNode, new: dict[str, Any], entry: Path) -> Edit:
     """One edit that writes the entry `entry` whole (in canonical block layout)."""
     node = root
     for depth, key in enumerate(entry):
         pairs = {value_of(k): (k, v) for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
-        if key not in pairs or depth == len(entry) - 1 or not isinstance(pairs[key][1], yaml.MappingNode) or pairs[key][1].flow_style:
+        if (
+            key not in pairs
+            or depth == len(entry) - 1
+            or not isinstance(pairs[key][1], yaml.MappingNode)
+            or pairs[key][1].flow_style
+        ):
             break
         node = pairs[key][1]
     else:
         raise EditFailure(f"cannot rewrite {entry}")
     prefix = entry[: depth + 1]
-    key_node, value_node = pairs[key] if key in pairs else (None, None)
+    key_node, value_node = pairs.get(key, (None, None))
     want = _at(new, prefix)
     if key_node is None or not t.starts_line(key_node.start_mark.index):
         raise EditFailure(f"cannot rewrite {prefix}")
     start = t.line_start(key_node.start_mark.index)
     end = t.line_after(t.end(value_node))
-    text = "" if want is _MISSING else "\n".join(block_value(" " * key_node.start_mark.column + key_text(key) + ":", want, key_node.start_mark.column)) + "\n"
+    text = (
+        ""
+        if want is _MISSING
+        else "\n".join(
+            block_value(
+                " " * key_node.start_mark.column + key_text(key) + ":", want, key_node.start_mark.column
+            )
+        )
+        + "\n"
+    )
     return Edit(start, end, text, prefix)
 
 
-def update(text: str, new: dict) -> str:
+def update(text: str, new: dict[str, Any]) -> str:
     """`text` edited to parse to `new`, touching only what differs (see the module docstring)."""
     crlf = "\r\n" in text and text.count("\r\n") == text.count("\n")
     work = text.replace("\r\n", "\n") if crlf else text
@@ -498,7 +548,7 @@ def update(text: str, new: dict) -> str:
     return result.replace("\n", "\r\n") if crlf else result
 
 
-def _update(text: str, new: dict) -> str:
+def _update(text: str, new: dict[str, Any]) -> str:
     root = yaml.compose(text, Loader=_Loader)
     if not isinstance(root, yaml.MappingNode) or root.flow_style:
         raise EditFailure("the file is not a block mapping")
@@ -514,7 +564,7 @@ def _update(text: str, new: dict) -> str:
     return _fallback(text, root, new, edits)
 
 
-def _fallback(text: str, root: yaml.MappingNode, new: dict, edits: list[Edit]) -> str:
+def _fallback(text: str, root: yaml.MappingNode, new: dict[str, Any], edits: list[Edit]) -> str:
     """Rewrite whole the entries whose edits were wrong; if that is not enough (an anchor
     used elsewhere, say), whole the sections they are in; never the file."""
     for depth in (ENTRY_DEPTH, 1):
@@ -525,7 +575,9 @@ def _fallback(text: str, root: yaml.MappingNode, new: dict, edits: list[Edit]) -
     raise EditFailure("the edited text does not parse back to the intended data")
 
 
-def _rewrite_failing(text: str, root: yaml.MappingNode, new: dict, edits: list[Edit], depth: int) -> list[Edit]:
+def _rewrite_failing(
+    text: str, root: yaml.MappingNode, new: dict[str, Any], edits: list[Edit], depth: int
+) -> list[Edit]:
     t = _Text(text)
     groups: dict[Path, list[Edit]] = {}
     for edit in edits:

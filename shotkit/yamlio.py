@@ -22,6 +22,7 @@ are refused: the fast parser would drop them silently or build values JSON canno
 Writing (`dump`) is a small emitter of the canonical form, so that the bytes `fmt` and
 `export` write depend only on the data.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -41,7 +42,6 @@ PRECISE_POSITIONS = 2 * 1024 * 1024  # characters; larger files get entry-level 
 COARSE_DEPTH = 3
 _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS, max_replay_stack_depth=16)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 
 
 @dataclass(frozen=True)
@@ -95,13 +95,23 @@ def decode(raw: bytes) -> str:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line, col = _offset_to_position(raw, err.start, b"\n")
-        raise YamlFailure([Issue(line, col, f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); save the file as UTF-8")]) from None
+        raise YamlFailure(
+            [Issue(line, col, f"not valid UTF-8 (byte 0x{raw[err.start]:02x}); save the file as UTF-8")]
+        ) from None
     # bytes.translate finds control bytes at memory speed; the regex only runs to locate one
     if raw.translate(None, _NOT_CONTROL) or "\ufffe" in text or "\uffff" in text:
         bad = _CONTROL.search(text)
         if bad:
             line, col = _offset_to_position(text, bad.start(), "\n")
-            raise YamlFailure([Issue(line, col, f"control character U+{ord(bad.group()):04X} is not allowed in YAML; write it as an escape in a double-quoted string")])
+            raise YamlFailure(
+                [
+                    Issue(
+                        line,
+                        col,
+                        f"control character U+{ord(bad.group()):04X} is not allowed in YAML; write it as an escape in a double-quoted string",
+                    )
+                ]
+            )
     return text
 
 
@@ -123,7 +133,9 @@ def parse(text: str) -> Any:
     except TypeError:  # yaml-rs cannot build a mapping keyed by a mapping or a list (`? {a: b}`)
         raise YamlFailure([_complex_key(text)]) from None
     if isinstance(data, list) and _document_count(text) > 1:
-        raise YamlFailure([Issue(1, 1, "a manifest holds one YAML document; split the `---` documents into files")])
+        raise YamlFailure(
+            [Issue(1, 1, "a manifest holds one YAML document; split the `---` documents into files")]
+        )
     if _maybe_hazard(text):
         issues = NodeTree(text).hazards
         if issues:
@@ -155,14 +167,22 @@ def _maybe_lax_number(text: str) -> bool:
         while end < len(text) and text[end] not in _TOKEN_END:
             end += 1
         token = text[start:end]
-        if _LAX_NUMBER.fullmatch(token) and isinstance(resolve_plain(token), str) and _lax_reading(token) is not None:
+        if (
+            _LAX_NUMBER.fullmatch(token)
+            and isinstance(resolve_plain(token), str)
+            and _lax_reading(token) is not None
+        ):
             return True
     return False
 
 
 # Each starts with a literal character, which `re` scans for at memory speed (one pattern
 # with alternatives was 5x slower on a 16 MiB file).
-_LAX_HINTS = (re.compile(r"_(?:(?=[0-9.])|(?<=[0-9.]_))"), re.compile(r"0[xXoObB]"), re.compile(r"\.[nNiI][aAnN][nNfF]"))
+_LAX_HINTS = (
+    re.compile(r"_(?:(?=[0-9.])|(?<=[0-9.]_))"),
+    re.compile(r"0[xXoObB]"),
+    re.compile(r"\.[nNiI][aAnN][nNfF]"),
+)
 _TOKEN_END = frozenset(" \t\r\n[]{},:#'\"")
 
 
@@ -174,7 +194,7 @@ def _check_alias_bytes(text: str) -> None:
     if "&" not in text or "*" not in text:
         return
     sizes: dict[str, int] = {}
-    open_sizes: list[list] = [[None, 0]]  # [anchor, bytes so far] per open collection
+    open_sizes: list[list[Any]] = [[None, 0]]  # [anchor, bytes so far] per open collection
     added = 0
     try:
         for event in yaml.parse(text, Loader=_Loader):
@@ -190,7 +210,15 @@ def _check_alias_bytes(text: str) -> None:
                 anchor, size = None, sizes.get(event.anchor, 0)
                 added += size
                 if added > MAX_ALIAS_BYTES:
-                    raise YamlFailure([Issue(event.start_mark.line + 1, event.start_mark.column + 1, f"aliases expand past the limit of {MAX_ALIAS_BYTES} bytes (a 'billion laughs' file?)")])
+                    raise YamlFailure(
+                        [
+                            Issue(
+                                event.start_mark.line + 1,
+                                event.start_mark.column + 1,
+                                f"aliases expand past the limit of {MAX_ALIAS_BYTES} bytes (a 'billion laughs' file?)",
+                            )
+                        ]
+                    )
             else:
                 continue
             size = min(size, MAX_ALIAS_BYTES + 1)
@@ -199,6 +227,7 @@ def _check_alias_bytes(text: str) -> None:
             open_sizes[-1][1] += size
     except yaml.YAMLError:
         return  # the parser reports the syntax error with its position
+
 
 def _complex_key(text: str) -> Issue:
     message = "a key must be a plain value, not a mapping or a list"
@@ -228,7 +257,11 @@ def _document_count(text: str) -> int:
 
 def _explain_failure(text: str, message: str) -> list[Issue]:
     if "alias replay limit" in message or "replay stack" in message:
-        return [Issue(1, 1, f"aliases expand past the limit of {MAX_ALIAS_EVENTS} nodes (a 'billion laughs' file?)")]
+        return [
+            Issue(
+                1, 1, f"aliases expand past the limit of {MAX_ALIAS_EVENTS} nodes (a 'billion laughs' file?)"
+            )
+        ]
     if "recursion limit" in message:
         where = _YAML_RS_POSITION.search(message)
         line, col = (int(where.group(1)), int(where.group(2))) if where else (1, 1)
@@ -245,10 +278,14 @@ def _explain_failure(text: str, message: str) -> list[Issue]:
 
 
 _INT = re.compile(r"[-+]?[0-9]+$|0o[0-7]+$|0x[0-9a-fA-F]+$")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|[-+]?\.(inf|Inf|INF)$|\.(nan|NaN|NAN)$")
+_FLOAT = re.compile(
+    r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$|[-+]?\.(inf|Inf|INF)$|\.(nan|NaN|NAN)$"
+)
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9]+$")
 # A superset of the number forms the fast parser accepts beyond YAML 1.2's core schema.
-_LAX_NUMBER = re.compile(r"[-+]?(0[xXoObB][0-9a-fA-F_]*|[0-9_.]*[0-9][0-9_.]*([eE][-+]?[0-9_]*)?|\.[nNiI][aAnN][nNfF])")
+_LAX_NUMBER = re.compile(
+    r"[-+]?(0[xXoObB][0-9a-fA-F_]*|[0-9_.]*[0-9][0-9_.]*([eE][-+]?[0-9_]*)?|\.[nNiI][aAnN][nNfF])"
+)
 
 
 def resolve_plain(value: str) -> Any:
@@ -278,9 +315,9 @@ class NodeTree:
 
     text: str
     check: bool = True  # look for hazards; False when only positions are wanted (parse found none)
-    values: dict = field(default_factory=dict)
-    keys: dict = field(default_factory=dict)
-    hazards: list = field(default_factory=list)
+    values: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    keys: dict[tuple[Any, ...], Any] = field(default_factory=dict)
+    hazards: list[Any] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._deepest = MAX_DEPTH + 1 if len(self.text) <= PRECISE_POSITIONS else COARSE_DEPTH
@@ -320,7 +357,7 @@ class NodeTree:
                 deep = path is None or (len(path) >= self._deepest and not self.check)
                 stack.append(_Frame(None if deep else path, kind is yaml.MappingStartEvent))
 
-    def _value_path(self, stack: list[_Frame]) -> tuple | None:
+    def _value_path(self, stack: list[_Frame]) -> tuple[Any, ...] | None:
         if not stack:
             return ()
         frame = stack[-1]
@@ -363,7 +400,10 @@ class NodeTree:
         tag = getattr(event, "tag", None)
         if tag is not None and tag not in _ALLOWED_TAGS:
             shown = "!!" + tag[len(_CORE) :] if tag.startswith(_CORE) else tag
-            self._hazard(event, f"YAML tag `{_clip(shown)}` is not supported: a manifest holds text, numbers, true/false, null, lists and mappings")
+            self._hazard(
+                event,
+                f"YAML tag `{_clip(shown)}` is not supported: a manifest holds text, numbers, true/false, null, lists and mappings",
+            )
 
     def _check_scalar(self, event: Any) -> None:
         if event.style or event.tag is not None or not self.check:
@@ -372,7 +412,7 @@ class NodeTree:
         if hazard:
             self._hazard(event, hazard)
 
-    def position(self, path: tuple, key: bool = False) -> tuple[int, int]:
+    def position(self, path: tuple[Any, ...], key: bool = False) -> tuple[int, int]:
         """Line and column of the value at `path` (or of its key), else of its nearest ancestor."""
         path = tuple(path)
         if key and path in self.keys:
@@ -388,12 +428,12 @@ class NodeTree:
 class _Frame:
     """An open mapping or list while walking events; `path` None inside a complex key."""
 
-    path: tuple | None
+    path: tuple[Any, ...] | None
     mapping: bool
     expect_key: bool = True
     key: Any = None
     index: int = 0
-    seen: dict = field(default_factory=dict)
+    seen: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.expect_key = self.mapping
@@ -412,11 +452,11 @@ def scalar_hazard(written: str) -> str | None:
     reading (YAML 1.1, or the parser's own extensions: `0b101`, `1_000`, `0X1F`, `.Nan`) takes
     for a different number is refused, with a hint to quote it."""
     if _LEADING_ZERO.match(written):
-        return f"`{written}` is ambiguous (YAML 1.1 reads it as octal or text, YAML 1.2 as {int(written)}): quote it as \"{written}\" if it is text, or drop the leading zero"
+        return f'`{written}` is ambiguous (YAML 1.1 reads it as octal or text, YAML 1.2 as {int(written)}): quote it as "{written}" if it is text, or drop the leading zero'
     if _LAX_NUMBER.fullmatch(written) and isinstance(resolve_plain(written), str):
         number = _lax_reading(written)
         if number is not None:
-            return f"`{written}` is ambiguous (some YAML readers take it for the number {scalar(number)}, YAML 1.2 for text): quote it as \"{written}\" if it is text, or write {scalar(number)}"
+            return f'`{written}` is ambiguous (some YAML readers take it for the number {scalar(number)}, YAML 1.2 for text): quote it as "{written}" if it is text, or write {scalar(number)}'
     return None
 
 
@@ -518,7 +558,7 @@ def _literal(text: str, indent: int) -> list[str]:
     return lines
 
 
-def dump(data: dict) -> str:
+def dump(data: dict[str, Any]) -> str:
     """The canonical YAML text of a mapping (keys in the order given)."""
     return "\n".join(_mapping(data, 0)) + "\n"
 
@@ -527,7 +567,7 @@ def _key(key: Any) -> str:
     return scalar(key) if isinstance(key, str) else quote(str(key))
 
 
-def _mapping(data: dict, indent: int) -> list[str]:
+def _mapping(data: dict[str, Any], indent: int) -> list[str]:
     pad = " " * indent
     out: list[str] = []
     for key, value in data.items():
@@ -552,13 +592,13 @@ def _value(head: str, value: Any, indent: int) -> list[str]:
     return [f"{head} {scalar(value)}"]
 
 
-def _flow_list(items: list) -> str | None:
+def _flow_list(items: list[Any]) -> str | None:
     if any(isinstance(i, (dict, list)) or (isinstance(i, str) and "\n" in i) for i in items):
         return None
     return "[" + ", ".join(scalar(i, flow=True) for i in items) + "]"
 
 
-def _sequence(items: list, indent: int) -> list[str]:
+def _sequence(items: list[Any], indent: int) -> list[str]:
     pad = " " * indent
     out: list[str] = []
     for item in items:

@@ -1,11 +1,12 @@
 """Fixtures: a real PostgreSQL server (started here, or SHOTKIT_TEST_DATABASE_URL) and SQLite."""
+
 from __future__ import annotations
 
 import itertools
 import os
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -28,7 +29,7 @@ def pg_server() -> Iterator[str]:
         return
     try:
         cluster = pgcluster.start()
-    except Exception as err:  # noqa: BLE001 - turned into a skip or a failure below
+    except Exception as err:
         if os.environ.get("CI"):
             pytest.fail(f"PostgreSQL is required in CI: {err}")
         pytest.skip(f"no PostgreSQL server: {err} (set SHOTKIT_TEST_DATABASE_URL)")
@@ -81,4 +82,4 @@ def async_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-__all__ = ["ROOT", "upgraded", "async_url", "make_url"]
+__all__ = ["ROOT", "async_url", "make_url", "upgraded"]

@@ -2,6 +2,7 @@
 
 As root the server runs as the unprivileged `postgres` account (PostgreSQL refuses root).
 """
+
 from __future__ import annotations
 
 import glob
@@ -16,7 +17,11 @@ from pathlib import Path
 
 
 def find_bindir() -> Path | None:
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(p.split("/")[-2]) if p.split("/")[-2].isdigit() else 0, reverse=True)
+    candidates = sorted(
+        glob.glob("/usr/lib/postgresql/*/bin"),
+        key=lambda p: int(p.split("/")[-2]) if p.split("/")[-2].isdigit() else 0,
+        reverse=True,
+    )
     preferred = [c for c in candidates if "/15/" in c] + candidates
     for directory in preferred:
         if Path(directory, "initdb").exists():
@@ -53,7 +58,15 @@ class Cluster:
 
     def stop(self) -> None:
         try:
-            self._run(str(self.bindir / "pg_ctl"), "-D", str(self.directory / "data"), "-m", "immediate", "-w", "stop")
+            self._run(
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.directory / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            )
         finally:
             shutil.rmtree(self.directory, ignore_errors=True)
 
@@ -61,7 +74,9 @@ class Cluster:
 def start() -> Cluster:
     bindir = find_bindir()
     if bindir is None:
-        raise RuntimeError("no PostgreSQL server binaries (initdb, pg_ctl) in /usr/lib/postgresql/*/bin or on PATH")
+        raise RuntimeError(
+            "no PostgreSQL server binaries (initdb, pg_ctl) in /usr/lib/postgresql/*/bin or on PATH"
+        )
     directory = Path(tempfile.mkdtemp(prefix="shotkit-pg-"))
     user = None
     if os.geteuid() == 0:
@@ -70,7 +85,31 @@ def start() -> Cluster:
         os.chown(directory, entry.pw_uid, entry.pw_gid)
     os.chmod(directory, 0o700)
     cluster = Cluster(bindir, directory, _free_port(), user)
-    cluster._run(str(bindir / "initdb"), "-D", str(directory / "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync")
+    cluster._run(
+        str(bindir / "initdb"),
+        "-D",
+        str(directory / "data"),
+        "-U",
+        "postgres",
+        "-A",
+        "trust",
+        "-E",
+        "UTF8",
+        "--locale=C",
+        "--no-sync",
+    )
     options = f"-p {cluster.port} -k {directory} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100"
-    cluster._run(str(bindir / "pg_ctl"), "-D", str(directory / "data"), "-o", options, "-l", str(directory / "server.log"), "-w", "-t", "60", "start")
+    cluster._run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(directory / "data"),
+        "-o",
+        options,
+        "-l",
+        str(directory / "server.log"),
+        "-w",
+        "-t",
+        "60",
+        "start",
+    )
     return cluster

@@ -3,6 +3,7 @@
 Each case runs `shotkit validate` in a subprocess under an address-space limit (so a
 regression fails the test instead of exhausting the machine) and reads the child's peak RSS.
 No timing is asserted: `python -m benchmarks.positions` measures the speed."""
+
 from __future__ import annotations
 
 import json
@@ -29,7 +30,9 @@ print(json.dumps({"problems": [str(p) for p in loaded.problems], "peak_mib": pea
 
 
 def validate_in_child(path: Path) -> tuple[list[str], int]:
-    done = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     result = json.loads(done.stdout)
     return result["problems"], result["peak_mib"]
@@ -39,9 +42,13 @@ def test_aliases_are_bounded_in_bytes_not_only_nodes(tmp_path: Path) -> None:
     # 136 kB of text: 9,000 aliases of one 100 kB scalar. Before the bound it validated,
     # at 914 MiB peak, and would have synced 900 MB of metadata.
     aliases = ", ".join(["*a"] * 9000)
-    (tmp_path / "a.yaml").write_text(f'shotkit: 1\nworkspace: w\ncharacters:\n  c:\n    name: C\n    metadata:\n      big: &a "{"x" * 100_000}"\n      many: [{aliases}]\n')
+    (tmp_path / "a.yaml").write_text(
+        f'shotkit: 1\nworkspace: w\ncharacters:\n  c:\n    name: C\n    metadata:\n      big: &a "{"x" * 100_000}"\n      many: [{aliases}]\n'
+    )
     problems, peak = validate_in_child(tmp_path)
-    assert problems == [f"{tmp_path / 'a.yaml'}:8:682: aliases expand past the limit of {yamlio.MAX_ALIAS_BYTES} bytes (a 'billion laughs' file?)"]
+    assert problems == [
+        f"{tmp_path / 'a.yaml'}:8:682: aliases expand past the limit of {yamlio.MAX_ALIAS_BYTES} bytes (a 'billion laughs' file?)"
+    ]
     assert peak < 150
 
 
@@ -63,5 +70,7 @@ def test_position_pass_on_a_large_file_keeps_memory_bounded(tmp_path: Path) -> N
     problems, peak = validate_in_child(tmp_path)
     takes_line = text[: text.rindex("    takes:")].count("\n") + 1
     # located at the last shot's `takes:` list: the deepest position kept for a large file
-    assert problems == [f"{tmp_path / 'a.yaml'}:{takes_line + 1}:7: shots.s01999A.takes[2].bogus: unknown field 'bogus'"]
+    assert problems == [
+        f"{tmp_path / 'a.yaml'}:{takes_line + 1}:7: shots.s01999A.takes[2].bogus: unknown field 'bogus'"
+    ]
     assert peak < 170

@@ -1,4 +1,5 @@
 """The command line: output formats, exit codes, and no traceback for any user mistake."""
+
 from __future__ import annotations
 
 import json
@@ -26,21 +27,33 @@ def test_validate_demo(capsys: pytest.CaptureFixture) -> None:
     assert out.strip() == "1 file(s) checked: 0 error(s), 0 warning(s)"
 
 
-def test_validate_errors_exit_1_with_located_lines(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_errors_exit_1_with_located_lines(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(INVALID / "references")
     code, out, _ = run(capsys, "validate")
     assert code == 1
-    assert out.splitlines()[0] == "a.yaml:10:24: unknown character_ref 'heroo' in workspace 'w' (did you mean 'hero'?)"
+    assert (
+        out.splitlines()[0]
+        == "a.yaml:10:24: unknown character_ref 'heroo' in workspace 'w' (did you mean 'hero'?)"
+    )
 
 
-def test_validate_json_is_a_versioned_document(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_json_is_a_versioned_document(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(INVALID / "takes")
     code, out, _ = run(capsys, "validate", "--format", "json")
     document = json.loads(out)
     assert code == 1
     assert document["format_version"] == 1 and document["valid"] is False
-    assert document["problems"][0] == {"file": "a.yaml", "line": 8, "column": 32, "severity": "error",
-                                       "message": "shot 's1' has more than one selected take (attempt 1 is selected too)"}
+    assert document["problems"][0] == {
+        "file": "a.yaml",
+        "line": 8,
+        "column": 32,
+        "severity": "error",
+        "message": "shot 's1' has more than one selected take (attempt 1 is selected too)",
+    }
     assert document["problems"][-1]["severity"] == "warning"
 
 
@@ -49,11 +62,22 @@ def test_validate_github_annotations(capsys: pytest.CaptureFixture, monkeypatch:
     code, out, _ = run(capsys, "validate", "--format", "github")
     assert code == 1
     lines = out.splitlines()
-    assert lines[0] == "::error file=a.yaml,line=8,col=32::shot 's1' has more than one selected take (attempt 1 is selected too)"
+    assert (
+        lines[0]
+        == "::error file=a.yaml,line=8,col=32::shot 's1' has more than one selected take (attempt 1 is selected too)"
+    )
     assert lines[-1].startswith("::warning file=a.yaml,line=12,col=5::")
 
 
-@pytest.mark.parametrize("args", [["validate", "--bogus"], ["nonsense"], ["validate", "--format", "xml"], ["plan", "--max-deletes", "many"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["validate", "--bogus"],
+        ["nonsense"],
+        ["validate", "--format", "xml"],
+        ["plan", "--max-deletes", "many"],
+    ],
+)
 def test_usage_errors_exit_1(capsys: pytest.CaptureFixture, args: list[str]) -> None:
     code, _, err = run(capsys, *args)
     assert code == 1
@@ -78,7 +102,9 @@ def test_every_command_has_help() -> None:
 
 @pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir()))
 def test_console_script_never_prints_a_traceback(case: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "shotkit", "validate", "."], cwd=INVALID / case, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "shotkit", "validate", "."], cwd=INVALID / case, capture_output=True, text=True
+    )
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert "internal error" not in result.stdout + result.stderr
@@ -103,7 +129,9 @@ def test_fmt_check_and_rewrite(capsys: pytest.CaptureFixture, tmp_path: Path) ->
     assert code == 1 and "would reformat" in out
     code, out, _ = run(capsys, "fmt", str(tmp_path))
     assert code == 0 and "reformatted" in out
-    assert (tmp_path / "a.yaml").read_text() == "shotkit: 1\nworkspace: w\n# who\ncharacters:\n  hero:\n    name: Hero\n"
+    assert (
+        tmp_path / "a.yaml"
+    ).read_text() == "shotkit: 1\nworkspace: w\n# who\ncharacters:\n  hero:\n    name: Hero\n"
     code, _, _ = run(capsys, "fmt", "--check", str(tmp_path))
     assert code == 0
 
@@ -131,4 +159,7 @@ def test_file_size_is_bounded(capsys: pytest.CaptureFixture) -> None:
     code, out, _ = run(capsys, "validate", "--max-file-size", "1000", str(ROOT / "manifests"))
     assert code == 1
     size = (ROOT / "manifests" / "scene-03.yaml").stat().st_size
-    assert f"manifests/scene-03.yaml:1:1: file is {size} bytes, over the limit of 1000; split it into several files" in out
+    assert (
+        f"manifests/scene-03.yaml:1:1: file is {size} bytes, over the limit of 1000; split it into several files"
+        in out
+    )

@@ -1,5 +1,6 @@
 """The friendly command line, through the CLI: examples in every --help, colour only on a
 terminal and never with NO_COLOR, --quiet, and progress bars only on a terminal."""
+
 from __future__ import annotations
 
 import os
@@ -24,8 +25,17 @@ ESC = "\x1b["
 def in_terminal(args: list[str], cwd: Path, **env: str) -> str:
     """Run shotkit with stdout and stderr on a pseudo-terminal; returns what it printed."""
     master, slave = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")} | {"TERM": "xterm"} | env
-    process = subprocess.Popen([sys.executable, "-m", "shotkit", *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=environment)
+    environment = (
+        {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")} | {"TERM": "xterm"} | env
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shotkit", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=cwd,
+        env=environment,
+    )
     os.close(slave)
     chunks = []
     while True:
@@ -43,7 +53,14 @@ def in_terminal(args: list[str], cwd: Path, **env: str) -> str:
 
 def piped(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | env
-    return subprocess.run([sys.executable, "-m", "shotkit", *args], cwd=cwd, capture_output=True, text=True, env=environment, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "shotkit", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -64,7 +81,9 @@ def test_every_help_has_examples_that_run(name: str) -> None:
         for tokens in invocations(line):
             assert check(tokens) == [], line
         if name:
-            assert any(" ".join(tokens[: len(name.split())]) == name for tokens in invocations(line)), f"{line} is not an example of {name}"
+            assert any(" ".join(tokens[: len(name.split())]) == name for tokens in invocations(line)), (
+                f"{line} is not an example of {name}"
+            )
 
 
 def test_colour_on_a_terminal_only(project: Path) -> None:
@@ -72,7 +91,11 @@ def test_colour_on_a_terminal_only(project: Path) -> None:
     assert f"{ESC}32m  + create shot" in out
     assert ESC not in in_terminal(["plan", "."], project, NO_COLOR="1")
     result = piped(["plan", "."], project)
-    assert result.returncode == 0 and "+ create shot" in result.stdout and ESC not in result.stdout + result.stderr
+    assert (
+        result.returncode == 0
+        and "+ create shot" in result.stdout
+        and ESC not in result.stdout + result.stderr
+    )
 
 
 def test_errors_are_red_on_a_terminal_only(tmp_path: Path) -> None:
@@ -111,6 +134,8 @@ def test_progress_bar_on_a_terminal_only(project: Path) -> None:
     assert piped(["sync", ".", "--database-url", url], other).returncode == 0
     out = in_terminal(["export", "--database-url", url, "--out", str(project.parent / "out")], project)
     assert "reading workspaces" in out and "2/2" in out
-    assert "reading workspaces" not in in_terminal(["--quiet", "export", "--database-url", url, "--out", str(project.parent / "out2")], project)
+    assert "reading workspaces" not in in_terminal(
+        ["--quiet", "export", "--database-url", url, "--out", str(project.parent / "out2")], project
+    )
     result = piped(["export", "--database-url", url, "--out", str(project.parent / "out3")], project)
     assert result.returncode == 0 and "reading workspaces" not in result.stdout + result.stderr

@@ -1,4 +1,5 @@
 """Database layer: migrations, URLs and errors, legacy migration — on real PostgreSQL and SQLite."""
+
 from __future__ import annotations
 
 import subprocess
@@ -23,8 +24,13 @@ CANARY = "canary-Pa55word-7731"
 def shotkit(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "shotkit", *args], capture_output=True, text=True, cwd=cwd,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "shotkit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_upgrade_creates_tables_and_is_idempotent(any_url: str, tmp_path: Path) -> None:
@@ -40,15 +46,22 @@ def test_upgrade_creates_tables_and_is_idempotent(any_url: str, tmp_path: Path) 
 def test_migrations_match_the_models(any_url: str, tmp_path: Path) -> None:
     database = upgraded(any_url, tmp_path)
     with database.engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True, "compare_server_default": False})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "compare_server_default": False}
+        )
         assert compare_metadata(context, metadata) == []
 
 
 def test_postgres_columns_are_uuid_and_jsonb(pg_url: str, tmp_path: Path) -> None:
     database = upgraded(pg_url, tmp_path)
     with database.engine.connect() as connection:
-        types = dict(connection.execute(sa.text(
-            "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'")).all())
+        types = dict(
+            connection.execute(
+                sa.text(
+                    "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'"
+                )
+            ).all()
+        )
     assert types["assets.id"] == "uuid"
     assert types["assets.asset_metadata"] == "jsonb"
     assert types["assets.duration"] == "double precision"
@@ -66,21 +79,30 @@ def test_postgres_without_tables_names_db_upgrade(pg_url: str, tmp_path: Path) -
 
 def test_embedded_database_is_created_on_first_use(tmp_path: Path) -> None:
     (tmp_path / "shotkit.yaml").write_text("workspace: w\n")
-    (tmp_path / "a.yaml").write_text("shotkit: 1\ncharacters: {hero: {name: Hero}}\nshots: {s: {name: S, characters: [hero]}}\n")
+    (tmp_path / "a.yaml").write_text(
+        "shotkit: 1\ncharacters: {hero: {name: Hero}}\nshots: {s: {name: S, characters: [hero]}}\n"
+    )
     result = shotkit("sync", str(tmp_path), env={"SHOTKIT_DATABASE_URL": ""})
     assert result.returncode == 0, result.stderr
     assert (tmp_path / ".shotkit" / "shotkit.db").exists()
 
 
-@pytest.mark.parametrize("url", [
-    f"postgresql+psycopg://shotkit:{CANARY}@127.0.0.1:9/nowhere",
-    f"postgresql://shotkit:{CANARY}@nohost.invalid:5432/nowhere",
-    f"postgresql+psycopg://shotkit:{CANARY}@[::1:bad/nowhere",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql+psycopg://shotkit:{CANARY}@127.0.0.1:9/nowhere",
+        f"postgresql://shotkit:{CANARY}@nohost.invalid:5432/nowhere",
+        f"postgresql+psycopg://shotkit:{CANARY}@[::1:bad/nowhere",
+    ],
+)
 def test_password_never_appears(url: str, tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text("shotkit: 1\nworkspace: w\n")
-    for args in (["db", "upgrade", "--database-url", url], ["plan", str(tmp_path), "--database-url", url],
-                 ["sync", str(tmp_path)], ["export", "--out", str(tmp_path)]):
+    for args in (
+        ["db", "upgrade", "--database-url", url],
+        ["plan", str(tmp_path), "--database-url", url],
+        ["sync", str(tmp_path)],
+        ["export", "--out", str(tmp_path)],
+    ):
         result = shotkit(*args, cwd=tmp_path, env={"SHOTKIT_DATABASE_URL": url})
         assert result.returncode == 1, args
         assert CANARY not in result.stdout + result.stderr, args
@@ -89,7 +111,9 @@ def test_password_never_appears(url: str, tmp_path: Path) -> None:
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
-    with pytest.raises(DatabaseError, match=r"cannot connect to postgresql\+psycopg://u:\*\*\*@127.0.0.1:9/x"):
+    with pytest.raises(
+        DatabaseError, match=r"cannot connect to postgresql\+psycopg://u:\*\*\*@127.0.0.1:9/x"
+    ):
         db.open_database(f"postgresql://u:{CANARY}@127.0.0.1:9/x", tmp_path)
 
 
@@ -97,21 +121,58 @@ def test_migrate_legacy_is_idempotent(any_url: str, tmp_path: Path) -> None:
     database = upgraded(any_url, tmp_path)
     shot, hero, villain, ghost = (uuid.uuid4() for _ in range(4))
     with database.engine.begin() as connection:
-        connection.execute(sa.text("CREATE TABLE shot_characters (shot_id UUID, character_id UUID)") if database.dialect == "postgresql"
-                           else sa.text("CREATE TABLE shot_characters (shot_id CHAR(32), character_id CHAR(32))"))
-        connection.execute(sa.insert(sa.table("assets", sa.column("id", sa.Uuid), sa.column("workspace_id"), sa.column("type"), sa.column("name"), sa.column("asset_metadata", sa.JSON))), [
-            {"id": shot, "workspace_id": "w", "type": "shot", "name": "S", "asset_metadata": {}},
-            {"id": hero, "workspace_id": "w", "type": "character_ref", "name": "Hero", "asset_metadata": {}},
-            {"id": villain, "workspace_id": "w", "type": "character_ref", "name": "Villain", "asset_metadata": {}},
-        ])
-        legacy = sa.table("shot_characters", sa.column("shot_id", sa.Uuid), sa.column("character_id", sa.Uuid))
-        connection.execute(sa.insert(legacy), [{"shot_id": shot, "character_id": hero}, {"shot_id": shot, "character_id": villain},
-                                               {"shot_id": shot, "character_id": ghost}])
+        connection.execute(
+            sa.text("CREATE TABLE shot_characters (shot_id UUID, character_id UUID)")
+            if database.dialect == "postgresql"
+            else sa.text("CREATE TABLE shot_characters (shot_id CHAR(32), character_id CHAR(32))")
+        )
+        connection.execute(
+            sa.insert(
+                sa.table(
+                    "assets",
+                    sa.column("id", sa.Uuid),
+                    sa.column("workspace_id"),
+                    sa.column("type"),
+                    sa.column("name"),
+                    sa.column("asset_metadata", sa.JSON),
+                )
+            ),
+            [
+                {"id": shot, "workspace_id": "w", "type": "shot", "name": "S", "asset_metadata": {}},
+                {
+                    "id": hero,
+                    "workspace_id": "w",
+                    "type": "character_ref",
+                    "name": "Hero",
+                    "asset_metadata": {},
+                },
+                {
+                    "id": villain,
+                    "workspace_id": "w",
+                    "type": "character_ref",
+                    "name": "Villain",
+                    "asset_metadata": {},
+                },
+            ],
+        )
+        legacy = sa.table(
+            "shot_characters", sa.column("shot_id", sa.Uuid), sa.column("character_id", sa.Uuid)
+        )
+        connection.execute(
+            sa.insert(legacy),
+            [
+                {"shot_id": shot, "character_id": hero},
+                {"shot_id": shot, "character_id": villain},
+                {"shot_id": shot, "character_id": ghost},
+            ],
+        )
     first = shotkit("db", "migrate-legacy", "--database-url", any_url, cwd=tmp_path)
     assert first.returncode == 0, first.stderr
     assert "2 link(s) moved to uses_character, 0 already present, 1 skipped" in first.stdout
     second = shotkit("db", "migrate-legacy", "--database-url", any_url, cwd=tmp_path)
     assert "0 link(s) moved to uses_character, 2 already present, 1 skipped" in second.stdout
     with database.engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT count(*) FROM asset_relationships WHERE relationship_type = 'uses_character'")).scalar()
+        rows = connection.execute(
+            sa.text("SELECT count(*) FROM asset_relationships WHERE relationship_type = 'uses_character'")
+        ).scalar()
     assert rows == 2

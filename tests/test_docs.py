@@ -1,9 +1,10 @@
 """The documentation lives in the repository and covers the whole command line."""
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import click
 import pytest
@@ -65,7 +66,11 @@ def test_global_options_are_documented(option: str) -> None:
 
 
 def markdown_files() -> list[Path]:
-    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "examples").glob("**/*.md"))]
+    return [
+        ROOT / "README.md",
+        *sorted((ROOT / "docs").glob("*.md")),
+        *sorted((ROOT / "examples").glob("**/*.md")),
+    ]
 
 
 def links(path: Path) -> list[str]:
@@ -80,7 +85,9 @@ def test_links_are_found() -> None:
 def test_no_link_leaves_the_repository(path: Path) -> None:
     for target in links(path):
         file = target.split("#", 1)[0]
-        assert not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I), f"{path.name}: {target} leaves the repository"
+        assert not re.match(r"^[a-z][a-z0-9+.-]*:", target, re.I), (
+            f"{path.name}: {target} leaves the repository"
+        )
         if not file:
             continue  # an anchor in the same page
         resolved = (path.parent / file).resolve()

@@ -5,6 +5,7 @@ and plain scalars, blank lines, a `workspace:` line in each file and CRLF line e
 shots.yaml. Each test syncs it, changes the database the way a runtime would, exports and
 asserts the lines that changed, on PostgreSQL and SQLite.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -20,7 +21,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from shotkit import AssetService, yamlio
 from shotkit.cli import main
-from shotkit.tables import asset_relationships as links, assets
+from shotkit.tables import asset_relationships as links
+from shotkit.tables import assets
 
 from .conftest import ROOT, async_url, upgraded
 
@@ -80,14 +82,22 @@ def engine(url: str, hand: Path) -> sa.Engine:
 
 
 def asset_id(connection: sa.Connection, asset_type: str, key: str) -> uuid.UUID:
-    return connection.execute(sa.select(assets.c.id).where(assets.c.type == asset_type, assets.c.manifest_key == key, assets.c.workspace_id == WS)).scalar_one()
+    return connection.execute(
+        sa.select(assets.c.id).where(
+            assets.c.type == asset_type, assets.c.manifest_key == key, assets.c.workspace_id == WS
+        )
+    ).scalar_one()
 
 
 def set_metadata(url: str, hand: Path, asset_type: str, key: str, **values: Any) -> None:
     with engine(url, hand).begin() as connection:
         row_id = asset_id(connection, asset_type, key)
-        metadata = connection.execute(sa.select(assets.c.asset_metadata).where(assets.c.id == row_id)).scalar_one()
-        connection.execute(sa.update(assets).where(assets.c.id == row_id).values(asset_metadata={**metadata, **values}))
+        metadata = connection.execute(
+            sa.select(assets.c.asset_metadata).where(assets.c.id == row_id)
+        ).scalar_one()
+        connection.execute(
+            sa.update(assets).where(assets.c.id == row_id).values(asset_metadata={**metadata, **values})
+        )
 
 
 def take_metadata(url: str, hand: Path, shot: str, attempt: int, **values: Any) -> None:
@@ -106,7 +116,11 @@ def test_export_right_after_sync_changes_no_byte(any_url: str, hand: Path, capsy
 def test_one_field_changed_is_one_line(any_url: str, hand: Path, capsys) -> None:
     before = synced(any_url, hand, capsys)
     with engine(any_url, hand).begin() as connection:
-        connection.execute(sa.update(assets).where(assets.c.id == asset_id(connection, "shot", "02")).values(name="Someone's at the door"))
+        connection.execute(
+            sa.update(assets)
+            .where(assets.c.id == asset_id(connection, "shot", "02"))
+            .values(name="Someone's at the door")
+        )
     code, out = cli(capsys, "export", "--database-url", any_url, "--out", str(hand), "--check")
     assert code == 1 and "would change shots.yaml" in out and snapshot(hand) == before
     export(any_url, hand, capsys)
@@ -114,7 +128,9 @@ def test_one_field_changed_is_one_line(any_url: str, hand: Path, capsys) -> None
         "shots.yaml: -    name: 'Someone at the door'",
         "shots.yaml: +    name: 'Someone''s at the door'",
     ]
-    assert (hand / "shots.yaml").read_bytes().count(b"\n") == (hand / "shots.yaml").read_bytes().count(b"\r\n")
+    assert (hand / "shots.yaml").read_bytes().count(b"\n") == (hand / "shots.yaml").read_bytes().count(
+        b"\r\n"
+    )
     assert plan_is_empty(any_url, hand, capsys)
 
 
@@ -133,14 +149,40 @@ def test_links_added_removed_reordered_and_link_metadata(any_url: str, hand: Pat
     before = synced(any_url, hand, capsys)
     with engine(any_url, hand).begin() as connection:
         shot1, shot2 = asset_id(connection, "shot", "01"), asset_id(connection, "shot", "02")
-        theme, sailor = asset_id(connection, "audio", "theme"), asset_id(connection, "character_ref", "sailor")
-        connection.execute(sa.insert(links).values(id=uuid.uuid4(), workspace_id=WS, parent_asset_id=shot2, child_asset_id=theme,
-                                                   relationship_type="uses_audio", sequence=3, relationship_metadata={}))
-        connection.execute(sa.delete(links).where(links.c.parent_asset_id == shot2, links.c.child_asset_id == sailor))
-        connection.execute(sa.update(links).where(links.c.parent_asset_id == shot1, links.c.child_asset_id == theme)
-                           .values(relationship_metadata={"volume": 0.8}))
-        connection.execute(sa.insert(links).values(id=uuid.uuid4(), workspace_id=WS, parent_asset_id=shot1, child_asset_id=sailor,
-                                                   relationship_type="uses_character", sequence=2, relationship_metadata={}))
+        theme, sailor = (
+            asset_id(connection, "audio", "theme"),
+            asset_id(connection, "character_ref", "sailor"),
+        )
+        connection.execute(
+            sa.insert(links).values(
+                id=uuid.uuid4(),
+                workspace_id=WS,
+                parent_asset_id=shot2,
+                child_asset_id=theme,
+                relationship_type="uses_audio",
+                sequence=3,
+                relationship_metadata={},
+            )
+        )
+        connection.execute(
+            sa.delete(links).where(links.c.parent_asset_id == shot2, links.c.child_asset_id == sailor)
+        )
+        connection.execute(
+            sa.update(links)
+            .where(links.c.parent_asset_id == shot1, links.c.child_asset_id == theme)
+            .values(relationship_metadata={"volume": 0.8})
+        )
+        connection.execute(
+            sa.insert(links).values(
+                id=uuid.uuid4(),
+                workspace_id=WS,
+                parent_asset_id=shot1,
+                child_asset_id=sailor,
+                relationship_type="uses_character",
+                sequence=2,
+                relationship_metadata={},
+            )
+        )
     export(any_url, hand, capsys)
     assert changed_lines(before, hand) == [
         "shots.yaml: -    characters: [keeper]",
@@ -159,14 +201,23 @@ def test_reordered_list_moves_only_the_moved_entry(any_url: str, hand: Path, cap
     with engine(any_url, hand).begin() as connection:
         shot1 = asset_id(connection, "shot", "01")
         for key, sequence in (("storm", 2), ("theme", 1)):
-            connection.execute(sa.update(links).where(links.c.parent_asset_id == shot1, links.c.child_asset_id == asset_id(connection, "audio", key))
-                               .values(sequence=sequence))
+            connection.execute(
+                sa.update(links)
+                .where(
+                    links.c.parent_asset_id == shot1,
+                    links.c.child_asset_id == asset_id(connection, "audio", key),
+                )
+                .values(sequence=sequence)
+            )
     export(any_url, hand, capsys)
     assert changed_lines(before, hand) == [  # the one moved entry keeps its own text
         "shots.yaml: +      - {ref: theme, volume: 0.6}",
         "shots.yaml: -      - {ref: theme, volume: 0.6}",
     ]
-    assert "- {ref: theme, volume: 0.6}\r\n      - storm          # bottom layer\r\n" in (hand / "shots.yaml").read_bytes().decode()
+    assert (
+        "- {ref: theme, volume: 0.6}\r\n      - storm          # bottom layer\r\n"
+        in (hand / "shots.yaml").read_bytes().decode()
+    )
     assert plan_is_empty(any_url, hand, capsys)
 
 
@@ -201,9 +252,11 @@ def test_new_take_with_video_and_new_asset_from_the_asset_service(any_url: str, 
         shot2 = asset_id(connection, "shot", "02")
 
     async def work(service: AssetService) -> tuple[uuid.UUID, uuid.UUID, uuid.UUID]:
-        take = await service.create_shot_take(shot2, 1, generation_params={"provider": "runway"}, generation_cost=0.25)
+        take = await service.create_shot_take(
+            shot2, 1, generation_params={"provider": "runway"}, generation_cost=0.25
+        )
         video = await service.link_take_video(take, "https://cdn.example.com/02-1.mp4", duration=4.0)
-        character = await service.create_character(WS, "Ghost #1: \"the drowned\"")
+        character = await service.create_character(WS, 'Ghost #1: "the drowned"')
         return take, video, character
 
     take, video, character = run_service(any_url, work)
@@ -235,7 +288,10 @@ def test_deleted_row_is_kept_then_removed_with_prune(any_url: str, hand: Path, c
         connection.execute(sa.delete(links).where(links.c.child_asset_id == foghorn))
         connection.execute(sa.delete(assets).where(assets.c.id == foghorn))
     out = export(any_url, hand, capsys)
-    assert "cast.yaml: 1 entries are not in the database; kept (export --prune removes them): audio.foghorn" in out
+    assert (
+        "cast.yaml: 1 entries are not in the database; kept (export --prune removes them): audio.foghorn"
+        in out
+    )
     assert changed_lines(before, hand) == [
         "shots.yaml: -    audio: [storm, foghorn]",
         "shots.yaml: +    audio: [storm]",
@@ -259,18 +315,27 @@ def test_a_file_moved_to_another_workspace_gets_no_old_rows(sqlite_url: str, han
     text = (hand / "cast.yaml").read_text().replace("workspace: lighthouse ", "workspace: harbour   ")
     (hand / "cast.yaml").write_text(text)
     out = export(sqlite_url, hand, capsys, "--workspace", WS)
-    assert "cast.yaml: 5 row(s) of workspace lighthouse came from this file, which now belongs to another workspace; not written back" in out
+    assert (
+        "cast.yaml: 5 row(s) of workspace lighthouse came from this file, which now belongs to another workspace; not written back"
+        in out
+    )
     assert (hand / "cast.yaml").read_text() == text
     assert (hand / "shots.yaml").read_bytes() == before["shots.yaml"]
 
 
-def test_a_file_that_does_not_parse_gets_no_rows_written_elsewhere(sqlite_url: str, hand: Path, capsys) -> None:
+def test_a_file_that_does_not_parse_gets_no_rows_written_elsewhere(
+    sqlite_url: str, hand: Path, capsys
+) -> None:
     synced(sqlite_url, hand, capsys)
     broken = (hand / "cast.yaml").read_text() + "  oops: [unclosed\n"
     (hand / "cast.yaml").write_text(broken)
     before = snapshot(hand)
     code, out = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(hand))
-    assert code == 1 and "cast.yaml: cannot be read (run shotkit validate); its 5 row(s) of workspace lighthouse were not exported" in out
+    assert (
+        code == 1
+        and "cast.yaml: cannot be read (run shotkit validate); its 5 row(s) of workspace lighthouse were not exported"
+        in out
+    )
     assert snapshot(hand) == before and not (hand / "lighthouse.new.yaml").exists()
 
 
@@ -296,7 +361,9 @@ def test_a_second_export_before_sync_keeps_runtime_rows_once(any_url: str, hand:
     assert plan_is_empty(any_url, hand, capsys)
 
 
-def test_check_against_a_database_without_the_manifests_workspace_says_so(sqlite_url: str, hand: Path, capsys) -> None:
+def test_check_against_a_database_without_the_manifests_workspace_says_so(
+    sqlite_url: str, hand: Path, capsys
+) -> None:
     """A drift job pointed at the wrong (or a fresh, empty) database must not report that the
     manifests match it: the manifests' workspaces it has no rows for are named in a warning."""
     upgraded(sqlite_url, hand.parent)  # an empty database: nothing synced

@@ -5,6 +5,7 @@ new shots again) is interrupted mid-write by a client SIGKILL, `pg_terminate_bac
 server restart, or (SQLite) a full disk. Afterwards the database must hold exactly version A,
 row for row, and a plain sync must then reach version B.
 """
+
 from __future__ import annotations
 
 import os
@@ -12,8 +13,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Callable, Iterator
 
 import pytest
 import sqlalchemy as sa
@@ -28,8 +29,10 @@ SHOTS = 1500
 def production(directory: Path, shots: int, suffix: str) -> Path:
     directory.mkdir(exist_ok=True)
     lines = ["shotkit: 1", "workspace: faults", "characters:", "  hero: {name: Hero}", "shots:"]
-    lines += [f"  s{n}: {{name: Shot {n}{suffix}, characters: [hero], takes: [{{attempt: 1, video: {{url: 'https://x/{n}.mp4'}}}}]}}"
-              for n in range(shots)]
+    lines += [
+        f"  s{n}: {{name: Shot {n}{suffix}, characters: [hero], takes: [{{attempt: 1, video: {{url: 'https://x/{n}.mp4'}}}}]}}"
+        for n in range(shots)
+    ]
     (directory / "big.yaml").write_text("\n".join(lines) + "\n")
     return directory
 
@@ -38,28 +41,41 @@ def rows(url: str) -> list[tuple]:
     engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
     try:
         with engine.connect() as connection:
-            assets = connection.exec_driver_sql("SELECT id, type, name, url, asset_metadata, manifest_key, owner, source, updated_at FROM assets ORDER BY id").all()
-            links = connection.exec_driver_sql("SELECT id, parent_asset_id, child_asset_id, relationship_type, sequence, relationship_metadata FROM asset_relationships ORDER BY id").all()
+            assets = connection.exec_driver_sql(
+                "SELECT id, type, name, url, asset_metadata, manifest_key, owner, source, updated_at FROM assets ORDER BY id"
+            ).all()
+            links = connection.exec_driver_sql(
+                "SELECT id, parent_asset_id, child_asset_id, relationship_type, sequence, relationship_metadata FROM asset_relationships ORDER BY id"
+            ).all()
     finally:
         engine.dispose()
     return [tuple(map(str, row)) for row in assets + links]
 
 
 def sync(url: str, project: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "shotkit", "sync", str(project), "--database-url", url],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "shotkit", "sync", str(project), "--database-url", url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def when_writing(url: str, process: subprocess.Popen, fault: Callable[[int], None]) -> bool:
     """Call `fault(backend pid)` once the sync's backend is running an INSERT or UPDATE."""
-    watcher = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    watcher = sa.create_engine(
+        url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     deadline = time.monotonic() + 60
     try:
         with watcher.connect() as connection:
             while time.monotonic() < deadline and process.poll() is None:
-                pid = connection.execute(sa.text(
-                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND state = 'active' AND (query ILIKE 'INSERT INTO%' OR query ILIKE 'UPDATE%')")).scalar()
+                pid = connection.execute(
+                    sa.text(
+                        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                        "AND state = 'active' AND (query ILIKE 'INSERT INTO%' OR query ILIKE 'UPDATE%')"
+                    )
+                ).scalar()
                 if pid:
                     fault(pid)
                     return True
@@ -90,24 +106,32 @@ def inject(url: str, b: Path, fault: Callable[[subprocess.Popen, int], None]) ->
 
 
 @pytest.mark.parametrize("fault", ["sigkill", "terminate"])
-def test_client_kill_and_backend_termination(pg_url: str, tmp_path: Path, capsys, versions: tuple[Path, Path], fault: str) -> None:
+def test_client_kill_and_backend_termination(
+    pg_url: str, tmp_path: Path, capsys, versions: tuple[Path, Path], fault: str
+) -> None:
     upgraded(pg_url, tmp_path)
     a, b = versions
     assert sync(pg_url, a).wait(timeout=120) == 0
     before = rows(pg_url)
 
     def terminate(_process: subprocess.Popen, pid: int) -> None:
-        engine = sa.create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+        engine = sa.create_engine(
+            pg_url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+        )
         with engine.connect() as connection:
             connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
         engine.dispose()
 
-    kill = {"sigkill": lambda process, _pid: os.kill(process.pid, signal.SIGKILL), "terminate": terminate}[fault]
+    kill = {"sigkill": lambda process, _pid: os.kill(process.pid, signal.SIGKILL), "terminate": terminate}[
+        fault
+    ]
     process = inject(pg_url, b, kill)
     assert rows(pg_url) == before  # all or nothing: nothing of B, nothing of A lost
     if fault == "terminate":
         err = process.stderr.read() if process.stderr else ""
-        assert process.returncode == 1 and len(err.strip().splitlines()) == 1 and "internal error" not in err, err
+        assert (
+            process.returncode == 1 and len(err.strip().splitlines()) == 1 and "internal error" not in err
+        ), err
     converges(capsys, pg_url, b)
 
 
@@ -121,7 +145,9 @@ def own_server() -> Iterator[pgcluster.Cluster]:
         cluster.stop()
 
 
-def test_server_restart_mid_sync(own_server: pgcluster.Cluster, tmp_path: Path, capsys, versions: tuple[Path, Path]) -> None:
+def test_server_restart_mid_sync(
+    own_server: pgcluster.Cluster, tmp_path: Path, capsys, versions: tuple[Path, Path]
+) -> None:
     url = own_server.url
     upgraded(url, tmp_path)
     a, b = versions
@@ -129,8 +155,19 @@ def test_server_restart_mid_sync(own_server: pgcluster.Cluster, tmp_path: Path, 
     before = rows(url)
 
     def restart(_process: subprocess.Popen, _pid: int) -> None:
-        own_server._run(str(own_server.bindir / "pg_ctl"), "-D", str(own_server.directory / "data"), "-l", str(own_server.directory / "server.log"),
-                         "-m", "fast", "-w", "-t", "60", "restart")
+        own_server._run(
+            str(own_server.bindir / "pg_ctl"),
+            "-D",
+            str(own_server.directory / "data"),
+            "-l",
+            str(own_server.directory / "server.log"),
+            "-m",
+            "fast",
+            "-w",
+            "-t",
+            "60",
+            "restart",
+        )
 
     process = inject(url, b, restart)
     err = process.stderr.read() if process.stderr else ""
@@ -140,14 +177,16 @@ def test_server_restart_mid_sync(own_server: pgcluster.Cluster, tmp_path: Path, 
 
 
 @pytest.mark.parametrize("spare_pages", [5, 60])
-def test_sqlite_disk_full(sqlite_url: str, tmp_path: Path, capsys, versions: tuple[Path, Path], spare_pages: int) -> None:
+def test_sqlite_disk_full(
+    sqlite_url: str, tmp_path: Path, capsys, versions: tuple[Path, Path], spare_pages: int
+) -> None:
     """`PRAGMA max_page_count` makes the file "full" a few pages past its current size."""
     upgraded(sqlite_url, tmp_path)
     a, b = versions
     assert cli(capsys, "sync", str(a), "--database-url", sqlite_url)[0] == 0
     before = rows(sqlite_url)
 
-    def full(dbapi_connection, _record) -> None:  # noqa: ANN001
+    def full(dbapi_connection, _record) -> None:
         pages = dbapi_connection.execute("PRAGMA page_count").fetchone()[0]
         dbapi_connection.execute(f"PRAGMA max_page_count = {pages + spare_pages}")
 

@@ -1,4 +1,5 @@
 """Atomic writes: the old file survives a failed write."""
+
 from __future__ import annotations
 
 import os

@@ -8,6 +8,7 @@
   refused by a database is a bypass.
 
 Examples are bounded in number and size so the suite stays fast."""
+
 from __future__ import annotations
 
 import math
@@ -28,7 +29,11 @@ from .conftest import upgraded
 # SHOTKIT_FUZZ_EXAMPLES=20000 for a long sweep (docs/reliability.md); the default keeps CI fast
 EXAMPLES = int(os.environ.get("SHOTKIT_FUZZ_EXAMPLES", "300"))
 FAST = settings(max_examples=EXAMPLES, deadline=None)
-SLOW = settings(max_examples=max(1, EXAMPLES // 8), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+SLOW = settings(
+    max_examples=max(1, EXAMPLES // 8),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 
 
 @FAST
@@ -48,15 +53,98 @@ def test_a_plain_scalar_is_read_as_yaml_1_2_or_refused(token: str) -> None:
 
 # --- generated hostile manifests -----------------------------------------------------------
 
-KEYS = st.sampled_from(['"01"', '"007"', '"12"', '"1"', "s1", "a.b", "x-y", '"bad key"', "12", "true", "~", '""', '"k\\0"', "0755", "[a]"]) | st.from_regex(r"[a-z0-9][a-z0-9._-]{0,6}", fullmatch=True)
-SCALARS = st.sampled_from([
-    "x", "Hero", '"a\\0b"', ".nan", ".inf", "-.inf", ".Nan", "0b101", "1_000", "0X1F", "-0x1", "1e400", "1.0", "0", "-1",
-    "2147483647", "2147483648", "9223372036854775808", "-0.0", "1.5", "!!set {a}", "!!binary aGk=", "!x y", "!!str 5",
-    "null", "true", "NO", "on", "1:20", "2024-01-01", '"\\e[31m"', '"\\u2028"', '"x\\n```"', "'; DROP TABLE assets; --",
-    "*nope", "&a x", "[]", "{}", "[1, 2]", "{ref: c}", '"\\ud800"', "03",
-])
-FIELDS = st.sampled_from(["name", "description", "duration", "url", "metadata", "characters", "audio", "takes", "attempt", "selected",
-                          "cost", "video", "width", "height", "fps", "prompt", "duration_target", "bogus", "nmae", "id", "links", "text", "file"])
+KEYS = st.sampled_from(
+    [
+        '"01"',
+        '"007"',
+        '"12"',
+        '"1"',
+        "s1",
+        "a.b",
+        "x-y",
+        '"bad key"',
+        "12",
+        "true",
+        "~",
+        '""',
+        '"k\\0"',
+        "0755",
+        "[a]",
+    ]
+) | st.from_regex(r"[a-z0-9][a-z0-9._-]{0,6}", fullmatch=True)
+SCALARS = st.sampled_from(
+    [
+        "x",
+        "Hero",
+        '"a\\0b"',
+        ".nan",
+        ".inf",
+        "-.inf",
+        ".Nan",
+        "0b101",
+        "1_000",
+        "0X1F",
+        "-0x1",
+        "1e400",
+        "1.0",
+        "0",
+        "-1",
+        "2147483647",
+        "2147483648",
+        "9223372036854775808",
+        "-0.0",
+        "1.5",
+        "!!set {a}",
+        "!!binary aGk=",
+        "!x y",
+        "!!str 5",
+        "null",
+        "true",
+        "NO",
+        "on",
+        "1:20",
+        "2024-01-01",
+        '"\\e[31m"',
+        '"\\u2028"',
+        '"x\\n```"',
+        "'; DROP TABLE assets; --",
+        "*nope",
+        "&a x",
+        "[]",
+        "{}",
+        "[1, 2]",
+        "{ref: c}",
+        '"\\ud800"',
+        "03",
+    ]
+)
+FIELDS = st.sampled_from(
+    [
+        "name",
+        "description",
+        "duration",
+        "url",
+        "metadata",
+        "characters",
+        "audio",
+        "takes",
+        "attempt",
+        "selected",
+        "cost",
+        "video",
+        "width",
+        "height",
+        "fps",
+        "prompt",
+        "duration_target",
+        "bogus",
+        "nmae",
+        "id",
+        "links",
+        "text",
+        "file",
+    ]
+)
 
 
 @st.composite
@@ -65,8 +153,27 @@ def entry(draw: st.DrawFn) -> str:
     parts = [f"name: {draw(SCALARS)}"] if draw(st.booleans()) else []
     for name in fields:
         if name == "takes":
-            takes = draw(st.lists(st.fixed_dictionaries({"attempt": SCALARS | st.sampled_from(["1", "2"]), "selected": st.sampled_from(["true", "false", "1"]), "more": st.lists(st.tuples(FIELDS, SCALARS), max_size=2)}), max_size=2))
-            items = ["{" + ", ".join([f"attempt: {t['attempt']}", f"selected: {t['selected']}"] + [f"{k}: {v}" for k, v in t["more"] if k not in ("attempt", "selected")]) + "}" for t in takes]
+            takes = draw(
+                st.lists(
+                    st.fixed_dictionaries(
+                        {
+                            "attempt": SCALARS | st.sampled_from(["1", "2"]),
+                            "selected": st.sampled_from(["true", "false", "1"]),
+                            "more": st.lists(st.tuples(FIELDS, SCALARS), max_size=2),
+                        }
+                    ),
+                    max_size=2,
+                )
+            )
+            items = [
+                "{"
+                + ", ".join(
+                    [f"attempt: {t['attempt']}", f"selected: {t['selected']}"]
+                    + [f"{k}: {v}" for k, v in t["more"] if k not in ("attempt", "selected")]
+                )
+                + "}"
+                for t in takes
+            ]
             parts.append("takes: [" + ", ".join(items) + "]")
         elif name == "metadata":
             pairs = draw(st.lists(st.tuples(KEYS, SCALARS), max_size=3, unique_by=lambda p: p[0]))
@@ -79,7 +186,14 @@ def entry(draw: st.DrawFn) -> str:
 @st.composite
 def manifest(draw: st.DrawFn) -> str:
     lines = ["shotkit: 1", f"workspace: w{uuid.uuid4().hex[:8]}"]
-    for section in draw(st.lists(st.sampled_from(["characters", "audio", "scripts", "shots", "shot", "assets"]), min_size=1, max_size=3, unique=True)):
+    for section in draw(
+        st.lists(
+            st.sampled_from(["characters", "audio", "scripts", "shots", "shot", "assets"]),
+            min_size=1,
+            max_size=3,
+            unique=True,
+        )
+    ):
         lines.append(f"{section}:")
         for key in draw(st.lists(KEYS, min_size=1, max_size=3, unique=True)):
             lines.append(f"  {key}: {draw(entry())}")
@@ -100,17 +214,61 @@ def check_located(path: Path, text: str) -> bool:
 
 @FAST
 @given(text=manifest())
-def test_hostile_manifests_give_located_problems_only(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
+def test_hostile_manifests_give_located_problems_only(
+    tmp_path_factory: pytest.TempPathFactory, text: str
+) -> None:
     check_located(tmp_path_factory.mktemp("m") / "m.yaml", text)
 
 
-TEXT = st.sampled_from(['"\\e[31mred"', '"x\\n```\\n# hidden"', "\"'; DROP TABLE assets; --\"", '"\\u202E\\u2028"', '"\\U0010FFFF"', "NO", "on", "1:20",
-                        "2024-01-01", "!!str 5", '"01"', "~x", '"<b>&amp;</b>"', '"\\\\"', '" lead"', "-x"]) | st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12).map(yamlio.quote)
-NUMBER = st.sampled_from(["0", "1.5", "-0.0", "1e308", "5e-324", "1e16", "1.0e+16", "123456789012345678", "9223372036854775807", "1.0", "0o17", "0x1F", "0.1"])
+TEXT = st.sampled_from(
+    [
+        '"\\e[31mred"',
+        '"x\\n```\\n# hidden"',
+        '"\'; DROP TABLE assets; --"',
+        '"\\u202E\\u2028"',
+        '"\\U0010FFFF"',
+        "NO",
+        "on",
+        "1:20",
+        "2024-01-01",
+        "!!str 5",
+        '"01"',
+        "~x",
+        '"<b>&amp;</b>"',
+        '"\\\\"',
+        '" lead"',
+        "-x",
+    ]
+) | st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=12).map(
+    yamlio.quote
+)
+NUMBER = st.sampled_from(
+    [
+        "0",
+        "1.5",
+        "-0.0",
+        "1e308",
+        "5e-324",
+        "1e16",
+        "1.0e+16",
+        "123456789012345678",
+        "9223372036854775807",
+        "1.0",
+        "0o17",
+        "0x1F",
+        "0.1",
+    ]
+)
 ATTEMPT = st.sampled_from(["1", "2", "2147483647", "0o7", "0x10"])
-KEY = st.sampled_from(['"01"', '"007"', '"12"', '"1"', '"0"', "s1", "a.b", "x-y", "A_1"]) | st.from_regex(r"[a-z0-9][a-z0-9._-]{0,6}", fullmatch=True)
-BROKEN = {TEXT: ['"a\\0b"', ".Nan", "0b1", "5", "!!binary aGk="], NUMBER: [".nan", ".inf", "1e400", "1_000", "0X1F", "-1"],
-          ATTEMPT: ["2147483648", "1.0", "0", "-1", "1_0"], KEY: ["03", '"k\\0"', "12", '"a b"']}
+KEY = st.sampled_from(['"01"', '"007"', '"12"', '"1"', '"0"', "s1", "a.b", "x-y", "A_1"]) | st.from_regex(
+    r"[a-z0-9][a-z0-9._-]{0,6}", fullmatch=True
+)
+BROKEN = {
+    TEXT: ['"a\\0b"', ".Nan", "0b1", "5", "!!binary aGk="],
+    NUMBER: [".nan", ".inf", "1e400", "1_000", "0X1F", "-1"],
+    ATTEMPT: ["2147483648", "1.0", "0", "-1", "1_0"],
+    KEY: ["03", '"k\\0"', "12", '"a b"'],
+}
 
 
 @st.composite
@@ -123,10 +281,22 @@ def nearly_valid(draw: st.DrawFn) -> str:
         slots.append((kind, draw(kind)))
         return f"\x00{len(slots) - 1}\x00"
 
-    lines = ["shotkit: 1", f"workspace: w{uuid.uuid4().hex[:8]}", "characters:", f"  c: {{name: {value(TEXT)}, description: {value(TEXT)}, metadata: {{k: {value(TEXT)}, n: {value(NUMBER)}}}}}", "shots:"]
+    lines = [
+        "shotkit: 1",
+        f"workspace: w{uuid.uuid4().hex[:8]}",
+        "characters:",
+        f"  c: {{name: {value(TEXT)}, description: {value(TEXT)}, metadata: {{k: {value(TEXT)}, n: {value(NUMBER)}}}}}",
+        "shots:",
+    ]
     for key in draw(st.lists(KEY, min_size=1, max_size=3, unique=True)):
         take = f"{{attempt: {value(ATTEMPT)}, selected: true, cost: {value(NUMBER)}, generation: {{seed: {value(NUMBER)}, p: {value(TEXT)}}}, video: {{url: {value(TEXT)}, duration: {value(NUMBER)}, width: {value(ATTEMPT)}}}}}"
-        lines += [f"  {key}:", f"    name: {value(TEXT)}", "    characters: [c]", f"    duration_target: {value(NUMBER)}", f"    takes: [{take}]"]
+        lines += [
+            f"  {key}:",
+            f"    name: {value(TEXT)}",
+            "    characters: [c]",
+            f"    duration_target: {value(NUMBER)}",
+            f"    takes: [{take}]",
+        ]
     values = [written for _, written in slots]
     if draw(st.booleans()):
         broken = draw(st.integers(0, len(slots) - 1))

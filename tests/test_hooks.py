@@ -3,6 +3,7 @@
 The hooks are taken from this repository's `.pre-commit-hooks.yaml` into a `repo: local`
 configuration with `language: system`, so pre-commit runs the shotkit under test without
 building an environment from the network (CI may be offline)."""
+
 from __future__ import annotations
 
 import os
@@ -11,7 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 import yaml
 
 from .conftest import ROOT
@@ -25,23 +25,38 @@ def git_repo(tmp_path: Path) -> Path:
     shutil.move(str(repo / "manifests" / "shotkit.yaml"), str(repo / "shotkit.yaml"))
     (repo / "logo.svg").write_text("<svg/>\n")
     hooks = [{**hook, "language": "system", "args": ["manifests"]} for hook in HOOKS]
-    (repo / ".pre-commit-config.yaml").write_text(yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]}))
+    (repo / ".pre-commit-config.yaml").write_text(
+        yaml.safe_dump({"repos": [{"repo": "local", "hooks": hooks}]})
+    )
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     return repo
 
 
 def pre_commit(repo: Path, tmp_path: Path, *files: str) -> subprocess.CompletedProcess:
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True)
-    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache"), "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PRE_COMMIT_COLOR": "never"}
+    env = {
+        **os.environ,
+        "PRE_COMMIT_HOME": str(tmp_path / "cache"),
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_COLOR": "never",
+    }
     selection = ["--files", *files] if files else ["--all-files"]
-    return subprocess.run([sys.executable, "-m", "pre_commit", "run", *selection], cwd=repo, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", "run", *selection],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_hooks_declare_whole_project_runs() -> None:
     by_id = {hook["id"]: hook for hook in HOOKS}
     assert set(by_id) == {"shotkit-validate", "shotkit-fmt"}
-    assert all(hook["pass_filenames"] is False and hook["files"] and hook["language"] == "python" for hook in HOOKS)
+    assert all(
+        hook["pass_filenames"] is False and hook["files"] and hook["language"] == "python" for hook in HOOKS
+    )
 
 
 def test_valid_project_passes(tmp_path: Path) -> None:
@@ -54,7 +69,9 @@ def test_valid_project_passes(tmp_path: Path) -> None:
 def test_invalid_manifest_fails_with_a_located_error(tmp_path: Path) -> None:
     repo = git_repo(tmp_path)
     manifest = repo / "manifests" / "scene-03.yaml"
-    manifest.write_text(manifest.read_text().replace("characters: [hero, villain]", "characters: [hero, villian]"))
+    manifest.write_text(
+        manifest.read_text().replace("characters: [hero, villain]", "characters: [hero, villian]")
+    )
     result = pre_commit(repo, tmp_path)
     assert result.returncode == 1
     assert "manifests/scene-03.yaml:" in result.stdout and "villian" in result.stdout
@@ -74,7 +91,9 @@ def test_fmt_rewrites_then_passes(tmp_path: Path) -> None:
 def test_a_change_outside_the_manifests_skips_them(tmp_path: Path) -> None:
     repo = git_repo(tmp_path)
     manifest = repo / "manifests" / "scene-03.yaml"
-    manifest.write_text(manifest.read_text().replace("[hero, villain]", "[hero, villian]"))  # broken, but not in this commit
+    manifest.write_text(
+        manifest.read_text().replace("[hero, villain]", "[hero, villian]")
+    )  # broken, but not in this commit
     result = pre_commit(repo, tmp_path, "logo.svg")
     assert result.returncode == 0
     assert result.stdout.count("(no files to check)Skipped") == 2
@@ -83,7 +102,9 @@ def test_a_change_outside_the_manifests_skips_them(tmp_path: Path) -> None:
 
 def test_the_config_init_writes_runs(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    result = subprocess.run([sys.executable, "-m", "shotkit", "init", str(repo)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "shotkit", "init", str(repo)], capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     assert pre_commit(repo, tmp_path).returncode == 0

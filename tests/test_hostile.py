@@ -4,6 +4,7 @@ For each file, `shotkit validate` must answer with located one-line problems (or
 an internal error, within an address-space limit; the files that validate are exactly the
 ones listed in ACCEPTED, and each of those must then sync to both real databases (a value that
 validates but a database refuses is a bypass). Add a case by adding a file."""
+
 from __future__ import annotations
 
 import json
@@ -21,10 +22,23 @@ from .conftest import upgraded
 HOSTILE = Path(__file__).parent / "hostile"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if p.is_file())
 ACCEPTED = {
-    "alias-small-ok.yaml", "ansi-escape.yaml", "attempt-max-ok.yaml", "crlf.yaml", "digit-keys-valid.yaml",
-    "int64-edges-ok.yaml", "long-line.yaml", "markdown-fence-name.yaml", "newline-key-metadata.yaml",
-    "sql-quotes.yaml", "str-tag-ok.yaml", "unicode-controls.yaml", "verbatim-tag.yaml", "version-float.yaml",
-    "yaml-1-1-directive.yaml", "yaml11-bools-text.yaml", "yaml11-sexagesimal-text.yaml",
+    "alias-small-ok.yaml",
+    "ansi-escape.yaml",
+    "attempt-max-ok.yaml",
+    "crlf.yaml",
+    "digit-keys-valid.yaml",
+    "int64-edges-ok.yaml",
+    "long-line.yaml",
+    "markdown-fence-name.yaml",
+    "newline-key-metadata.yaml",
+    "sql-quotes.yaml",
+    "str-tag-ok.yaml",
+    "unicode-controls.yaml",
+    "verbatim-tag.yaml",
+    "version-float.yaml",
+    "yaml-1-1-directive.yaml",
+    "yaml11-bools-text.yaml",
+    "yaml11-sexagesimal-text.yaml",
 }
 CHILD = """
 import contextlib, io, json, resource, sys
@@ -51,7 +65,13 @@ SUMMARY = re.compile(r"^1 file\(s\) checked: [0-9]+ error\(s\), [0-9]+ warning\(
 
 @pytest.fixture(scope="module")
 def validated() -> dict:
-    done = subprocess.run([sys.executable, "-c", CHILD, str(HOSTILE), *CASES], cwd=HOSTILE, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, str(HOSTILE), *CASES],
+        cwd=HOSTILE,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout)
     assert outcome["peak_mib"] < 200, "the hostile corpus needed more memory than it should"
@@ -70,7 +90,9 @@ def test_only_located_problems(name: str, validated: dict) -> None:
     assert result["code"] == (0 if name in ACCEPTED else 1)
 
 
-def test_what_validates_also_syncs_on_both_databases(any_url: str, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_what_validates_also_syncs_on_both_databases(
+    any_url: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     upgraded(any_url, tmp_path)
     for name in sorted(ACCEPTED):
         project = tmp_path / name

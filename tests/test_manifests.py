@@ -1,5 +1,6 @@
 """Folder-driven: every case under tests/manifests/ is validated and its problems compared,
 line for line, with the case's expected.txt (file:line:column: message)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Values from manifests and the database are escaped for the output they go into (issue 10)."""
+
 from __future__ import annotations
 
 import re
@@ -14,16 +15,29 @@ HOSTILE = f"evil\n```\n{FORGED}\n</details><img src=x onerror=alert(1)>\x1b[2J\u
 
 def hostile_project(root: Path) -> Path:
     root.mkdir()
-    name = HOSTILE.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\x1b", "\\e").replace('"', '\\"')
-    (root / "a.yaml").write_text(f'shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: "{name}"\n'
-                                 f'    metadata: {{note: "{name}", "{name}": 1}}\nshots:\n  s1: {{name: S, characters: [hero]}}\n')
+    name = (
+        HOSTILE.replace("\\", "\\\\")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\x1b", "\\e")
+        .replace('"', '\\"')
+    )
+    (root / "a.yaml").write_text(
+        f'shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: "{name}"\n'
+        f'    metadata: {{note: "{name}", "{name}": 1}}\nshots:\n  s1: {{name: S, characters: [hero]}}\n'
+    )
     return root
 
 
 def add_unmanaged_row(url: str, tmp_path: Path) -> None:
     row = str(uuid.uuid4())
-    execute(url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata) VALUES (:id, 'w', 'character_ref', :name, '{}')",
-            id=row.replace("-", "") if "sqlite" in url else row, name=HOSTILE)
+    execute(
+        url,
+        tmp_path,
+        "INSERT INTO assets (id, workspace_id, type, name, asset_metadata) VALUES (:id, 'w', 'character_ref', :name, '{}')",
+        id=row.replace("-", "") if "sqlite" in url else row,
+        name=HOSTILE,
+    )
 
 
 def assert_one_line_per_item(text: str) -> None:
@@ -73,7 +87,9 @@ def test_markdown_plan_keeps_every_change_inside_its_block(any_url: str, tmp_pat
     code, out, err = cli(capsys, "plan", str(project), "--database-url", any_url, "--format", "markdown")
     assert code == 0, err
     found = blocks(out)
-    assert sorted(len(b) for b in found) == [1, 1, 2], found  # the hero; the unmanaged row; the shot and its link
+    assert sorted(len(b) for b in found) == [1, 1, 2], (
+        found
+    )  # the hero; the unmanaged row; the shot and its link
     assert any("```" in line for b in found for line in b)  # the manifest's fence is there, as text
     outside = re.sub(r"^(`{3,})diff\n.*?^\1$", "", out, flags=re.M | re.S)
     assert "<img" not in outside, outside
@@ -83,7 +99,9 @@ def test_markdown_plan_keeps_every_change_inside_its_block(any_url: str, tmp_pat
 
 def test_github_annotations_and_text_problems_are_escaped(tmp_path: Path, capsys) -> None:
     path = tmp_path / "a,b:c.yaml"
-    path.write_text('shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: Hero\n    "bad\\n::error::forged%0A": 1\n')
+    path.write_text(
+        'shotkit: 1\nworkspace: w\ncharacters:\n  hero:\n    name: Hero\n    "bad\\n::error::forged%0A": 1\n'
+    )
     code, out, _ = cli(capsys, "validate", "--format", "github", str(path))
     assert code == 1
     lines = out.splitlines()
@@ -100,9 +118,15 @@ def test_export_warnings_cannot_be_forged(any_url: str, tmp_path: Path, capsys) 
     code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url)
     assert code == 0, err
     row = str(uuid.uuid4())
-    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, manifest_key, owner) "
-            "VALUES (:id, 'w', 'character_ref', :name, '{}', :key, NULL)",
-            id=row.replace("-", "") if "sqlite" in any_url else row, name=HOSTILE, key=HOSTILE)
+    execute(
+        any_url,
+        tmp_path,
+        "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, manifest_key, owner) "
+        "VALUES (:id, 'w', 'character_ref', :name, '{}', :key, NULL)",
+        id=row.replace("-", "") if "sqlite" in any_url else row,
+        name=HOSTILE,
+        key=HOSTILE,
+    )
     outside = tmp_path / "outside"
     outside.mkdir()
     (project / f"d\n{FORGED}").symlink_to(outside)
@@ -115,8 +139,9 @@ def test_export_warnings_cannot_be_forged(any_url: str, tmp_path: Path, capsys) 
 def test_stats_text_cannot_be_forged(tmp_path: Path, capsys) -> None:
     """A provider or model name from a manifest is one escaped line in `stats`."""
     (tmp_path / "a.yaml").write_text(
-        'shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: S\n    takes:\n'
-        '      - {attempt: 1, selected: true, cost: 1, generation: {provider: "p\\nNo changes. The database matches the manifests.\\n- delete everything", model: "m\\u202e\\e[2J"}}\n')
+        "shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: S\n    takes:\n"
+        '      - {attempt: 1, selected: true, cost: 1, generation: {provider: "p\\nNo changes. The database matches the manifests.\\n- delete everything", model: "m\\u202e\\e[2J"}}\n'
+    )
     code, out, err = cli(capsys, "stats", str(tmp_path))
     assert code == 0, err
     assert_one_line_per_item(out)
@@ -129,7 +154,9 @@ def test_fmt_and_export_file_names_cannot_be_forged(sqlite_url: str, tmp_path: P
     upgraded(sqlite_url, tmp_path)
     project = tmp_path / "p"
     project.mkdir()
-    (project / f"x\n::error::forged\n{FORGED}.yaml").write_text("shotkit: 1\nworkspace: w\ncharacters:\n  a:   {name:    A}\n")
+    (project / f"x\n::error::forged\n{FORGED}.yaml").write_text(
+        "shotkit: 1\nworkspace: w\ncharacters:\n  a:   {name:    A}\n"
+    )
     for args in (["fmt", "--check", str(project)], ["fmt", str(project)]):
         _, out, err = cli(capsys, *args)
         assert_one_line_per_item(out + err)
@@ -152,9 +179,14 @@ def test_a_recorded_file_name_with_a_newline_is_never_written(any_url: str, tmp_
     project = tmp_path / "p"
     project.mkdir()
     row = str(uuid.uuid4())
-    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, manifest_key, owner, source) "
-            "VALUES (:id, 'w', 'character_ref', 'Hero', '{}', 'hero', 'shotkit', :source)",
-            id=row.replace("-", "") if "sqlite" in any_url else row, source='{"file": "a\\nb.yaml", "order": 0}')
+    execute(
+        any_url,
+        tmp_path,
+        "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, manifest_key, owner, source) "
+        "VALUES (:id, 'w', 'character_ref', 'Hero', '{}', 'hero', 'shotkit', :source)",
+        id=row.replace("-", "") if "sqlite" in any_url else row,
+        source='{"file": "a\\nb.yaml", "order": 0}',
+    )
     code, out, err = cli(capsys, "export", "--out", str(project), "--database-url", any_url)
     assert code == 0, err
     assert sorted(p.name for p in project.iterdir()) == ["w.new.yaml"]

@@ -1,5 +1,6 @@
 """The Markdown plan comment: a known change against a stored expected file, hostile values
 that must not break out of their context, truncation of a 20,000-shot plan, and history."""
+
 from __future__ import annotations
 
 import os
@@ -17,8 +18,13 @@ from shotkit.plan_markdown import MARKER, render
 from .conftest import ROOT, upgraded
 
 EXPECTED = ROOT / "tests" / "expected" / "plan-review.md"
-CI = {"GITHUB_ACTOR": "alice", "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567", "GITHUB_RUN_ID": "42",
-      "GITHUB_REPOSITORY": "studio/film", "GITHUB_SERVER_URL": "https://github.com"}
+CI = {
+    "GITHUB_ACTOR": "alice",
+    "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
+    "GITHUB_RUN_ID": "42",
+    "GITHUB_REPOSITORY": "studio/film",
+    "GITHUB_SERVER_URL": "https://github.com",
+}
 HOSTILE = "evil\n```\n<script>alert(1)</script> --> | @here [x](javascript:alert(1)) **b** $x$ \u202e\r\n# H"
 
 
@@ -37,7 +43,9 @@ def edit(path: Path, *pairs: tuple[str, str]) -> None:
 
 
 @pytest.fixture
-def synced(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+def synced(
+    capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, str]:
     for name, value in CI.items():
         monkeypatch.setenv(name, value)
     project = tmp_path / "demo"
@@ -50,16 +58,26 @@ def synced(capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def known_change(project: Path) -> None:
-    edit(project / "scene-03.yaml",
-         ("  villain:\n    name: Villain\n", "  villain:\n    name: Villain\n  kid:\n    name: Kid\n"),
-         ("characters: [hero, villain]", "characters: [hero, villain, kid]"),
-         ("      - tension-music\n      - ref: rain-fx\n        volume: 0.4\n", "      - ref: rain-fx\n        volume: 0.4\n      - tension-music\n"),
-         ("scripts: [dialogue, blocking]", "scripts: [dialogue]"),
-         ("  blocking:\n    name: Blocking notes\n    file: scripts/blocking.fountain\n", ""),
-         ("      - attempt: 2\n        selected: true\n", "      - attempt: 2\n"),
-         ("          fps: 24\n      - attempt: 2", "          fps: 24\n        selected: true\n      - attempt: 2"))
+    edit(
+        project / "scene-03.yaml",
+        ("  villain:\n    name: Villain\n", "  villain:\n    name: Villain\n  kid:\n    name: Kid\n"),
+        ("characters: [hero, villain]", "characters: [hero, villain, kid]"),
+        (
+            "      - tension-music\n      - ref: rain-fx\n        volume: 0.4\n",
+            "      - ref: rain-fx\n        volume: 0.4\n      - tension-music\n",
+        ),
+        ("scripts: [dialogue, blocking]", "scripts: [dialogue]"),
+        ("  blocking:\n    name: Blocking notes\n    file: scripts/blocking.fountain\n", ""),
+        ("      - attempt: 2\n        selected: true\n", "      - attempt: 2\n"),
+        (
+            "          fps: 24\n      - attempt: 2",
+            "          fps: 24\n        selected: true\n      - attempt: 2",
+        ),
+    )
     with (project / "scene-03.yaml").open("a") as f:
-        f.write("      - attempt: 3\n        generation:\n          model: video-02\n          provider: minimax\n        cost: 0.75\n")
+        f.write(
+            "      - attempt: 3\n        generation:\n          model: video-02\n          provider: minimax\n        cost: 0.75\n"
+        )
 
 
 def normalised(text: str) -> str:
@@ -69,14 +87,18 @@ def normalised(text: str) -> str:
 def test_markdown_plan_of_a_known_change(capsys: pytest.CaptureFixture, synced: tuple[Path, str]) -> None:
     project, url = synced
     known_change(project)
-    code, out, err = run(capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--prune")
+    code, out, err = run(
+        capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--prune"
+    )
     assert code == 0, err
     if os.environ.get("SHOTKIT_REGENERATE"):
         EXPECTED.write_text(normalised(out))
     assert normalised(out) == EXPECTED.read_text()
 
 
-def test_history_after_two_syncs(capsys: pytest.CaptureFixture, synced: tuple[Path, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_after_two_syncs(
+    capsys: pytest.CaptureFixture, synced: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     project, url = synced
     known_change(project)
     monkeypatch.setenv("GITHUB_ACTOR", "bob")
@@ -90,16 +112,38 @@ def test_history_after_two_syncs(capsys: pytest.CaptureFixture, synced: tuple[Pa
     assert "by alice  commit 0123456789ab  13 created, 0 updated, 0 deleted, 12 link change(s)" in lines[1]
     import json
 
-    code, out, _ = run(capsys, "history", "--database-url", url, "--format", "json", "--workspace", "workspace-123", "--with-plan", "--limit", "1")
+    code, out, _ = run(
+        capsys,
+        "history",
+        "--database-url",
+        url,
+        "--format",
+        "json",
+        "--workspace",
+        "workspace-123",
+        "--with-plan",
+        "--limit",
+        "1",
+    )
     document = json.loads(out)
     assert document["format_version"] == 1 and len(document["runs"]) == 1
     latest = document["runs"][0]
-    assert latest["actor"] == "bob" and latest["run_url"] == "https://github.com/studio/film/actions/runs/42" and latest["applied"] is True
+    assert (
+        latest["actor"] == "bob"
+        and latest["run_url"] == "https://github.com/studio/film/actions/runs/42"
+        and latest["applied"] is True
+    )
     assert latest["plan"]["kind"] == "shotkit-plan" and latest["plan_fingerprint"].startswith("sha256:")
     assert latest["summary"]["delete"] == 1
     code, out, _ = run(capsys, "plan", str(project), "--database-url", url, "--format", "markdown")
-    assert "Last sync of workspace-123: run 2" in out and "by bob, commit fedcba987654 ([log](https://github.com/studio/film/actions/runs/42))" in out
-    assert run(capsys, "history", "--database-url", url, "--workspace", "elsewhere")[1].strip() == "No syncs recorded yet."
+    assert (
+        "Last sync of workspace-123: run 2" in out
+        and "by bob, commit fedcba987654 ([log](https://github.com/studio/film/actions/runs/42))" in out
+    )
+    assert (
+        run(capsys, "history", "--database-url", url, "--workspace", "elsewhere")[1].strip()
+        == "No syncs recorded yet."
+    )
 
 
 def test_a_failed_sync_records_no_history(capsys: pytest.CaptureFixture, synced: tuple[Path, str]) -> None:
@@ -114,23 +158,84 @@ def hostile_plan(shots: int = 1, name: str = HOSTILE) -> Plan:
     changes, links = [], []
     for n in range(shots):
         shot = f"s{n}" if shots > 1 else name
-        changes.append({"action": "create", "id": f"id{n}", "type": "shot", "key": shot, "name": name, "shot": shot, "row": {"asset_metadata": {}}})
-        changes.append({"action": "delete", "id": f"t{n}", "type": "shot_take", "key": f"{shot}#1", "name": name, "shot": shot, "row": {"id": f"t{n}"}})
-        changes.append({"action": "update", "id": f"c{n}", "type": "character_ref", "key": name, "name": name, "shot": None,
-                        "fields": [{"field": "name", "old": name, "new": name + "2"}], "row": {}})
-        links.append({"action": "update", "type": "uses_audio", "parent": ["shot", shot], "child": ["audio", name], "shot": shot,
-                      "fields": [{"field": "sequence", "old": 2, "new": 1}], "row": {}})
-    workspace = WorkspacePlan(name, "sha256:x", changes, links, unmanaged=[{"id": "u", "type": "shot", "key": None, "name": name, "shot": None}])
+        changes.append(
+            {
+                "action": "create",
+                "id": f"id{n}",
+                "type": "shot",
+                "key": shot,
+                "name": name,
+                "shot": shot,
+                "row": {"asset_metadata": {}},
+            }
+        )
+        changes.append(
+            {
+                "action": "delete",
+                "id": f"t{n}",
+                "type": "shot_take",
+                "key": f"{shot}#1",
+                "name": name,
+                "shot": shot,
+                "row": {"id": f"t{n}"},
+            }
+        )
+        changes.append(
+            {
+                "action": "update",
+                "id": f"c{n}",
+                "type": "character_ref",
+                "key": name,
+                "name": name,
+                "shot": None,
+                "fields": [{"field": "name", "old": name, "new": name + "2"}],
+                "row": {},
+            }
+        )
+        links.append(
+            {
+                "action": "update",
+                "type": "uses_audio",
+                "parent": ["shot", shot],
+                "child": ["audio", name],
+                "shot": shot,
+                "fields": [{"field": "sequence", "old": 2, "new": 1}],
+                "row": {},
+            }
+        )
+    workspace = WorkspacePlan(
+        name,
+        "sha256:x",
+        changes,
+        links,
+        unmanaged=[{"id": "u", "type": "shot", "key": None, "name": name, "shot": None}],
+    )
     return Plan("owner", True, [workspace])
 
 
 def test_hostile_values_stay_in_their_context() -> None:
-    out = render(hostile_plan(), None, [{"id": 1, "ran_at": "2026-01-01T00:00:00+00:00", "workspace": HOSTILE, "actor": HOSTILE,
-                                         "commit_sha": HOSTILE, "run_url": "javascript:alert(1)"}])
+    out = render(
+        hostile_plan(),
+        None,
+        [
+            {
+                "id": 1,
+                "ran_at": "2026-01-01T00:00:00+00:00",
+                "workspace": HOSTILE,
+                "actor": HOSTILE,
+                "commit_sha": HOSTILE,
+                "run_url": "javascript:alert(1)",
+            }
+        ],
+    )
     lines = out.splitlines()
-    outside = "\n".join(re.sub(r"^```diff$.*?^```$", "", out, flags=re.S | re.M).splitlines())  # code blocks show text as text
+    outside = "\n".join(
+        re.sub(r"^```diff$.*?^```$", "", out, flags=re.S | re.M).splitlines()
+    )  # code blocks show text as text
     assert "<script" not in outside and "@here" not in outside
-    summaries = [line for line in outside.splitlines() if line.startswith("<details>")]  # raw HTML: Markdown is not parsed there
+    summaries = [
+        line for line in outside.splitlines() if line.startswith("<details>")
+    ]  # raw HTML: Markdown is not parsed there
     assert all(re.sub(r"</?(details|summary)>", "", line).count("<") == 0 for line in summaries)
     markdown = "\n".join(line for line in outside.splitlines() if not line.startswith("<details>"))
     assert "](javascript" not in markdown and "**b**" not in markdown and "$x$" not in markdown
@@ -151,7 +256,9 @@ def test_hostile_values_stay_in_their_context() -> None:
     assert "\u202e" not in out and "\r" not in out
 
 
-@pytest.mark.parametrize("value", [HOSTILE, "a|b", "<img src=x onerror=alert(1)>", "-->", "``` x", "@team", "[a](b)", "x" * 500])
+@pytest.mark.parametrize(
+    "value", [HOSTILE, "a|b", "<img src=x onerror=alert(1)>", "-->", "``` x", "@team", "[a](b)", "x" * 500]
+)
 def test_escaping_functions(value: str) -> None:
     for escape in (mdescape.inline, mdescape.html, mdescape.code, mdescape.mermaid):
         text = escape(value)
@@ -165,22 +272,34 @@ def test_escaping_functions(value: str) -> None:
 
 
 def test_mermaid_labels_from_hostile_manifests(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    (tmp_path / "a.yaml").write_text('shotkit: 1\nworkspace: w\ncharacters:\n  c: {name: "' + HOSTILE.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"}\n'
-                                     'shots:\n  s:\n    name: "x\\"]; click A call alert()"\n    characters: [c]\n')
+    (tmp_path / "a.yaml").write_text(
+        'shotkit: 1\nworkspace: w\ncharacters:\n  c: {name: "'
+        + HOSTILE.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+        + '"}\n'
+        'shots:\n  s:\n    name: "x\\"]; click A call alert()"\n    characters: [c]\n'
+    )
     url = f"sqlite:///{tmp_path / 'db'}"
     upgraded(url, tmp_path)
     code, out, err = run(capsys, "plan", str(tmp_path), "--database-url", url, "--format", "markdown")
     assert code == 0, err
     diagram = out.split("```mermaid\n")[1].split("```")[0]
     assert "click" not in diagram.replace("click A call", "") or '"]; click' not in diagram
-    assert all(re.fullmatch(r'  (n\d+\["[^"]*"\]|n\d+ -->( \|"[^"]*"\|)? n\d+\["[^"]*"\]|class n\d+ selected|classDef .*)|flowchart LR', line) for line in diagram.splitlines()), diagram
+    assert all(
+        re.fullmatch(
+            r'  (n\d+\["[^"]*"\]|n\d+ -->( \|"[^"]*"\|)? n\d+\["[^"]*"\]|class n\d+ selected|classDef .*)|flowchart LR',
+            line,
+        )
+        for line in diagram.splitlines()
+    ), diagram
 
 
 def test_a_20000_shot_plan_is_truncated_with_its_summary() -> None:
     plan = hostile_plan(20_000, name="Shot name")
     out = render(plan, None, [], 65_000)
     assert len(out) < 65_000
-    assert out.startswith(MARKER + "\n### shotkit plan\n\n**Plan: 20000 to create, 20000 to update, 20000 to delete;")
+    assert out.startswith(
+        MARKER + "\n### shotkit plan\n\n**Plan: 20000 to create, 20000 to update, 20000 to delete;"
+    )
     assert "This plan **deletes 20000 asset(s)**" in out
     shown = out.count("<details>")
     assert 100 < shown < 20_001
@@ -193,21 +312,35 @@ def test_a_20000_shot_plan_is_truncated_with_its_summary() -> None:
 def test_max_chars_option(capsys: pytest.CaptureFixture, synced: tuple[Path, str]) -> None:
     project, url = synced
     known_change(project)
-    code, out, _ = run(capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--max-chars", "2000")
+    code, out, _ = run(
+        capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--max-chars", "2000"
+    )
     assert code == 0 and len(out) < 2000 and "not shown" in out and out.startswith(MARKER)
-    code, _, err = run(capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--max-chars", "10")
+    code, _, err = run(
+        capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--max-chars", "10"
+    )
     assert code == 1 and "--max-chars" in err
 
 
-def test_a_removed_shot_is_shown_under_its_own_section(capsys: pytest.CaptureFixture, synced: tuple[Path, str]) -> None:
+def test_a_removed_shot_is_shown_under_its_own_section(
+    capsys: pytest.CaptureFixture, synced: tuple[Path, str]
+) -> None:
     """A pruned shot's take and links belong to it, not to "Shared assets" (where `- character
     hero` would read as the character itself being deleted)."""
     project, url = synced
     text = (project / "scene-03.yaml").read_text()
-    (project / "scene-03.yaml").write_text(text.replace("shots:\n", "shots:\n  \"09Z\":\n    name: Gone soon\n    characters: [hero]\n    takes: [{attempt: 1, selected: true}]\n", 1))
+    (project / "scene-03.yaml").write_text(
+        text.replace(
+            "shots:\n",
+            'shots:\n  "09Z":\n    name: Gone soon\n    characters: [hero]\n    takes: [{attempt: 1, selected: true}]\n',
+            1,
+        )
+    )
     assert run(capsys, "sync", str(project), "--database-url", url)[0] == 0
     (project / "scene-03.yaml").write_text(text)
-    code, out, err = run(capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--prune")
+    code, out, err = run(
+        capsys, "plan", str(project), "--database-url", url, "--format", "markdown", "--prune"
+    )
     assert code == 0, err
     section = out.split("<summary>Shot 09Z", 1)[1].split("</details>", 1)[0]
     assert "- shot 09Z (Gone soon)" in section and "- take 1" in section and "- character hero" in section

@@ -1,4 +1,5 @@
 """Property-based: generated productions validate; one planted mistake gives exactly one error."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,7 +13,9 @@ from shotkit.problems import ERROR
 
 from .strategies import production
 
-SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 
 def errors_for(tmp_path: Path, data: dict) -> tuple[str, list]:
@@ -61,15 +64,26 @@ def pyyaml_position(text: str, path: tuple) -> tuple[int, int]:
 
 @SETTINGS
 @given(data=production(), choice=st.data())
-def test_a_second_selected_take_is_one_located_error(tmp_path: Path, data: dict, choice: st.DataObject) -> None:
+def test_a_second_selected_take_is_one_located_error(
+    tmp_path: Path, data: dict, choice: st.DataObject
+) -> None:
     shot = choice.draw(st.sampled_from(sorted(data["shots"])))
-    data["shots"][shot]["takes"] = sorted(data["shots"][shot].get("takes", []) + [{"attempt": 98}, {"attempt": 99}], key=lambda t: t["attempt"])
+    data["shots"][shot]["takes"] = sorted(
+        data["shots"][shot].get("takes", []) + [{"attempt": 98}, {"attempt": 99}], key=lambda t: t["attempt"]
+    )
     takes = data["shots"][shot]["takes"]
     for take in takes:
         take.pop("selected", None)
-    first, second = sorted(choice.draw(st.lists(st.integers(0, len(takes) - 1), min_size=2, max_size=2, unique=True)))
+    first, second = sorted(
+        choice.draw(st.lists(st.integers(0, len(takes) - 1), min_size=2, max_size=2, unique=True))
+    )
     takes[first]["selected"] = takes[second]["selected"] = True
     text, errors = errors_for(tmp_path, data)
     assert len(errors) == 1
-    assert f"shot '{shot}' has more than one selected take (attempt {takes[first]['attempt']} is selected too)" == errors[0].message
-    assert (errors[0].line, errors[0].column) == pyyaml_position(text, ("shots", shot, "takes", second, "selected"))
+    assert (
+        f"shot '{shot}' has more than one selected take (attempt {takes[first]['attempt']} is selected too)"
+        == errors[0].message
+    )
+    assert (errors[0].line, errors[0].column) == pyyaml_position(
+        text, ("shots", shot, "takes", second, "selected")
+    )

@@ -3,6 +3,7 @@
 Nothing is mocked: the CLI writes the site into a temporary directory and the browser opens
 its files. In CI (CI=true) a missing browser is a failure, never a skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,8 +12,9 @@ import shutil
 import subprocess
 import sys
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -34,14 +36,19 @@ def build(paths: list[Path], out: Path, capsys: pytest.CaptureFixture) -> Path:
 def shot_page(site: Path, key: str) -> Path:
     """The page of shot `key`, found through the production page's link (not by guessing)."""
     html = (site / "index.html").read_text()
-    found = re.search(r'<li class="shot" data-shot="' + re.escape(key) + r'".*?<h3><a href="([^"]+)"', html, re.S)
+    found = re.search(
+        r'<li class="shot" data-shot="' + re.escape(key) + r'".*?<h3><a href="([^"]+)"', html, re.S
+    )
     assert found, key
     return site / found.group(1)
 
 
 # --- the browser ---------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")  # not longer: Playwright's event loop must be gone before other tests use asyncio
+
+@pytest.fixture(
+    scope="module"
+)  # not longer: Playwright's event loop must be gone before other tests use asyncio
 def browser() -> Iterator[Any]:
     problem = None
     try:
@@ -81,16 +88,26 @@ class Watched:
 @pytest.fixture
 def watched(browser: Any) -> Iterator[Watched]:
     context = browser.new_context()
-    context.route(re.compile(r"^https?://img\.example\.com/"), lambda route: route.fulfill(body=PNG, content_type="image/png"))
+    context.route(
+        re.compile(r"^https?://img\.example\.com/"),
+        lambda route: route.fulfill(body=PNG, content_type="image/png"),
+    )
     yield Watched(context.new_page())
     context.close()
 
 
 def _png() -> bytes:
     """A 1x1 grey PNG, so image requests in the tests get a real image and log no error."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", bytes.fromhex("00000001000000010800000000")) + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b"")
+
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", bytes.fromhex("00000001000000010800000000"))
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
 
 
 PNG = _png()
@@ -102,7 +119,9 @@ def texts(page: Any, selector: str) -> list[str]:
 
 
 def cells(page: Any, rows: str) -> list[list[str]]:
-    return page.eval_on_selector_all(rows, "rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))")
+    return page.eval_on_selector_all(
+        rows, "rows => rows.map(r => [...r.cells].map(c => c.textContent.trim()))"
+    )
 
 
 def attributes(page: Any, selector: str, name: str) -> list[str | None]:
@@ -116,6 +135,7 @@ def alternatives_are_given(page: Any) -> None:
 
 
 # --- the demo production ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def demo(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
@@ -143,15 +163,32 @@ def test_demo_shot_page(watched: Watched, demo: Path) -> None:
     selected = page.locator("article.take.selected")
     assert selected.count() == 1 and texts(page, "article.take.selected .badge") == ["★ Selected"]
     assert "Perfect! Lighting and timing are excellent" in selected.inner_text()
-    assert texts(page, "article.take code") == ["shotkit select 03A 1 " + str(ROOT / "manifests"), "shotkit select 03A 2 " + str(ROOT / "manifests")]
+    assert texts(page, "article.take code") == [
+        "shotkit select 03A 1 " + str(ROOT / "manifests"),
+        "shotkit select 03A 2 " + str(ROOT / "manifests"),
+    ]
     # The audio timeline: bottom layer first, drawn top to bottom in that order.
-    assert texts(page, ".layer .layer-name") == ["Tension music", "Ambient rain", "Why did you betray us?", "You were too weak!"]
+    assert texts(page, ".layer .layer-name") == [
+        "Tension music",
+        "Ambient rain",
+        "Why did you betray us?",
+        "You were too weak!",
+    ]
     assert attributes(page, ".layer", "data-position") == ["1", "2", "3", "4"]
-    tops = [box["y"] for box in page.eval_on_selector_all(".layer", "els => els.map(e => e.getBoundingClientRect().toJSON())")]
+    tops = [
+        box["y"]
+        for box in page.eval_on_selector_all(
+            ".layer", "els => els.map(e => e.getBoundingClientRect().toJSON())"
+        )
+    ]
     assert tops == sorted(tops) and len(set(tops)) == 4
     assert "volume 0.4" in page.locator(".layer[data-layer=rain-fx]").inner_text()
     # Tension music is 8 s of an 8.1 s shot; the others have no length and run to the end.
-    assert page.locator(".layer[data-layer=tension-music] .bar").get_attribute("style").startswith("left: 0.0%; width: 98.765%")
+    assert (
+        page.locator(".layer[data-layer=tension-music] .bar")
+        .get_attribute("style")
+        .startswith("left: 0.0%; width: 98.765%")
+    )
     assert page.locator(".bar.open").count() == 3
     assert texts(page, ".script figcaption") == ["Dialogue script dialogue", "Blocking notes blocking"]
     alternatives_are_given(page)
@@ -175,12 +212,15 @@ def test_keyboard_navigation(watched: Watched, demo: Path) -> None:
     with page.expect_navigation():
         page.keyboard.press("Enter")  # ... and Enter opens the shot page
     assert page.url == shot_page(demo, "03A").as_uri()
-    focusable = page.eval_on_selector_all("article.take video", "els => els.map(e => e.tabIndex >= 0 && e.controls)")
+    focusable = page.eval_on_selector_all(
+        "article.take video", "els => els.map(e => e.tabIndex >= 0 && e.controls)"
+    )
     assert focusable == [True, True]
     assert watched.errors == []
 
 
 # --- a production of several shots -------------------------------------------------------------
+
 
 @pytest.fixture
 def production(tmp_path: Path, capsys: pytest.CaptureFixture) -> Path:
@@ -192,12 +232,23 @@ def test_shots_in_manifest_order_with_status(watched: Watched, production: Path)
     assert attributes(page, "li.shot", "data-shot") == ["10", "2", "01"]
     assert texts(page, "li.shot .badge") == ["selected", "no selection", "no takes"]
     assert page.locator("li.shot video").count() == 1
-    assert cells(page, "table.totals tbody tr") == [["minimax", "1.00"], ["runway", "1.25"], ["minimax/video-01", "1.00"], ["runway/gen-3", "1.25"]]
+    assert cells(page, "table.totals tbody tr") == [
+        ["minimax", "1.00"],
+        ["runway", "1.25"],
+        ["minimax/video-01", "1.00"],
+        ["runway/gen-3", "1.25"],
+    ]
     assert cells(page, "table.matrix tbody tr") == [["Mara", "✓", "✓", "", "2"], ["Tom", "", "✓", "✓", "2"]]
     page.get_by_role("link", name="10 Storm over the lighthouse").click()
     assert texts(page, ".layer .layer-name") == ["Sea swell", "Main theme", "Who's there?"]
-    assert page.locator(".layer[data-layer=theme] .bar").get_attribute("style") == "left: 8.333%; width: 50.0%; opacity: 0.6"
-    assert page.get_by_alt_text("Reference image of Mara").get_attribute("src") == "https://img.example.com/mara.png"
+    assert (
+        page.locator(".layer[data-layer=theme] .bar").get_attribute("style")
+        == "left: 8.333%; width: 50.0%; opacity: 0.6"
+    )
+    assert (
+        page.get_by_alt_text("Reference image of Mara").get_attribute("src")
+        == "https://img.example.com/mara.png"
+    )
     alternatives_are_given(page)
     page.get_by_role("link", name="Next shot →").click()
     assert page.locator("h1").inner_text() == "Mara climbs the stairs"
@@ -221,7 +272,9 @@ def test_pages_need_no_javascript(browser: Any, production: Path) -> None:
 HOSTILE = "<script>window.__pwned=1</script>"
 
 
-def test_hostile_text_is_shown_as_text_and_never_runs(watched: Watched, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_hostile_text_is_shown_as_text_and_never_runs(
+    watched: Watched, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     site = build([HERE / "hostile"], tmp_path / "site", capsys)
     pages = sorted(site.rglob("*.html"))
     assert len(pages) == 4
@@ -231,7 +284,9 @@ def test_hostile_text_is_shown_as_text_and_never_runs(watched: Watched, tmp_path
         page = watched.open(path)
         assert page.evaluate("document.scripts.length") == 0
         assert page.evaluate("window.__pwned") is None
-        handlers = page.evaluate("[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name)).filter(n => n.startsWith('on'))")
+        handlers = page.evaluate(
+            "[...document.querySelectorAll('*')].flatMap(e => [...e.attributes].map(a => a.name)).filter(n => n.startsWith('on'))"
+        )
         assert handlers == []
         for url in attributes(page, "[href]", "href") + attributes(page, "[src]", "src"):
             assert url and re.match(r"https?://|[a-z0-9-]+\.html$|\.\./|shots/|#main$", url), url
@@ -239,9 +294,15 @@ def test_hostile_text_is_shown_as_text_and_never_runs(watched: Watched, tmp_path
     assert page.locator("h1").inner_text() == HOSTILE
     assert page.locator(".character-name").first.inner_text().startswith(HOSTILE)
     assert "</pre>" + HOSTILE in page.locator(".script pre").inner_text()
-    assert page.locator("video").count() == 0 and page.locator("audio").count() == 0 and page.locator("img").count() == 0
+    assert (
+        page.locator("video").count() == 0
+        and page.locator("audio").count() == 0
+        and page.locator("img").count() == 0
+    )
     assert texts(page, ".novideo") == ["Video URL is not http(s): not shown"] * 2
-    assert page.locator(".layer .layer-facts").inner_text().startswith("music\" style=\"x")  # offset "<b>" and volume "loud" are ignored
+    assert (
+        page.locator(".layer .layer-facts").inner_text().startswith('music" style="x')
+    )  # offset "<b>" and volume "loud" are ignored
     assert watched.dialogs == [] and page.evaluate("window.__pwned") is None
 
 
@@ -250,16 +311,23 @@ def test_page_names_are_safe_and_distinct(tmp_path: Path, capsys: pytest.Capture
     assert page_name("w", "Case.Twin") != page_name("w", "case.twin") != page_name("v", "case.twin")
     site = build([HERE / "hostile"], tmp_path / "site", capsys)
     names = sorted(p.name for p in (site / "shots").iterdir())
-    assert len(names) == 3 and all(re.fullmatch(r"(evil-shot|case-twin)-[0-9a-f]{10}\.html", n) for n in names)
+    assert len(names) == 3 and all(
+        re.fullmatch(r"(evil-shot|case-twin)-[0-9a-f]{10}\.html", n) for n in names
+    )
 
 
 # --- the output directory ---------------------------------------------------------------------
+
 
 def test_refuses_a_directory_that_is_not_a_site(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     (tmp_path / "notes.txt").write_text("mine")
     code = main(["review", str(ROOT / "manifests"), "--out", str(tmp_path)])
     _, err = capsys.readouterr()
-    assert code == 1 and err.strip() == f"error: {tmp_path}: directory is not empty and holds no shotkit review site; pick a new or empty directory"
+    assert (
+        code == 1
+        and err.strip()
+        == f"error: {tmp_path}: directory is not empty and holds no shotkit review site; pick a new or empty directory"
+    )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
@@ -275,7 +343,14 @@ def test_rebuild_removes_pages_of_shots_that_are_gone(tmp_path: Path, capsys: py
 
 
 def test_invalid_manifests_build_no_site(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
-    code = main(["review", str(ROOT / "tests" / "manifests" / "invalid" / "references"), "--out", str(tmp_path / "site")])
+    code = main(
+        [
+            "review",
+            str(ROOT / "tests" / "manifests" / "invalid" / "references"),
+            "--out",
+            str(tmp_path / "site"),
+        ]
+    )
     _, err = capsys.readouterr()
     assert code == 1 and "unknown character_ref 'heroo'" in err
     assert not (tmp_path / "site").exists()
@@ -289,9 +364,26 @@ def test_review_is_documented() -> None:
 @pytest.mark.parametrize("ci", ["true", ""])
 def test_a_missing_browser_fails_in_ci_and_skips_elsewhere(ci: str) -> None:
     env = {**os.environ, "CI": ci, "SHOTKIT_TEST_CHROMIUM": "/nonexistent/chromium"}
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"{__file__}::test_demo_production_page"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"{__file__}::test_demo_production_page",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if ci:
-        assert result.returncode == 1 and "the browser tests need Chromium in CI: no Chromium at /nonexistent/chromium" in result.stdout
+        assert (
+            result.returncode == 1
+            and "the browser tests need Chromium in CI: no Chromium at /nonexistent/chromium" in result.stdout
+        )
     else:
         assert result.returncode == 0 and "1 skipped" in result.stdout

@@ -1,4 +1,5 @@
 """Property-based: `review` and `cut` on generated productions (hostile link metadata included)."""
+
 from __future__ import annotations
 
 import re
@@ -14,10 +15,18 @@ from shotkit.cli import main
 
 from .strategies import production
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+SETTINGS = settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 # Odd but storable values: what validation lets through (no U+0000, NaN, infinity or numbers past 64 bits).
 INT64 = st.integers(-(2**63), 2**63 - 1)
-ODD = st.none() | st.booleans() | st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=5) | INT64 | st.floats(allow_nan=False, allow_infinity=False)
+ODD = (
+    st.none()
+    | st.booleans()
+    | st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=5)
+    | INT64
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
 
 
 def expected_seconds(entry: dict) -> float:
@@ -29,11 +38,20 @@ def expected_seconds(entry: dict) -> float:
 
 @SETTINGS
 @given(data=production(), choice=st.data())
-def test_review_and_cut_agree_on_any_valid_production(tmp_path: Path, data: dict, choice: st.DataObject) -> None:
+def test_review_and_cut_agree_on_any_valid_production(
+    tmp_path: Path, data: dict, choice: st.DataObject
+) -> None:
     for entry in data["shots"].values():
         if choice.draw(st.booleans()):
             entry["duration_target"] = choice.draw(st.floats(0.5, 30, allow_nan=False))
-        entry["audio"] = [{"ref": a if isinstance(a, str) else a["ref"], "offset": choice.draw(ODD), "volume": choice.draw(ODD)} for a in entry["audio"]]
+        entry["audio"] = [
+            {
+                "ref": a if isinstance(a, str) else a["ref"],
+                "offset": choice.draw(ODD),
+                "volume": choice.draw(ODD),
+            }
+            for a in entry["audio"]
+        ]
         for take in entry.get("takes", []):
             take["generation"]["seed"] = choice.draw(INT64)
     shutil.rmtree(tmp_path / "p", ignore_errors=True)

@@ -1,4 +1,5 @@
 """Random and mutated input: the loader reports problems, and only shotkit's own error escapes."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,8 +12,34 @@ from shotkit.errors import ShotkitError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = (ROOT / "manifests" / "scene-03.yaml").read_bytes()
-SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-SPICE = [b"\t", b"&a ", b"*a", b"!!python/object:os.system ", b"{", b"]", b"\x00", b"\xff", b"---\n", b": ", b"- ", b"'", b'"', b"03", b"\n  ", b"%YAML 1.1\n", b"? ", b"|", b">", b"#", b"\r", b"\xef\xbb\xbf", b"<<: *a\n"]
+SETTINGS = settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+SPICE = [
+    b"\t",
+    b"&a ",
+    b"*a",
+    b"!!python/object:os.system ",
+    b"{",
+    b"]",
+    b"\x00",
+    b"\xff",
+    b"---\n",
+    b": ",
+    b"- ",
+    b"'",
+    b'"',
+    b"03",
+    b"\n  ",
+    b"%YAML 1.1\n",
+    b"? ",
+    b"|",
+    b">",
+    b"#",
+    b"\r",
+    b"\xef\xbb\xbf",
+    b"<<: *a\n",
+]
 
 
 def load_bytes(tmp_path: Path, raw: bytes) -> None:
@@ -55,6 +82,22 @@ def test_mutated_demo(tmp_path: Path, raw: bytes) -> None:
 
 
 @SETTINGS
-@given(pieces=st.lists(st.sampled_from(list("ab: -[]{},&*!|>'\"\n\t#?%@`0123") + ["shotkit: 1\n", "workspace: w\n", "shots:\n", "  s:\n", "    name: x\n", "takes: [", "characters:\n"]), max_size=80))
+@given(
+    pieces=st.lists(
+        st.sampled_from(
+            list("ab: -[]{},&*!|>'\"\n\t#?%@`0123")
+            + [
+                "shotkit: 1\n",
+                "workspace: w\n",
+                "shots:\n",
+                "  s:\n",
+                "    name: x\n",
+                "takes: [",
+                "characters:\n",
+            ]
+        ),
+        max_size=80,
+    )
+)
 def test_yaml_shaped_noise(tmp_path: Path, pieces: list[str]) -> None:
     load_bytes(tmp_path, "".join(pieces).encode())

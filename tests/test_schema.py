@@ -1,4 +1,5 @@
 """The published JSON Schema: in step with the registry, valid Draft 2020-12, usable by editors."""
+
 from __future__ import annotations
 
 import json
@@ -15,7 +16,9 @@ PUBLISHED = ROOT / "schemas" / "manifest.schema.json"
 
 
 def test_published_schema_is_generated_from_the_registry() -> None:
-    assert json.loads(PUBLISHED.read_text()) == manifest_schema(None), "regenerate with: shotkit schema --published > schemas/manifest.schema.json"
+    assert json.loads(PUBLISHED.read_text()) == manifest_schema(None), (
+        "regenerate with: shotkit schema --published > schemas/manifest.schema.json"
+    )
 
 
 def test_published_schema_is_a_valid_2020_12_schema() -> None:
@@ -27,7 +30,9 @@ def test_published_schema_is_a_valid_2020_12_schema() -> None:
 
 def test_demo_and_valid_cases_pass_the_published_schema_with_python_jsonschema() -> None:
     validator = jsonschema.Draft202012Validator(json.loads(PUBLISHED.read_text()))
-    files = list((ROOT / "manifests").glob("*.yaml")) + list((ROOT / "tests" / "manifests" / "valid").glob("*/*.y*ml"))
+    files = list((ROOT / "manifests").glob("*.yaml")) + list(
+        (ROOT / "tests" / "manifests" / "valid").glob("*/*.y*ml")
+    )
     checked = 0
     for path in files:
         if path.name == "shotkit.yaml" or path.name == "expected.txt":
@@ -53,19 +58,33 @@ def test_values_no_database_can_store_are_located_and_do_not_hide_the_rest() -> 
     # which made jsonschema_rs give up on the whole file (issue 10)
     from shotkit.schema import Validator
 
-    data = {"shotkit": 1, "characters": {"a": {"name": "A", "metadata": {"tags": {"x"}}}, "b": {"name": "B", "bogus": 1}}, "shots": {"01": {"name": "\x00"}}}
+    data = {
+        "shotkit": 1,
+        "characters": {"a": {"name": "A", "metadata": {"tags": {"x"}}}, "b": {"name": "B", "bogus": 1}},
+        "shots": {"01": {"name": "\x00"}},
+    }
     found = sorted((path, message) for path, message, _ in Validator(manifest_schema(None)).errors(data))
     assert found == [
-        (("characters", "a", "metadata", "tags"), "characters.a.metadata.tags: a set (`!!set`) is not a manifest value; write a list"),
+        (
+            ("characters", "a", "metadata", "tags"),
+            "characters.a.metadata.tags: a set (`!!set`) is not a manifest value; write a list",
+        ),
         (("characters", "b", "bogus"), "characters.b.bogus: unknown field 'bogus'"),
-        (("shots", "01", "name"), "shots.01.name: text holds U+0000 (a NUL character), which PostgreSQL cannot store; remove the `\\0` escape"),
+        (
+            ("shots", "01", "name"),
+            "shots.01.name: text holds U+0000 (a NUL character), which PostgreSQL cannot store; remove the `\\0` escape",
+        ),
     ]
 
 
 def test_unknown_fields_and_sections_suggest_the_close_name() -> None:
     from shotkit.schema import Validator
 
-    data = {"shotkit": 1, "shot": {}, "shots": {"s": {"name": "S", "promt": "p", "takes": [{"attempt": 1, "slected": True}]}}}
+    data = {
+        "shotkit": 1,
+        "shot": {},
+        "shots": {"s": {"name": "S", "promt": "p", "takes": [{"attempt": 1, "slected": True}]}},
+    }
     messages = sorted(message for _, message, _ in Validator(manifest_schema(None)).errors(data))
     assert messages == [
         "shot: unknown field 'shot' (did you mean 'shots'?)",

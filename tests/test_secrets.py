@@ -1,5 +1,6 @@
 """Canary passwords: given every way a URL can be given, to every command, they never reach
 stdout or stderr, whatever fails (issue 10)."""
+
 from __future__ import annotations
 
 import os
@@ -20,9 +21,14 @@ SPACED = "Zq8can ryX"
 ENCODED = "Zq8can%40ryX"
 FRAGMENTS = ("Zq8can", "ryX")
 
-DB_COMMANDS = [["plan", "{project}"], ["sync", "{project}"], ["sync", "{project}", "--plan", "{project}/plan.json"],
-               ["export", "--out", "{project}"], ["db", "upgrade", "--project", "{project}"],
-               ["db", "migrate-legacy", "--project", "{project}"]]
+DB_COMMANDS = [
+    ["plan", "{project}"],
+    ["sync", "{project}"],
+    ["sync", "{project}", "--plan", "{project}/plan.json"],
+    ["export", "--out", "{project}"],
+    ["db", "upgrade", "--project", "{project}"],
+    ["db", "migrate-legacy", "--project", "{project}"],
+]
 FILE_COMMANDS = [["validate"], ["graph"], ["stats"], ["schema"], ["fmt", "--check"]]
 
 
@@ -64,7 +70,10 @@ def run(capsys, monkeypatch, args: list[str], env_url: str | None) -> tuple[int,
 
 
 def ways(command: list[str], url: str, has_option: bool) -> list[tuple[list[str], str | None]]:
-    out: list[tuple[list[str], str | None]] = [(command + [url], None), (command, url)]  # positional mistake, environment
+    out: list[tuple[list[str], str | None]] = [
+        (command + [url], None),
+        (command, url),
+    ]  # positional mistake, environment
     if has_option:
         out += [(command + ["--database-url", url], None), (command + [f"--database-url={url}"], None)]
     else:
@@ -95,7 +104,14 @@ def test_no_canary_from_the_console_script(workdir: Path, template: list[str]) -
     command = [part.format(project=workdir) for part in template]
     env = {**os.environ, "SHOTKIT_DATABASE_URL": f"postgresql://shotkit:{SPACED}@127.0.0.1:bad/x"}
     for args in (command, command + [url]):
-        result = subprocess.run([sys.executable, "-m", "shotkit", *args], capture_output=True, text=True, env=env, cwd=workdir, timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-m", "shotkit", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=workdir,
+            timeout=60,
+        )
         assert not leaked(result.stdout + result.stderr), (args, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
 

@@ -1,9 +1,8 @@
 """`shotkit select`: the selection moves in the hand-written file, only the `selected:` lines change."""
+
 from __future__ import annotations
 
 from pathlib import Path
-
-
 
 from .test_export_inplace import changed_lines, hand, snapshot  # noqa: F401 - `hand` is a fixture
 from .test_export_inplace import cli as run
@@ -29,7 +28,11 @@ def test_select_moves_only_the_selected_lines(hand: Path, capsys) -> None:
 
 def test_select_keeps_an_explicit_false_as_a_one_line_change(hand: Path, capsys) -> None:
     shots = hand / "shots.yaml"
-    shots.write_bytes(shots.read_bytes().replace(b"      - attempt: 1\r\n", b"      - attempt: 1\r\n        selected: false  # not yet\r\n"))
+    shots.write_bytes(
+        shots.read_bytes().replace(
+            b"      - attempt: 1\r\n", b"      - attempt: 1\r\n        selected: false  # not yet\r\n"
+        )
+    )
     before = snapshot(hand)
     assert run(capsys, "select", "01", "1", str(hand))[0] == 0
     assert changed_lines(before, hand) == [
@@ -42,7 +45,9 @@ def test_select_keeps_an_explicit_false_as_a_one_line_change(hand: Path, capsys)
 
 def test_select_in_flow_style_takes(tmp_path: Path, capsys) -> None:
     manifest = tmp_path / "a.yaml"
-    manifest.write_text("shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: One  # hi\n    takes: [{attempt: 1, selected: true}, {attempt: 2}]\n")
+    manifest.write_text(
+        "shotkit: 1\nworkspace: w\nshots:\n  s1:\n    name: One  # hi\n    takes: [{attempt: 1, selected: true}, {attempt: 2}]\n"
+    )
     before = snapshot(tmp_path)
     assert run(capsys, "select", "s1", "2", str(tmp_path))[0] == 0
     assert changed_lines(before, tmp_path) == [

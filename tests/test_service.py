@@ -1,4 +1,5 @@
 """The seed's AssetService walkthrough and its four SQL queries, on real databases."""
+
 from __future__ import annotations
 
 import asyncio
@@ -119,10 +120,19 @@ WHERE shot.id = :shot_id
 def check_seed_queries(connection: sa.Connection, shot_id) -> None:
     """The guide's four queries, verbatim, return the guide's answer for Scene 3."""
     structure = connection.execute(sa.text(SQL_STRUCTURE), {"shot_id": shot_id}).all()
-    assert [(r.relationship_type, r.sequence, r.asset_type) for r in structure if r.relationship_type == "uses_audio"] == [
-        ("uses_audio", 1, "audio"), ("uses_audio", 2, "audio"), ("uses_audio", 3, "audio"), ("uses_audio", 4, "audio")]
+    assert [
+        (r.relationship_type, r.sequence, r.asset_type)
+        for r in structure
+        if r.relationship_type == "uses_audio"
+    ] == [
+        ("uses_audio", 1, "audio"),
+        ("uses_audio", 2, "audio"),
+        ("uses_audio", 3, "audio"),
+        ("uses_audio", 4, "audio"),
+    ]
     assert sorted(r.relationship_type for r in structure) == sorted(
-        ["generation_attempt"] * 2 + ["uses_audio"] * 4 + ["uses_character"] * 2 + ["uses_script"] * 2)
+        ["generation_attempt"] * 2 + ["uses_audio"] * 4 + ["uses_character"] * 2 + ["uses_script"] * 2
+    )
     assert {r.shot_name for r in structure} == {"Scene 3 - Confrontation"}
 
     characters = connection.execute(sa.text(SQL_CHARACTERS), {"shot_id": shot_id}).mappings().all()
@@ -146,12 +156,22 @@ def test_seed_sql_queries_on_postgres(pg_url: str, tmp_path: Path) -> None:
     with database.engine.connect() as connection:
         check_seed_queries(connection, ids["shot"])
         audio = connection.execute(sa.text(SQL_AUDIO), {"shot_id": ids["shot"]}).mappings().all()
-        assert [a["name"] for a in audio] == ["Why did you betray us?", "You were too weak!", "Tension music", "Ambient rain"]
+        assert [a["name"] for a in audio] == [
+            "Why did you betray us?",
+            "You were too weak!",
+            "Tension music",
+            "Ambient rain",
+        ]
 
 
 def test_walkthrough_script_runs(pg_url: str, tmp_path: Path) -> None:
     import subprocess
 
     upgraded(pg_url, tmp_path)
-    result = subprocess.run([sys.executable, str(ROOT / "examples" / "seed_walkthrough.py"), async_url(pg_url)], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "seed_walkthrough.py"), async_url(pg_url)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.splitlines() == EXPECTED_LINES

@@ -1,4 +1,5 @@
 """Reads see one moment: a sync committing during a plan or an export cannot tear it (issue 10)."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,7 +8,6 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
-
 import yaml
 
 from .conftest import upgraded
@@ -26,8 +26,22 @@ def version(directory: Path, hero: str) -> Path:
 
 
 def sync(url: str, project: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "shotkit", "sync", str(project), "--database-url", url, "--lock-timeout", "20"],
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "shotkit",
+            "sync",
+            str(project),
+            "--database-url",
+            url,
+            "--lock-timeout",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def exported_shots(capsys, url: str, out: Path) -> list[dict]:
@@ -44,7 +58,7 @@ def test_export_is_not_torn_by_a_sync_between_its_reads(pg_url: str, tmp_path: P
     b = version(tmp_path / "b", "hero-b")
     fired: list[int] = []
 
-    def between(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def between(conn, cursor, statement, parameters, context, executemany) -> None:
         if not fired and "asset_metadata" in statement and "shotkit_test" in str(conn.engine.url):
             fired.append(sync(pg_url, b).returncode)
 
@@ -61,8 +75,10 @@ def test_concurrent_syncs_never_tear_a_plan_or_an_export(any_url: str, tmp_path:
     upgraded(any_url, tmp_path)
     versions = [version(tmp_path / "a", "hero-a"), version(tmp_path / "b", "hero-b")]
     assert sync(any_url, versions[0]).returncode == 0
-    flip = "import sys, subprocess\nfor i in range(3):\n" \
-           "    subprocess.run([sys.executable, '-m', 'shotkit', 'sync', sys.argv[1 + i % 2], '--database-url', sys.argv[3], '--lock-timeout', '20'], check=True, capture_output=True)\n"
+    flip = (
+        "import sys, subprocess\nfor i in range(3):\n"
+        "    subprocess.run([sys.executable, '-m', 'shotkit', 'sync', sys.argv[1 + i % 2], '--database-url', sys.argv[3], '--lock-timeout', '20'], check=True, capture_output=True)\n"
+    )
     writer = subprocess.Popen([sys.executable, "-c", flip, str(versions[1]), str(versions[0]), any_url])
     reads = torn = 0
     deadline = time.monotonic() + 40
@@ -79,9 +95,11 @@ def test_plan_reads_in_a_read_only_repeatable_read_transaction(pg_url: str, tmp_
     project = version(tmp_path / "a", "hero-a")
     seen: list[tuple[str, str]] = []
 
-    def record(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def record(conn, cursor, statement, parameters, context, executemany) -> None:
         if "asset_metadata" in statement and "shotkit_test" in str(conn.engine.url):
-            cursor.execute("SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')")
+            cursor.execute(
+                "SELECT current_setting('transaction_isolation'), current_setting('transaction_read_only')"
+            )
             seen.append(tuple(cursor.fetchone()))
 
     sa.event.listen(sa.engine.Engine, "after_cursor_execute", record)

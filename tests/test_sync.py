@@ -1,4 +1,5 @@
 """Plan, sync and export on real PostgreSQL (and SQLite where it applies): the guarantees."""
+
 from __future__ import annotations
 
 import json
@@ -42,14 +43,24 @@ def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
 
 
 def shotkit(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "shotkit", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "shotkit", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def counts(url: str, tmp_path: Path, workspace: str = WS) -> tuple[int, int]:
     engine = upgraded(url, tmp_path).engine
     with engine.connect() as connection:
-        assets = connection.execute(sa.text("SELECT count(*) FROM assets WHERE workspace_id = :w"), {"w": workspace}).scalar()
-        links = connection.execute(sa.text("SELECT count(*) FROM asset_relationships WHERE workspace_id = :w"), {"w": workspace}).scalar()
+        assets = connection.execute(
+            sa.text("SELECT count(*) FROM assets WHERE workspace_id = :w"), {"w": workspace}
+        ).scalar()
+        links = connection.execute(
+            sa.text("SELECT count(*) FROM asset_relationships WHERE workspace_id = :w"), {"w": workspace}
+        ).scalar()
     engine.dispose()
     return assets, links
 
@@ -79,7 +90,9 @@ def test_sync_is_idempotent(any_url: str, project: Path, tmp_path: Path, capsys)
     assert code == 0 and "No changes." in out
 
 
-def test_detailed_exitcode_is_2_when_there_are_changes(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_detailed_exitcode_is_2_when_there_are_changes(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     code, _, _ = cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
     assert code == 2
@@ -91,25 +104,44 @@ def test_seed_queries_on_a_synced_database(pg_url: str, project: Path, tmp_path:
     engine = upgraded(pg_url, tmp_path).engine
     with engine.connect() as connection:
         check_seed_queries(connection, derived_id(WS, "shot", "03A"))
-        blocking = connection.execute(sa.text("SELECT asset_metadata->>'text' FROM assets WHERE manifest_key = 'blocking'")).scalar()
+        blocking = connection.execute(
+            sa.text("SELECT asset_metadata->>'text' FROM assets WHERE manifest_key = 'blocking'")
+        ).scalar()
     assert blocking == (project / "scripts" / "blocking.fountain").read_text()
 
 
-def test_drift_is_planned_as_an_update_that_restores(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_drift_is_planned_as_an_update_that_restores(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     cli(capsys, "sync", str(project), "--database-url", any_url)
     engine = upgraded(any_url, tmp_path).engine
     shot_id = uuid.UUID(derived_id(WS, "shot", "03A"))
-    assets = sa.table("assets", sa.column("id", sa.Uuid), sa.column("name"), sa.column("asset_metadata", sa.JSON))
+    assets = sa.table(
+        "assets", sa.column("id", sa.Uuid), sa.column("name"), sa.column("asset_metadata", sa.JSON)
+    )
     with engine.begin() as connection:
-        metadata = connection.execute(sa.select(assets.c.asset_metadata).where(assets.c.id == shot_id)).scalar()
-        connection.execute(sa.update(assets).where(assets.c.id == shot_id).values(name="Renamed in SQL", asset_metadata={**metadata, "camera_angle": "close-up", "mood": "tense"}))
+        metadata = connection.execute(
+            sa.select(assets.c.asset_metadata).where(assets.c.id == shot_id)
+        ).scalar()
+        connection.execute(
+            sa.update(assets)
+            .where(assets.c.id == shot_id)
+            .values(
+                name="Renamed in SQL",
+                asset_metadata={**metadata, "camera_angle": "close-up", "mood": "tense"},
+            )
+        )
     plan = plan_json(capsys, project, any_url)
     [change] = plan["workspaces"][0]["changes"]
     assert change["action"] == "update" and change["key"] == "03A"
     fields = {f["field"]: f for f in change["fields"]}
     assert fields["name"]["old"] == "Renamed in SQL" and fields["name"]["new"] == "Scene 3 - Confrontation"
-    assert fields["asset_metadata.camera_angle"] == {"field": "asset_metadata.camera_angle", "old": "close-up", "new": "medium two-shot"}
+    assert fields["asset_metadata.camera_angle"] == {
+        "field": "asset_metadata.camera_angle",
+        "old": "close-up",
+        "new": "medium two-shot",
+    }
     assert fields["asset_metadata.mood"]["removed"] is True
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     assert plan_json(capsys, project, any_url)["has_changes"] is False
@@ -120,30 +152,54 @@ def test_link_reorder_and_metadata_changes(any_url: str, project: Path, tmp_path
     cli(capsys, "sync", str(project), "--database-url", any_url)
     manifest = project / "scene-03.yaml"
     text = manifest.read_text()
-    text = text.replace("      - tension-music\n      - ref: rain-fx\n        volume: 0.4\n", "      - ref: rain-fx\n        volume: 0.6\n      - tension-music\n")
+    text = text.replace(
+        "      - tension-music\n      - ref: rain-fx\n        volume: 0.4\n",
+        "      - ref: rain-fx\n        volume: 0.6\n      - tension-music\n",
+    )
     text = text.replace("    characters: [hero, villain]\n", "    characters: [hero]\n")
     manifest.write_text(text)
     plan = plan_json(capsys, project, any_url)
-    actions = sorted((link["action"], link["type"], link["child"][1]) for link in plan["workspaces"][0]["links"])
-    assert actions == [("remove", "uses_character", "villain"), ("update", "uses_audio", "rain-fx"), ("update", "uses_audio", "tension-music")]
+    actions = sorted(
+        (link["action"], link["type"], link["child"][1]) for link in plan["workspaces"][0]["links"]
+    )
+    assert actions == [
+        ("remove", "uses_character", "villain"),
+        ("update", "uses_audio", "rain-fx"),
+        ("update", "uses_audio", "tension-music"),
+    ]
     assert plan["workspaces"][0]["changes"] == []
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     engine = upgraded(any_url, tmp_path).engine
     with engine.connect() as connection:
-        rows = connection.execute(sa.text(
-            "SELECT a.manifest_key, r.sequence, r.relationship_metadata FROM asset_relationships r JOIN assets a ON a.id = r.child_asset_id "
-            "WHERE r.relationship_type = 'uses_audio' ORDER BY r.sequence")).all()
-    assert [(r[0], r[1]) for r in rows] == [("rain-fx", 1), ("tension-music", 2), ("hero-line", 3), ("villain-line", 4)]
+        rows = connection.execute(
+            sa.text(
+                "SELECT a.manifest_key, r.sequence, r.relationship_metadata FROM asset_relationships r JOIN assets a ON a.id = r.child_asset_id "
+                "WHERE r.relationship_type = 'uses_audio' ORDER BY r.sequence"
+            )
+        ).all()
+    assert [(r[0], r[1]) for r in rows] == [
+        ("rain-fx", 1),
+        ("tension-music", 2),
+        ("hero-line", 3),
+        ("villain-line", 4),
+    ]
     assert (json.loads(rows[0][2]) if isinstance(rows[0][2], str) else rows[0][2]) == {"volume": 0.6}
     assert plan_json(capsys, project, any_url)["has_changes"] is False
 
 
-def test_stale_saved_plan_is_refused_and_changes_nothing(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_stale_saved_plan_is_refused_and_changes_nothing(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     saved = tmp_path / "plan.json"
     assert cli(capsys, "plan", str(project), "--database-url", any_url, "-o", str(saved))[0] == 0
-    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata) VALUES (:id, :w, 'character_ref', 'Runtime', '{}')",
-            id=uuid.uuid4().hex if "sqlite" in any_url else str(uuid.uuid4()), w=WS)
+    execute(
+        any_url,
+        tmp_path,
+        "INSERT INTO assets (id, workspace_id, type, name, asset_metadata) VALUES (:id, :w, 'character_ref', 'Runtime', '{}')",
+        id=uuid.uuid4().hex if "sqlite" in any_url else str(uuid.uuid4()),
+        w=WS,
+    )
     code, _, err = cli(capsys, "sync", "--plan", str(saved), str(project), "--database-url", any_url)
     assert code == 1 and "stale plan" in err
     assert counts(any_url, tmp_path) == (1, 0)
@@ -159,25 +215,39 @@ def test_saved_plan_is_applied_exactly(any_url: str, project: Path, tmp_path: Pa
     assert counts(any_url, tmp_path) == (13, 12)  # the sidekick was not in the reviewed plan
 
 
-def test_export_then_plan_is_empty_and_brings_runtime_rows_back(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_export_then_plan_is_empty_and_brings_runtime_rows_back(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     run_walkthrough(any_url)  # the AssetService adds a second, unmanaged shot and its assets
     # the director switches the selection at runtime, directly in the database
-    take1, take2 = uuid.UUID(derived_id(WS, "shot_take", "03A#1")), uuid.UUID(derived_id(WS, "shot_take", "03A#2"))
+    take1, take2 = (
+        uuid.UUID(derived_id(WS, "shot_take", "03A#1")),
+        uuid.UUID(derived_id(WS, "shot_take", "03A#2")),
+    )
     engine = upgraded(any_url, tmp_path).engine
     assets = sa.table("assets", sa.column("id", sa.Uuid), sa.column("asset_metadata", sa.JSON))
     with engine.begin() as connection:
         for take, selected in ((take1, True), (take2, False)):
-            metadata = connection.execute(sa.select(assets.c.asset_metadata).where(assets.c.id == take)).scalar()
-            connection.execute(sa.update(assets).where(assets.c.id == take).values(asset_metadata={**metadata, "selected": selected}))
+            metadata = connection.execute(
+                sa.select(assets.c.asset_metadata).where(assets.c.id == take)
+            ).scalar()
+            connection.execute(
+                sa.update(assets)
+                .where(assets.c.id == take)
+                .values(asset_metadata={**metadata, "selected": selected})
+            )
     code, out, err = cli(capsys, "export", "--database-url", any_url, "--out", str(project))
     assert code == 0, err
     assert "workspace-123.new.yaml" not in out  # runtime rows go into the file holding their section
     new = (project / "scene-03.yaml").read_text()
     print(new)
     assert new.count("Scene 3 - Confrontation") == 2 and "id: " in new
-    assert "selected: true" in (project / "scene-03.yaml").read_text().split("attempt: 2")[0].split("attempt: 1")[1]
+    assert (
+        "selected: true"
+        in (project / "scene-03.yaml").read_text().split("attempt: 2")[0].split("attempt: 1")[1]
+    )
     code, out, _ = cli(capsys, "validate", str(project))
     assert code == 0, out
     plan = plan_json(capsys, project, any_url)
@@ -193,9 +263,15 @@ def hypothesis_db(any_url: str, tmp_path_factory: pytest.TempPathFactory) -> str
     return any_url
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=production(workspace="placeholder"))
-def test_canonical_manifests_survive_sync_then_export_byte_for_byte(hypothesis_db: str, tmp_path_factory: pytest.TempPathFactory, data: dict) -> None:
+def test_canonical_manifests_survive_sync_then_export_byte_for_byte(
+    hypothesis_db: str, tmp_path_factory: pytest.TempPathFactory, data: dict
+) -> None:
     workspace = f"ws-{uuid.uuid4().hex[:12]}"
     data["workspace"] = workspace
     source = tmp_path_factory.mktemp("source")
@@ -211,7 +287,9 @@ def test_canonical_manifests_survive_sync_then_export_byte_for_byte(hypothesis_d
 
 def test_concurrent_syncs_all_succeed_with_one_state(pg_url: str, project: Path, tmp_path: Path) -> None:
     upgraded(pg_url, tmp_path)
-    processes = [shotkit("sync", str(project), "--database-url", pg_url, "--format", "json") for _ in range(6)]
+    processes = [
+        shotkit("sync", str(project), "--database-url", pg_url, "--format", "json") for _ in range(6)
+    ]
     outputs = [p.communicate(timeout=120) for p in processes]
     results = [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs)]
     assert [r[0] for r in results] == [0] * 6, [r[2] for r in results]
@@ -234,7 +312,9 @@ def big_production(directory: Path, shots: int) -> None:
     (directory / "shotkit.yaml").write_text(f"workspace: {WS}\n")
     lines = ["shotkit: 1", "characters:", "  hero: {name: Hero}", "shots:"]
     for n in range(shots):
-        lines.append(f"  s{n}: {{name: Shot {n}, characters: [hero], takes: [{{attempt: 1, selected: true, video: {{url: 'https://x/{n}.mp4'}}}}]}}")
+        lines.append(
+            f"  s{n}: {{name: Shot {n}, characters: [hero], takes: [{{attempt: 1, selected: true, video: {{url: 'https://x/{n}.mp4'}}}}]}}"
+        )
     (directory / "big.yaml").write_text("\n".join(lines) + "\n")
 
 
@@ -243,14 +323,21 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: P
     big = tmp_path / "big"
     big_production(big, 4000)
     watcher = sa.create_engine(upgraded(pg_url, tmp_path).engine.url, isolation_level="AUTOCOMMIT")
-    process = subprocess.Popen([sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     killed_during_write = False
     deadline = time.monotonic() + 60
     with watcher.connect() as connection:
         while time.monotonic() < deadline and process.poll() is None:
-            writing = connection.execute(sa.text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                "AND state = 'active' AND query ILIKE 'INSERT INTO%'")).scalar()
+            writing = connection.execute(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND state = 'active' AND query ILIKE 'INSERT INTO%'"
+                )
+            ).scalar()
             if writing:
                 os.kill(process.pid, signal.SIGKILL)
                 killed_during_write = True
@@ -260,7 +347,12 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: P
     watcher.dispose()
     assert killed_during_write, "the sync finished before it could be killed mid-write"
     assert counts(pg_url, tmp_path) == (0, 0)
-    rerun = subprocess.run([sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url, "--format", "json"], capture_output=True, text=True, timeout=300)
+    rerun = subprocess.run(
+        [sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url, "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert rerun.returncode == 0, rerun.stderr
     assert counts(pg_url, tmp_path) == (1 + 4000 * 3, 4000 * 3)
 
@@ -276,19 +368,27 @@ def test_service_rows_survive_prune(any_url: str, project: Path, tmp_path: Path,
     assert counts(any_url, tmp_path) == before
 
 
-def test_prune_deletes_only_owned_rows_that_left_and_only_when_asked(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_prune_deletes_only_owned_rows_that_left_and_only_when_asked(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
-    (project / "extra.yaml").write_text("shotkit: 1\ncharacters:\n  a: {name: A}\n  b: {name: B}\n  c: {name: C}\n")
+    (project / "extra.yaml").write_text(
+        "shotkit: 1\ncharacters:\n  a: {name: A}\n  b: {name: B}\n  c: {name: C}\n"
+    )
     cli(capsys, "sync", str(project), "--database-url", any_url)
     assert counts(any_url, tmp_path) == (16, 12)
     (project / "extra.yaml").write_text("shotkit: 1\n")
     code, out, _ = cli(capsys, "sync", str(project), "--database-url", any_url)
     assert code == 0 and "3 row(s) this project made are no longer in the manifests" in out
     assert counts(any_url, tmp_path) == (16, 12)
-    code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "2")
+    code, _, err = cli(
+        capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "2"
+    )
     assert code == 1 and "over the limit of 2" in err and "--max-deletes 3" in err
     assert counts(any_url, tmp_path) == (16, 12)
-    code, out, _ = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "3")
+    code, out, _ = cli(
+        capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "3"
+    )
     assert code == 0 and "3 to delete" in out
     assert counts(any_url, tmp_path) == (13, 12)
 
@@ -297,7 +397,9 @@ def test_prune_refuses_an_empty_manifest_set(any_url: str, project: Path, tmp_pa
     upgraded(any_url, tmp_path)
     cli(capsys, "sync", str(project), "--database-url", any_url)
     (project / "scene-03.yaml").write_text("shotkit: 1\n")
-    code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "1000")
+    code, _, err = cli(
+        capsys, "sync", str(project), "--database-url", any_url, "--prune", "--max-deletes", "1000"
+    )
     assert code == 1 and "refusing to prune workspace 'workspace-123'" in err
     assert counts(any_url, tmp_path) == (13, 12)
     shutil.rmtree(project)
@@ -309,8 +411,14 @@ def test_prune_refuses_an_empty_manifest_set(any_url: str, project: Path, tmp_pa
 def test_adopting_a_row_by_id_keeps_it_unowned(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
     upgraded(any_url, tmp_path)
     ids, _ = run_walkthrough(any_url)
-    (project / "adopt.yaml").write_text(f"shotkit: 1\ncharacters:\n  old-hero: {{id: {ids['hero']}, name: Hero, description: Leader of the resistance}}\n")
-    text = (project / "scene-03.yaml").read_text().replace("characters: [hero, villain]", "characters: [hero, villain, old-hero]")
+    (project / "adopt.yaml").write_text(
+        f"shotkit: 1\ncharacters:\n  old-hero: {{id: {ids['hero']}, name: Hero, description: Leader of the resistance}}\n"
+    )
+    text = (
+        (project / "scene-03.yaml")
+        .read_text()
+        .replace("characters: [hero, villain]", "characters: [hero, villain, old-hero]")
+    )
     (project / "scene-03.yaml").write_text(text)
     plan = plan_json(capsys, project, any_url)
     assert all(c["id"] != str(ids["hero"]) for c in plan["workspaces"][0]["changes"])
@@ -327,18 +435,42 @@ def test_plan_markdown_and_json(sqlite_url: str, project: Path, tmp_path: Path, 
     assert code == 0
     assert out.startswith("<!-- shotkit-plan -->\n### shotkit plan\n")
     assert "| workspace-123 | 13 | 0 | 0 | 12 | 0 | 0 |" in out
-    assert "<summary>Shot 03A: " in out and "<summary>Shared assets: " in out and "```diff" in out and "```mermaid" in out
+    assert (
+        "<summary>Shot 03A: " in out
+        and "<summary>Shared assets: " in out
+        and "```diff" in out
+        and "```mermaid" in out
+    )
     plan = plan_json(capsys, project, sqlite_url)
     assert plan["kind"] == "shotkit-plan" and plan["format_version"] == 1
-    assert plan["summary"] == {"create": 13, "update": 0, "delete": 0, "link_add": 12, "link_remove": 0, "link_update": 0, "unmanaged": 0, "pending_prune": 0}
+    assert plan["summary"] == {
+        "create": 13,
+        "update": 0,
+        "delete": 0,
+        "link_add": 12,
+        "link_remove": 0,
+        "link_update": 0,
+        "unmanaged": 0,
+        "pending_prune": 0,
+    }
     assert plan["workspaces"][0]["fingerprint"].startswith("sha256:")
 
 
 def test_export_never_writes_outside_out(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
     upgraded(any_url, tmp_path)
     cli(capsys, "sync", str(project), "--database-url", any_url)
-    execute(any_url, tmp_path, "UPDATE assets SET source = :s WHERE manifest_key = 'hero'", s=json.dumps({"file": "../../escape.yaml", "order": 1}))
-    execute(any_url, tmp_path, "UPDATE assets SET source = :s WHERE manifest_key = 'blocking'", s=json.dumps({"file": "scene-03.yaml", "order": 8, "body_file": "/etc/passwd-shotkit"}))
+    execute(
+        any_url,
+        tmp_path,
+        "UPDATE assets SET source = :s WHERE manifest_key = 'hero'",
+        s=json.dumps({"file": "../../escape.yaml", "order": 1}),
+    )
+    execute(
+        any_url,
+        tmp_path,
+        "UPDATE assets SET source = :s WHERE manifest_key = 'blocking'",
+        s=json.dumps({"file": "scene-03.yaml", "order": 8, "body_file": "/etc/passwd-shotkit"}),
+    )
     out = tmp_path / "out"
     out.mkdir()
     (out / "shotkit.yaml").write_text((project / "shotkit.yaml").read_text())
@@ -346,7 +478,11 @@ def test_export_never_writes_outside_out(any_url: str, project: Path, tmp_path: 
     assert code == 0
     assert "not a safe relative path" in printed
     assert not (tmp_path / "escape.yaml").exists() and not Path("/etc/passwd-shotkit").exists()
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == ["scene-03.yaml", "shotkit.yaml", "workspace-123.new.yaml"]
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == [
+        "scene-03.yaml",
+        "shotkit.yaml",
+        "workspace-123.new.yaml",
+    ]
 
 
 def test_writes_are_set_based(pg_url: str, tmp_path: Path, capsys) -> None:
@@ -374,7 +510,9 @@ def test_writes_are_set_based(pg_url: str, tmp_path: Path, capsys) -> None:
     assert len(statements) < 20 and history == ["INSERT"]
 
 
-def test_progress_goes_to_a_terminal_stderr(sqlite_url: str, project: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+def test_progress_goes_to_a_terminal_stderr(
+    sqlite_url: str, project: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
     upgraded(sqlite_url, tmp_path)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     code, out, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url)
@@ -383,15 +521,21 @@ def test_progress_goes_to_a_terminal_stderr(sqlite_url: str, project: Path, tmp_
     assert "inserting 13 asset(s)" in err and "inserting" not in out
 
 
-def test_export_from_an_empty_database_leaves_the_manifests_alone(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_export_from_an_empty_database_leaves_the_manifests_alone(
+    sqlite_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(sqlite_url, tmp_path)
     before = (project / "scene-03.yaml").read_text()
-    code, out, _ = cli(capsys, "export", "--database-url", sqlite_url, "--workspace", "workspace-123", "--out", str(project))
+    code, out, _ = cli(
+        capsys, "export", "--database-url", sqlite_url, "--workspace", "workspace-123", "--out", str(project)
+    )
     assert code == 0 and "no rows for workspace(s) workspace-123" in out
     assert (project / "scene-03.yaml").read_text() == before
 
 
-def test_export_keeps_entries_not_in_the_database_unless_pruned(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_export_keeps_entries_not_in_the_database_unless_pruned(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     extra = "shotkit: 1\ncharacters:\n  # our sidekick\n  sidekick: {name: Sidekick}\n  wip: {name: Not synced yet}\n"
     (project / "extra.yaml").write_text("shotkit: 1\ncharacters:\n  sidekick: {name: Sidekick}\n")
@@ -409,7 +553,9 @@ def test_export_keeps_entries_not_in_the_database_unless_pruned(any_url: str, pr
 
 def test_concurrent_syncs_on_sqlite_serialise(sqlite_url: str, project: Path, tmp_path: Path) -> None:
     upgraded(sqlite_url, tmp_path)
-    processes = [shotkit("sync", str(project), "--database-url", sqlite_url, "--format", "json") for _ in range(4)]
+    processes = [
+        shotkit("sync", str(project), "--database-url", sqlite_url, "--format", "json") for _ in range(4)
+    ]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, [err for _, err in outputs]
     assert [json.loads(out)["applied"] for out, _ in outputs].count(True) == 1
@@ -419,7 +565,9 @@ def test_concurrent_syncs_on_sqlite_serialise(sqlite_url: str, project: Path, tm
 def test_sqlite_lock_timeout_is_a_clear_error(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
     database = upgraded(sqlite_url, tmp_path)
     with transaction(database):  # another writer: BEGIN IMMEDIATE holds the write lock
-        code, _, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url, "--lock-timeout", "0.2")
+        code, _, err = cli(
+            capsys, "sync", str(project), "--database-url", sqlite_url, "--lock-timeout", "0.2"
+        )
     assert code == 1 and "held the SQLite database for more than 0.2s" in err
 
 
@@ -438,7 +586,9 @@ def test_custom_types_round_trip(any_url: str, tmp_path: Path, capsys) -> None:
     assert "uses_prop:\n        - ref: lamp\n          lit: true" in canonical["shots.yaml"]
 
 
-def test_export_leaves_out_rows_of_another_project(sqlite_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_export_leaves_out_rows_of_another_project(
+    sqlite_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(sqlite_url, tmp_path)
     other = tmp_path / "other"
     other.mkdir()

@@ -1,4 +1,5 @@
 """Saved plans are checked, not trusted; a prune takes nothing it does not list (issue 10)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -43,14 +44,18 @@ def apply_saved(capsys, path: Path, project: Path, url: str) -> tuple[int, str]:
     return code, err
 
 
-def test_forged_delete_of_an_asset_service_row_is_refused(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_forged_delete_of_an_asset_service_row_is_refused(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     ids, _ = run_walkthrough(any_url)
     before = counts(any_url, tmp_path)
     path, document = saved_plan(capsys, project, any_url, tmp_path, "--prune")
     hero = str(ids["hero"])
-    document["workspaces"][0]["changes"].append({"action": "delete", **label(hero, "character_ref", None, "Hero"), "row": {"id": hero}})
+    document["workspaces"][0]["changes"].append(
+        {"action": "delete", **label(hero, "character_ref", None, "Hero"), "row": {"id": hero}}
+    )
     forge(path, document, redigest=False)
     code, err = apply_saved(capsys, path, project, any_url)
     assert code == 1 and "was changed after `shotkit plan` wrote it" in err
@@ -60,14 +65,22 @@ def test_forged_delete_of_an_asset_service_row_is_refused(any_url: str, project:
     assert counts(any_url, tmp_path) == before
 
 
-def test_forged_delete_of_another_workspaces_row_is_refused(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_forged_delete_of_another_workspaces_row_is_refused(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     other = str(uuid.uuid4())
-    execute(any_url, tmp_path, "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, owner, manifest_key) "
-            "VALUES (:id, 'other-ws', 'character_ref', 'Theirs', '{}', 'demo-repo', 'theirs')",
-            id=other.replace("-", "") if "sqlite" in any_url else other)
+    execute(
+        any_url,
+        tmp_path,
+        "INSERT INTO assets (id, workspace_id, type, name, asset_metadata, owner, manifest_key) "
+        "VALUES (:id, 'other-ws', 'character_ref', 'Theirs', '{}', 'demo-repo', 'theirs')",
+        id=other.replace("-", "") if "sqlite" in any_url else other,
+    )
     path, document = saved_plan(capsys, project, any_url, tmp_path, "--prune")
-    document["workspaces"][0]["changes"].append({"action": "delete", **label(other, "character_ref", "theirs", "Theirs"), "row": {"id": other}})
+    document["workspaces"][0]["changes"].append(
+        {"action": "delete", **label(other, "character_ref", "theirs", "Theirs"), "row": {"id": other}}
+    )
     forge(path, document)
     code, err = apply_saved(capsys, path, project, any_url)
     assert code == 1 and "which is not in this workspace" in err, err
@@ -92,7 +105,9 @@ def test_forged_owner_is_refused(any_url: str, project: Path, tmp_path: Path, ca
     assert counts(any_url, tmp_path) == (0, 0)
 
 
-def test_forged_row_behind_an_honest_label_is_refused(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_forged_row_behind_an_honest_label_is_refused(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     path, document = saved_plan(capsys, project, any_url, tmp_path)
     document["workspaces"][0]["changes"][0]["row"]["workspace_id"] = "other-ws"
@@ -102,14 +117,19 @@ def test_forged_row_behind_an_honest_label_is_refused(any_url: str, project: Pat
     assert counts(any_url, tmp_path, "other-ws") == (0, 0)
 
 
-@pytest.mark.parametrize("damage, where", [
-    (lambda d: d["workspaces"][0]["changes"][0].pop("type"), "workspaces/0/changes/0"),
-    (lambda d: d["workspaces"][0]["changes"][0]["row"].update(id="not-a-uuid"), "workspaces/0/changes/0"),
-    (lambda d: d["workspaces"][0]["links"][0]["row"].update(sequence=2**40), "workspaces/0/links/0"),
-    (lambda d: d.update(workspaces="all"), "workspaces"),
-    (lambda d: d["workspaces"][0].update(changes=[["create"]]), "workspaces/0/changes/0"),
-])
-def test_a_malformed_plan_is_a_located_error_before_any_write(sqlite_url: str, project: Path, tmp_path: Path, capsys, damage, where: str) -> None:
+@pytest.mark.parametrize(
+    "damage, where",
+    [
+        (lambda d: d["workspaces"][0]["changes"][0].pop("type"), "workspaces/0/changes/0"),
+        (lambda d: d["workspaces"][0]["changes"][0]["row"].update(id="not-a-uuid"), "workspaces/0/changes/0"),
+        (lambda d: d["workspaces"][0]["links"][0]["row"].update(sequence=2**40), "workspaces/0/links/0"),
+        (lambda d: d.update(workspaces="all"), "workspaces"),
+        (lambda d: d["workspaces"][0].update(changes=[["create"]]), "workspaces/0/changes/0"),
+    ],
+)
+def test_a_malformed_plan_is_a_located_error_before_any_write(
+    sqlite_url: str, project: Path, tmp_path: Path, capsys, damage, where: str
+) -> None:
     upgraded(sqlite_url, tmp_path)
     path, document = saved_plan(capsys, project, sqlite_url, tmp_path)
     damage(document)
@@ -139,7 +159,9 @@ def add_runtime_take(url: str) -> str:
     return asyncio.run(go())
 
 
-def test_prune_refuses_to_take_a_runtime_take_with_its_shot(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
+def test_prune_refuses_to_take_a_runtime_take_with_its_shot(
+    any_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
     upgraded(any_url, tmp_path)
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     take = add_runtime_take(any_url)
@@ -148,12 +170,16 @@ def test_prune_refuses_to_take_a_runtime_take_with_its_shot(any_url: str, projec
     (project / "keep.yaml").write_text("shotkit: 1\ncharacters: {extra: {name: Extra}}\n")
     before = counts(any_url, tmp_path)
     code, _, err = cli(capsys, "sync", str(project), "--database-url", any_url, "--prune")
-    assert code == 1 and "made outside this project: generation_attempt shot '03A' -> shot_take 'Take 3'" in err, err
+    assert (
+        code == 1 and "made outside this project: generation_attempt shot '03A' -> shot_take 'Take 3'" in err
+    ), err
     assert counts(any_url, tmp_path) == before
     engine = upgraded(any_url, tmp_path).engine
     with engine.connect() as connection:
-        parents = connection.execute(sa.text("SELECT count(*) FROM asset_relationships WHERE child_asset_id = :t"),
-                                     {"t": take.replace("-", "") if "sqlite" in any_url else take}).scalar()
+        parents = connection.execute(
+            sa.text("SELECT count(*) FROM asset_relationships WHERE child_asset_id = :t"),
+            {"t": take.replace("-", "") if "sqlite" in any_url else take},
+        ).scalar()
     engine.dispose()
     assert parents == 1
 
@@ -183,16 +209,34 @@ def test_float_metadata_round_trips_exactly(any_url: str, tmp_path: Path, capsys
     upgraded(any_url, tmp_path)
     project = tmp_path / "numbers"
     project.mkdir()
-    (project / "a.yaml").write_text(f"shotkit: 1\nworkspace: ws-num\ncharacters:\n  hero:\n    name: Hero\n    metadata: {NUMBERS}\n")
+    (project / "a.yaml").write_text(
+        f"shotkit: 1\nworkspace: ws-num\ncharacters:\n  hero:\n    name: Hero\n    metadata: {NUMBERS}\n"
+    )
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     code, out, _ = cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
     assert code == 0 and "No changes." in out, out
     assert cli(capsys, "export", "--database-url", any_url, "--out", str(project))[0] == 0
     from shotkit import yamlio
 
-    metadata = yamlio.parse((project / "a.yaml").read_text())["characters"]["hero"]["metadata"]  # YAML 1.2, as shotkit reads
-    assert metadata == {"big": 1e16, "neg": 0.0, "huge": 1.5e300, "tiny": 1e-300, "near": 9007199254740992.0, "int": 2**63 - 1, "list": [2e20, 0.0, 0.1]}
-    assert [type(metadata[k]) for k in ("big", "neg", "huge", "near", "int")] == [float, float, float, float, int]
+    metadata = yamlio.parse((project / "a.yaml").read_text())["characters"]["hero"][
+        "metadata"
+    ]  # YAML 1.2, as shotkit reads
+    assert metadata == {
+        "big": 1e16,
+        "neg": 0.0,
+        "huge": 1.5e300,
+        "tiny": 1e-300,
+        "near": 9007199254740992.0,
+        "int": 2**63 - 1,
+        "list": [2e20, 0.0, 0.1],
+    }
+    assert [type(metadata[k]) for k in ("big", "neg", "huge", "near", "int")] == [
+        float,
+        float,
+        float,
+        float,
+        int,
+    ]
     assert cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")[0] == 0
 
 
@@ -207,11 +251,19 @@ def test_a_link_made_during_a_prune_rolls_it_back(pg_url: str, project: Path, tm
     before = counts(pg_url, tmp_path)
     fired: list[bool] = []
 
-    def meanwhile(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def meanwhile(conn, cursor, statement, parameters, context, executemany) -> None:
         if not fired and "asset_metadata" in statement and "UNION ALL" in statement:
             fired.append(True)
-            execute(pg_url, tmp_path, "INSERT INTO asset_relationships (id, workspace_id, parent_asset_id, child_asset_id, relationship_type, relationship_metadata) "
-                    "VALUES (:id, :w, :shot, :child, 'uses_character', '{}')", id=str(uuid.uuid4()), w=WS, shot=SHOT, child=sidekick)
+            execute(
+                pg_url,
+                tmp_path,
+                "INSERT INTO asset_relationships (id, workspace_id, parent_asset_id, child_asset_id, relationship_type, relationship_metadata) "
+                "VALUES (:id, :w, :shot, :child, 'uses_character', '{}')",
+                id=str(uuid.uuid4()),
+                w=WS,
+                shot=SHOT,
+                child=sidekick,
+            )
 
     sa.event.listen(sa.engine.Engine, "after_cursor_execute", meanwhile)
     try:

@@ -1,10 +1,12 @@
 """Every workflow, action and hook file parses, and every shotkit command and option it runs
 exists in the command line (walked from the click tree, not from a list)."""
+
 from __future__ import annotations
 
 import shlex
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 import pytest
@@ -32,7 +34,12 @@ def shell_texts(node: Any) -> Iterator[str]:
         for key, value in node.items():
             if key in SHELL_KEYS:
                 yield from ([value] if isinstance(value, str) else [v for v in value if isinstance(v, str)])
-            elif key == "with" and isinstance(value, dict) and "command" in value and "shotkit" in str(node.get("uses", "")):
+            elif (
+                key == "with"
+                and isinstance(value, dict)
+                and "command" in value
+                and "shotkit" in str(node.get("uses", ""))
+            ):
                 yield "shotkit " + value["command"]
             else:
                 yield from shell_texts(value)
@@ -54,7 +61,7 @@ def invocations(text: str) -> Iterator[list[str]]:
             if token != "shotkit":
                 continue
             args = []
-            for arg in tokens[start + 1:]:
+            for arg in tokens[start + 1 :]:
                 if arg in STOP or arg.startswith((">", "|", "&", ";", ")", "<")):
                     break
                 args.append(arg)
@@ -72,7 +79,11 @@ def check(tokens: list[str]) -> list[str]:
             continue
         if token.startswith("-"):
             name = token.split("=", 1)[0]
-            known = {opt for p in command.params for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))} | {"--help", "-h"}
+            known = {
+                opt
+                for p in command.params
+                for opt in (*getattr(p, "opts", ()), *getattr(p, "secondary_opts", ()))
+            } | {"--help", "-h"}
             if name not in known:
                 return [f"`{' '.join(path)}` has no option {name}"]
         elif isinstance(command, click.Group):
@@ -100,7 +111,9 @@ def test_the_checker_catches_mistakes() -> None:
     assert check(["sink", "manifests"]) == ["`shotkit` has no command 'sink'"]
     assert check(["db", "upgrade", "--project", "."]) == []
     assert check(["db"]) == ["`shotkit db` names no command"]
-    assert list(invocations('x=$(shotkit plan --format json | jq .) && shotkit sync --plan p.json > out')) == [["plan", "--format", "json"], ["sync", "--plan", "p.json"]]
+    assert list(
+        invocations("x=$(shotkit plan --format json | jq .) && shotkit sync --plan p.json > out")
+    ) == [["plan", "--format", "json"], ["sync", "--plan", "p.json"]]
 
 
 def test_every_github_workflow_has_jobs_with_steps() -> None:
@@ -116,7 +129,9 @@ def action_script() -> tuple[dict, str]:
     return action, step["run"]
 
 
-def run_action(tmp_path: Path, command: str, ok: str, database_url: str = "") -> tuple[int, dict[str, str], str]:
+def run_action(
+    tmp_path: Path, command: str, ok: str, database_url: str = ""
+) -> tuple[int, dict[str, str], str]:
     """The action's run step, executed by bash as the runner would, with shotkit on PATH."""
     import os
     import subprocess
@@ -125,10 +140,21 @@ def run_action(tmp_path: Path, command: str, ok: str, database_url: str = "") ->
     _, script = action_script()
     outputs = tmp_path / "outputs"
     outputs.write_text("")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", "COMMAND": command,
-           "PATHS": str(ROOT / "manifests"), "SHOTKIT_DATABASE_URL": database_url, "SECRET_NAME": "SHOTKIT_DATABASE_URL", "OK": ok,
-           "RUNNER_TEMP": str(tmp_path), "GITHUB_RUN_ID": "1", "GITHUB_OUTPUT": str(outputs)}
-    result = subprocess.run(["bash", "-e", "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "COMMAND": command,
+        "PATHS": str(ROOT / "manifests"),
+        "SHOTKIT_DATABASE_URL": database_url,
+        "SECRET_NAME": "SHOTKIT_DATABASE_URL",
+        "OK": ok,
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_RUN_ID": "1",
+        "GITHUB_OUTPUT": str(outputs),
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120
+    )
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     return result.returncode, values, result.stdout
 
@@ -136,7 +162,9 @@ def run_action(tmp_path: Path, command: str, ok: str, database_url: str = "") ->
 def test_the_action_declares_its_inputs() -> None:
     action, _ = action_script()
     assert action["runs"]["using"] == "composite"
-    assert {"command", "paths", "version", "database-url", "database-url-secret", "ok-exit-codes"} <= set(action["inputs"])
+    assert {"command", "paths", "version", "database-url", "database-url-secret", "ok-exit-codes"} <= set(
+        action["inputs"]
+    )
     assert set(action["outputs"]) == {"exit-code", "output"}
 
 
@@ -147,7 +175,9 @@ def test_the_action_runs_a_command_and_reports_its_exit_code(tmp_path: Path) -> 
     upgraded(url, tmp_path)
     code, outputs, stdout = run_action(tmp_path, "plan --detailed-exitcode --format markdown", "0 2", url)
     assert code == 0 and outputs["exit-code"] == "2"
-    assert Path(outputs["output"]).read_text().startswith("<!-- shotkit-plan -->") and "shotkit plan" in stdout
+    assert (
+        Path(outputs["output"]).read_text().startswith("<!-- shotkit-plan -->") and "shotkit plan" in stdout
+    )
     code, outputs, _ = run_action(tmp_path, "plan --detailed-exitcode", "0", url)
     assert code == 2 and outputs["exit-code"] == "2"
     code, outputs, stdout = run_action(tmp_path, "validate --format github", "0")
@@ -174,7 +204,7 @@ class FakeGitLab:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            def do_GET(self) -> None:
                 requests.append(("GET", self.path, None))
                 self._reply({"id": 1} if self.path.endswith("/user") else notes)
 
@@ -197,23 +227,47 @@ class FakeGitLab:
         import sys
 
         (tmp_path / "plan.md").write_text("<!-- shotkit-plan -->\nnew plan\n")
-        env = {**os.environ, "CI_API_V4_URL": f"http://127.0.0.1:{self.server.server_address[1]}/api/v4", "CI_PROJECT_ID": "3",
-               "CI_MERGE_REQUEST_IID": "4", "SHOTKIT_GITLAB_TOKEN": "t", "no_proxy": "127.0.0.1", "NO_PROXY": "127.0.0.1"}
-        result = subprocess.run([sys.executable, str(ROOT / "examples" / "gitlab" / "post_note.py"), str(tmp_path / "plan.md")],
-                                env=env, capture_output=True, text=True, timeout=60)
+        env = {
+            **os.environ,
+            "CI_API_V4_URL": f"http://127.0.0.1:{self.server.server_address[1]}/api/v4",
+            "CI_PROJECT_ID": "3",
+            "CI_MERGE_REQUEST_IID": "4",
+            "SHOTKIT_GITLAB_TOKEN": "t",
+            "no_proxy": "127.0.0.1",
+            "NO_PROXY": "127.0.0.1",
+        }
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "examples" / "gitlab" / "post_note.py"), str(tmp_path / "plan.md")],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         self.server.shutdown()
         return result.returncode
 
 
 def test_gitlab_note_is_edited_in_place(tmp_path: Path) -> None:
-    gitlab = FakeGitLab([{"id": 5, "body": "lgtm", "author": {"id": 2}},
-                         {"id": 6, "body": "<!-- shotkit-plan --> pasted by someone", "author": {"id": 2}},
-                         {"id": 7, "body": "<!-- shotkit-plan -->\nold plan", "author": {"id": 1}}])
+    gitlab = FakeGitLab(
+        [
+            {"id": 5, "body": "lgtm", "author": {"id": 2}},
+            {"id": 6, "body": "<!-- shotkit-plan --> pasted by someone", "author": {"id": 2}},
+            {"id": 7, "body": "<!-- shotkit-plan -->\nold plan", "author": {"id": 1}},
+        ]
+    )
     assert gitlab.run(tmp_path) == 0
-    assert gitlab.requests[-1] == ("PUT", "/api/v4/projects/3/merge_requests/4/notes/7", {"body": "<!-- shotkit-plan -->\nnew plan\n"})
+    assert gitlab.requests[-1] == (
+        "PUT",
+        "/api/v4/projects/3/merge_requests/4/notes/7",
+        {"body": "<!-- shotkit-plan -->\nnew plan\n"},
+    )
 
 
 def test_gitlab_note_is_created_once(tmp_path: Path) -> None:
     gitlab = FakeGitLab([{"id": 6, "body": "<!-- shotkit-plan --> pasted by someone", "author": {"id": 2}}])
     assert gitlab.run(tmp_path) == 0
-    assert gitlab.requests[-1] == ("POST", "/api/v4/projects/3/merge_requests/4/notes", {"body": "<!-- shotkit-plan -->\nnew plan\n"})
+    assert gitlab.requests[-1] == (
+        "POST",
+        "/api/v4/projects/3/merge_requests/4/notes",
+        {"body": "<!-- shotkit-plan -->\nnew plan\n"},
+    )

@@ -1,19 +1,58 @@
 """yamledit on its own: hostile values in every scalar style, and the text it keeps."""
+
 from __future__ import annotations
 
 import copy
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from shotkit import yamledit, yamlio
 from shotkit.emit import lines
 
 HOSTILE = [
-    "it's", 'say "hi"', "a # not a comment", "key: value", "line\nbreak", "trailing\n", "  padded  ",
-    "*alias", "&anchor", "!tag", "%directive", "@at", "`tick", "- dash", "? question", "[x]", "{y}", ",", "|", ">",
-    "yes", "No", "null", "~", "true", "0755", "03", "1e3", ".inf", "2024-01-01", "1:20", "",
-    "héllo wörld ✓", "\u2028sep", "tab\there", "\\back", "end:", "x #", "#start", "\u00a0nbsp", "a\r\nb",
+    "it's",
+    'say "hi"',
+    "a # not a comment",
+    "key: value",
+    "line\nbreak",
+    "trailing\n",
+    "  padded  ",
+    "*alias",
+    "&anchor",
+    "!tag",
+    "%directive",
+    "@at",
+    "`tick",
+    "- dash",
+    "? question",
+    "[x]",
+    "{y}",
+    ",",
+    "|",
+    ">",
+    "yes",
+    "No",
+    "null",
+    "~",
+    "true",
+    "0755",
+    "03",
+    "1e3",
+    ".inf",
+    "2024-01-01",
+    "1:20",
+    "",
+    "héllo wörld ✓",
+    "\u2028sep",
+    "tab\there",
+    "\\back",
+    "end:",
+    "x #",
+    "#start",
+    "\u00a0nbsp",
+    "a\r\nb",
 ]
 
 TEXT = """\
@@ -52,12 +91,15 @@ def untouched(old: str, new: str, changed_line: int) -> None:
 
 
 @pytest.mark.parametrize("value", HOSTILE)
-@pytest.mark.parametrize("path,line", [
-    (("characters", "plain", "description"), 6),
-    (("characters", "single", "name"), 8),
-    (("characters", "single", "description"), 9),
-    (("shots", "s1", "name"), 18),
-])
+@pytest.mark.parametrize(
+    "path,line",
+    [
+        (("characters", "plain", "description"), 6),
+        (("characters", "single", "name"), 8),
+        (("characters", "single", "description"), 9),
+        (("shots", "s1", "name"), 18),
+    ],
+)
 def test_hostile_values_round_trip_in_every_style(value: str, path: tuple, line: int) -> None:
     data = yamlio.parse(TEXT)
     new = copy.deepcopy(data)
@@ -107,15 +149,24 @@ def test_a_wrong_edit_falls_back_to_the_entry_never_the_file() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(min_size=1, max_size=8), children, max_size=3),
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=3)
+        | st.dictionaries(st.text(min_size=1, max_size=8), children, max_size=3)
+    ),
     max_leaves=12,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(old=st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), json_values, min_size=1, max_size=5),
-       new=st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), json_values, min_size=1, max_size=5))
+@given(
+    old=st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), json_values, min_size=1, max_size=5),
+    new=st.dictionaries(st.from_regex(r"[a-z]{1,6}", fullmatch=True), json_values, min_size=1, max_size=5),
+)
 def test_any_data_edits_into_any_data(old: dict, new: dict) -> None:
     text = yamlio.dump({"shotkit": 1, **old})
     want = {"shotkit": 1, **new}
@@ -147,24 +198,39 @@ def test_a_new_entry_is_indented_like_its_siblings() -> None:
     text = "shotkit: 1\ncharacters:\n    a:\n        name: A\n"
     new = yamlio.parse(text)
     new["characters"]["b"] = {"name": "B", "metadata": {"x": [1, 2], "w": {"z": True}}}
-    assert yamledit.update(text, new) == text + "    b:\n        name: B\n        metadata:\n            x: [1, 2]\n            w:\n                z: true\n"
+    assert (
+        yamledit.update(text, new)
+        == text
+        + "    b:\n        name: B\n        metadata:\n            x: [1, 2]\n            w:\n                z: true\n"
+    )
 
 
-@pytest.mark.parametrize("new,expected", [
-    (["x", "z"], "a: [\n  x,  # first\n  z  # last\n]\n"),
-    (["x", "y", "z", "w"], "a: [\n  x,  # first\n  y,\n  z, w  # last\n]\n"),
-    (["w", "x", "y", "z"], "a: [\n  w, x,  # first\n  y,\n  z  # last\n]\n"),
-])
+@pytest.mark.parametrize(
+    "new,expected",
+    [
+        (["x", "z"], "a: [\n  x,  # first\n  z  # last\n]\n"),
+        (["x", "y", "z", "w"], "a: [\n  x,  # first\n  y,\n  z, w  # last\n]\n"),
+        (["w", "x", "y", "z"], "a: [\n  w, x,  # first\n  y,\n  z  # last\n]\n"),
+    ],
+)
 def test_a_multi_line_flow_list_keeps_its_comments(new: list, expected: str) -> None:
     assert yamledit.update("a: [\n  x,  # first\n  y,\n  z  # last\n]\n", {"a": new}) == expected
 
 
-@pytest.mark.parametrize("new,expected", [
-    (["x"], "a: [\n  x  # first\n    # last\n]\n"),  # the last item removed: the kept item's comment stays
-    (["y", "x"], "a: [\n  y, x  # first\n    # last\n]\n"),  # re-ordered: no comment lost
-    (["x", "w"], "a: [\n  x,  # first\n  w  # last\n]\n"),
-])
-def test_the_last_item_of_a_multi_line_flow_list_goes_without_the_comment_before_it(new: list, expected: str) -> None:
+@pytest.mark.parametrize(
+    "new,expected",
+    [
+        (
+            ["x"],
+            "a: [\n  x  # first\n    # last\n]\n",
+        ),  # the last item removed: the kept item's comment stays
+        (["y", "x"], "a: [\n  y, x  # first\n    # last\n]\n"),  # re-ordered: no comment lost
+        (["x", "w"], "a: [\n  x,  # first\n  w  # last\n]\n"),
+    ],
+)
+def test_the_last_item_of_a_multi_line_flow_list_goes_without_the_comment_before_it(
+    new: list, expected: str
+) -> None:
     assert yamledit.update("a: [\n  x,  # first\n  y  # last\n]\n", {"a": new}) == expected
 
 

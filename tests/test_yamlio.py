@@ -1,4 +1,5 @@
 """The YAML layer: safe reading with positions, and the canonical emitter."""
+
 from __future__ import annotations
 
 import math
@@ -25,15 +26,36 @@ def test_leading_zero_numbers_are_rejected_with_a_hint() -> None:
 
 
 def test_unquoted_shot_number_key_is_rejected() -> None:
-    [(line, column, message)] = issues('shots:\n  03: {name: x}\n')
+    [(line, column, message)] = issues("shots:\n  03: {name: x}\n")
     assert (line, column) == (2, 3) and "`03`" in message
 
 
 def test_quoted_and_explicit_numbers_are_fine() -> None:
-    assert yamlio.parse('a: "03"\nb: 0o17\nc: 0x1F\nd: 0.50\ne: 10\n') == {"a": "03", "b": 15, "c": 31, "d": 0.5, "e": 10}
+    assert yamlio.parse('a: "03"\nb: 0o17\nc: 0x1F\nd: 0.50\ne: 10\n') == {
+        "a": "03",
+        "b": 15,
+        "c": 31,
+        "d": 0.5,
+        "e": 10,
+    }
 
 
-@pytest.mark.parametrize("written", ["NO", "no", "on", "Off", "yes", "y", "1:20", "12:30:00", "2024-01-01", "2001-12-14t21:59:43.10-05:00", "~x"])
+@pytest.mark.parametrize(
+    "written",
+    [
+        "NO",
+        "no",
+        "on",
+        "Off",
+        "yes",
+        "y",
+        "1:20",
+        "12:30:00",
+        "2024-01-01",
+        "2001-12-14t21:59:43.10-05:00",
+        "~x",
+    ],
+)
 def test_yaml11_surprises_stay_text(written: str) -> None:
     assert yamlio.parse(f"a: {written}\n") == {"a": written}
 
@@ -41,7 +63,7 @@ def test_yaml11_surprises_stay_text(written: str) -> None:
 def test_duplicate_keys_are_located() -> None:
     [(line, column, message)] = issues("a: 1\nb:\n  c: 1\n  c: 2\n")
     assert (line, column) == (4, 3)
-    assert "duplicate key 'c' (first defined at line 3, column 3)" == message
+    assert message == "duplicate key 'c' (first defined at line 3, column 3)"
 
 
 def test_tabs_are_located() -> None:
@@ -81,7 +103,9 @@ def test_billion_laughs_is_rejected() -> None:
 
 
 def test_a_few_aliases_are_fine() -> None:
-    assert yamlio.parse("base: &g {provider: minimax}\ntake: {generation: *g}\n")["take"] == {"generation": {"provider": "minimax"}}
+    assert yamlio.parse("base: &g {provider: minimax}\ntake: {generation: *g}\n")["take"] == {
+        "generation": {"provider": "minimax"}
+    }
 
 
 def test_deep_nesting_is_rejected() -> None:
@@ -112,9 +136,34 @@ scalars = (
     | st.integers(-(2**53), 2**53)
     | st.floats(allow_nan=False, allow_infinity=True)
     | st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=30)
-    | st.sampled_from(["NO", "on", "03", "1:20", "2024-01-01", "null", "~", "- x", "a: b", "x #y", "line\nline\n", "|", "", " lead", "trail ", "\tx", "a,b", "[x]"])
+    | st.sampled_from(
+        [
+            "NO",
+            "on",
+            "03",
+            "1:20",
+            "2024-01-01",
+            "null",
+            "~",
+            "- x",
+            "a: b",
+            "x #y",
+            "line\nline\n",
+            "|",
+            "",
+            " lead",
+            "trail ",
+            "\tx",
+            "a,b",
+            "[x]",
+        ]
+    )
 )
-values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4), max_leaves=20)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=4),
+    max_leaves=20,
+)
 
 
 @settings(max_examples=300, deadline=None)
@@ -126,7 +175,19 @@ def test_dump_reads_back_the_same_in_yaml_1_2_and_1_1(data: dict) -> None:
 
 
 def test_dump_is_readable() -> None:
-    text = yamlio.dump({"shots": {"03A": {"name": "Scene 3 - Confrontation", "characters": ["hero", "villain"], "text": "A\nB\n", "ratio": 1.0, "x": math.inf}}})
+    text = yamlio.dump(
+        {
+            "shots": {
+                "03A": {
+                    "name": "Scene 3 - Confrontation",
+                    "characters": ["hero", "villain"],
+                    "text": "A\nB\n",
+                    "ratio": 1.0,
+                    "x": math.inf,
+                }
+            }
+        }
+    )
     assert text == (
         "shots:\n"
         '  "03A":\n'
@@ -163,7 +224,9 @@ def test_numbers_only_yaml_1_1_reads_are_refused_with_a_hint(written: str) -> No
     assert f'quote it as "{written}" if it is text' in message
 
 
-@pytest.mark.parametrize("tag", ["!!set {a}", "!!binary aGk=", "!local x", "!!omap [a: 1]", "!!python/name:os.system x"])
+@pytest.mark.parametrize(
+    "tag", ["!!set {a}", "!!binary aGk=", "!local x", "!!omap [a: 1]", "!!python/name:os.system x"]
+)
 def test_tags_beyond_the_core_schema_are_refused(tag: str) -> None:
     [(line, column, message)] = issues(f"a: x\nb: {tag}\n")
     assert (line, column) == (2, 4) and "is not supported" in message
@@ -176,8 +239,11 @@ def test_alias_bytes_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
     [(line, _, message)] = issues(text)
     assert line == 2 and "aliases expand past the limit of 1000000 bytes" in message
 
+
 def test_a_mapping_as_a_key_is_a_located_error() -> None:
     text = "? &a characters:\n  hero:\n    name: Hero\nshots: {}\n"
     with pytest.raises(yamlio.YamlFailure) as failure:
         yamlio.parse(text)
-    assert [(i.line, i.column, i.message) for i in failure.value.issues] == [(1, 3, "a key must be a plain value, not a mapping or a list")]
+    assert [(i.line, i.column, i.message) for i in failure.value.issues] == [
+        (1, 3, "a key must be a plain value, not a mapping or a list")
+    ]

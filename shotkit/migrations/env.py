@@ -1,4 +1,5 @@
 """Alembic environment: shotkit runs migrations on a connection it opened (see shotkit.db)."""
+
 from alembic import context
 
 from shotkit.tables import metadata

@@ -3,6 +3,7 @@
 Revision ID: 0001
 Revises:
 """
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
@@ -37,8 +38,18 @@ def upgrade() -> None:
         "asset_relationships",
         sa.Column("id", sa.Uuid(), primary_key=True),
         sa.Column("workspace_id", sa.Text(), nullable=False),
-        sa.Column("parent_asset_id", sa.Uuid(), sa.ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_parent"), nullable=False),
-        sa.Column("child_asset_id", sa.Uuid(), sa.ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_child"), nullable=False),
+        sa.Column(
+            "parent_asset_id",
+            sa.Uuid(),
+            sa.ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_parent"),
+            nullable=False,
+        ),
+        sa.Column(
+            "child_asset_id",
+            sa.Uuid(),
+            sa.ForeignKey("assets.id", ondelete="CASCADE", name="fk_rel_child"),
+            nullable=False,
+        ),
         sa.Column("relationship_type", sa.Text(), nullable=False),
         sa.Column("sequence", sa.Integer(), nullable=True),
         sa.Column("relationship_metadata", Json, nullable=False, server_default=sa.text("'{}'")),
@@ -46,7 +57,9 @@ def upgrade() -> None:
         sa.Column("owner", sa.Text(), nullable=True),
         sa.UniqueConstraint("parent_asset_id", "child_asset_id", "relationship_type", name="uq_relationship"),
     )
-    op.create_index("ix_rel_parent_type_seq", "asset_relationships", ["parent_asset_id", "relationship_type", "sequence"])
+    op.create_index(
+        "ix_rel_parent_type_seq", "asset_relationships", ["parent_asset_id", "relationship_type", "sequence"]
+    )
     op.create_index("ix_rel_child", "asset_relationships", ["child_asset_id"])
     op.create_index("ix_rel_workspace", "asset_relationships", ["workspace_id"])
 
