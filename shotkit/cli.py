@@ -1,4 +1,8 @@
-"""The command line: parse arguments, call the core, render what it returns. Nothing else."""
+"""The command line: parse arguments, call the command, exit with its code. Nothing else.
+
+This is the single lazy-import boundary: each command's module (`shotkit.commands.NAME`) is
+imported inside its click function, only when that command runs, so `shotkit validate` does not
+load SQLAlchemy, Alembic, Jinja2 or OpenTimelineIO."""
 
 from __future__ import annotations
 
@@ -85,16 +89,9 @@ def cli(quiet: bool) -> None:
 )
 def init(directory: Path, database_url: str | None, workspace: str | None, owner: str | None) -> None:
     """Start a project: shotkit.yaml, a first manifest, pre-commit hooks and a CI workflow."""
-    from .errors import ShotkitError
-    from .scaffold import check_names, init_from_database
-    from .scaffold import init as run
+    from .commands.init import init as run
 
-    check_names(workspace, owner)
-    if database_url is None:
-        sys.exit(run(directory, workspace, owner))
-    if not workspace:
-        raise ShotkitError("--from-database needs --workspace W: the workspace to bring under git")
-    sys.exit(init_from_database(directory, database_url, workspace, owner))
+    sys.exit(run(directory, database_url, workspace, owner))
 
 
 @cli.command(
@@ -113,7 +110,7 @@ def init(directory: Path, database_url: str | None, workspace: str | None, owner
 )
 def validate(paths: tuple[Path, ...], fmt: str, max_file_size: int | None) -> None:
     """Load the manifests and check them; no database needed. Exit 1 on any error."""
-    from .commands import validate as run
+    from .commands.validate import validate as run
 
     sys.exit(run(list(paths), fmt, max_file_size))
 
@@ -128,7 +125,7 @@ def validate(paths: tuple[Path, ...], fmt: str, max_file_size: int | None) -> No
 @click.option("--format", "fmt", type=click.Choice(["mermaid", "dot"]), default="mermaid", show_default=True)
 def graph(paths: tuple[Path, ...], fmt: str) -> None:
     """Draw the production as a Mermaid or DOT graph."""
-    from .commands import draw
+    from .commands.graph import draw
 
     sys.exit(draw(list(paths), fmt))
 
@@ -143,7 +140,7 @@ def graph(paths: tuple[Path, ...], fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats(paths: tuple[Path, ...], fmt: str) -> None:
     """Character usage, takes, and generation cost by shot, provider and model."""
-    from .commands import stats as run
+    from .commands.stats import stats as run
 
     sys.exit(run(list(paths), fmt))
 
@@ -158,7 +155,7 @@ def stats(paths: tuple[Path, ...], fmt: str) -> None:
 @click.option("--published", is_flag=True, help="The published, open schema (schemas/manifest.schema.json).")
 def schema(paths: tuple[Path, ...], published: bool) -> None:
     """Print the JSON Schema of this project's manifests (with its custom types)."""
-    from .commands import print_schema
+    from .commands.schema import print_schema
 
     sys.exit(print_schema(list(paths), published))
 
@@ -173,7 +170,7 @@ def schema(paths: tuple[Path, ...], published: bool) -> None:
 @click.option("--check", is_flag=True, help="Only report files that are not canonical; exit 1 if any.")
 def fmt(paths: tuple[Path, ...], check: bool) -> None:
     """Rewrite manifests in canonical form (the form `export` writes)."""
-    from .commands import fmt as run
+    from .commands.fmt import fmt as run
 
     sys.exit(run(list(paths), check))
 
@@ -218,7 +215,7 @@ def plan(
     max_chars: int,
 ) -> None:
     """Show what sync would change in the database."""
-    from .commands import plan as run
+    from .commands.plan import plan as run
 
     sys.exit(run(list(paths), database_url, fmt, out, detailed_exitcode, prune, max_deletes, max_chars))
 
@@ -260,7 +257,7 @@ def sync(
     fmt: str,
 ) -> None:
     """Apply the plan in one transaction."""
-    from .commands import sync as run
+    from .commands.sync import sync as run
 
     sys.exit(run(list(paths), database_url, plan_file, prune, max_deletes, lock_timeout, fmt))
 
@@ -297,7 +294,7 @@ def export(
     database_url: str | None, workspaces: tuple[str, ...], out: Path, check: bool, prune: bool
 ) -> None:
     """Write the database back into the manifests it came from, editing only what changed."""
-    from .commands import export as run
+    from .commands.export import export as run
 
     sys.exit(run(database_url, list(workspaces), out, check, prune))
 
@@ -313,7 +310,7 @@ def export(
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 def select(shot: str, attempt: int, paths: tuple[Path, ...]) -> None:
     """Select take ATTEMPT of shot SHOT in its manifest (only the `selected:` lines change)."""
-    from .commands import select as run
+    from .commands.select import select as run
 
     sys.exit(run(shot, attempt, list(paths)))
 
@@ -348,9 +345,9 @@ def history(
     with_plan: bool,
 ) -> None:
     """List the syncs recorded in the database: when, who, from which commit, what changed."""
-    from .history import command
+    from .commands.history import history as run
 
-    sys.exit(command(database_url, project, list(workspaces), fmt, limit, with_plan))
+    sys.exit(run(database_url, project, list(workspaces), fmt, limit, with_plan))
 
 
 @cli.command(
@@ -368,7 +365,7 @@ def history(
 )
 def review(paths: tuple[Path, ...], out: Path) -> None:
     """Build a static review site of the production: shots, takes, audio layers, costs."""
-    from .commands_review import review as run
+    from .commands.review import review as run
 
     sys.exit(run(list(paths), out))
 
@@ -394,7 +391,7 @@ def review(paths: tuple[Path, ...], out: Path) -> None:
 )
 def cut(paths: tuple[Path, ...], out: Path, fmt: str | None) -> None:
     """Write the cut (selected takes in shot order, audio layers) as an OpenTimelineIO timeline."""
-    from .commands_review import cut as run
+    from .commands.cut import cut as run
 
     sys.exit(run(list(paths), out, fmt))
 
@@ -424,7 +421,7 @@ def db() -> None:
 )
 def upgrade(database_url: str | None, project: Path) -> None:
     """Create or migrate shotkit's tables (Alembic)."""
-    from .commands import db_upgrade
+    from .commands.db import db_upgrade
 
     sys.exit(db_upgrade(database_url, project))
 
@@ -439,7 +436,7 @@ def upgrade(database_url: str | None, project: Path) -> None:
 @click.option("--project", type=click.Path(path_type=Path), default=Path("."), show_default=True)
 def migrate_legacy(database_url: str | None, project: Path) -> None:
     """Move an old shot_characters table into uses_character relationships (idempotent)."""
-    from .commands import db_migrate_legacy
+    from .commands.db import db_migrate_legacy
 
     sys.exit(db_migrate_legacy(database_url, project))
 

@@ -530,3 +530,43 @@ def write(result: Export, out: Path) -> list[Path]:
         write_atomic(target, text)
         written.append(target)
     return written
+
+
+@dataclass
+class Folder:
+    """The manifests already in an export's output folder, by path relative to it."""
+
+    documents: dict[str, Document] = field(default_factory=dict)
+    unreadable: frozenset[str] = frozenset()  # files that do not load: their rows are not rewritten
+    problems: list[Any] = field(default_factory=list)  # list[Problem]: links refused, folders unlisted
+
+
+def read_folder(out: Path) -> Folder:
+    """Reload the output folder before writing into it (a folder that does not exist yet is
+    empty): export edits the files that are there, and must know which of them do not load."""
+    from . import documents as documents_
+
+    if not out.exists():
+        return Folder()
+    root = out.resolve()
+    found, problems = documents_.discover([out])
+    folder = Folder(problems=problems)
+    unreadable: set[str] = set()
+    for path in found:
+        if not path.resolve().is_relative_to(root):
+            continue
+        document, _ = documents_.load(path)
+        relative = path.resolve().relative_to(root).as_posix()
+        if document is None:
+            unreadable.add(relative)
+        else:
+            folder.documents[relative] = document
+    folder.unreadable = frozenset(unreadable)
+    return folder
+
+
+def absent_workspaces(folder: Folder, project: Project, present: set[str]) -> list[str]:
+    """Workspaces the folder's files are about that the database has no rows for (a wrong or
+    fresh database: say so, never "the manifests match the database")."""
+    named = (file_workspace(d, project) for d in folder.documents.values())
+    return sorted({w for w in named if w and w not in present})

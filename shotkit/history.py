@@ -169,17 +169,23 @@ def text(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def command(
-    database_url: str | None, project: Path, workspaces: list[str], fmt: str, limit: int, with_plan: bool
-) -> int:
-    from . import db
-    from .commands import _project_root, emit, emit_json
+def recorded_workspaces(connection: sa.Connection) -> list[str]:
+    """Every workspace with at least one recorded sync, sorted."""
+    query = sa.select(sync_runs.c.workspace_id).distinct().order_by(sync_runs.c.workspace_id)
+    return [row[0] for row in connection.execute(query)]
 
-    database = db.open_database(database_url, _project_root(project))
-    with db.snapshot(database) as connection:
-        rows = runs(connection, workspaces, limit, with_plan)
-    if fmt == "json":
-        emit_json({"format_version": 1, "runs": rows})
-    else:
-        emit(text(rows))
-    return 0
+
+def unrecorded(asked: list[str], recorded: list[str], shown: int = 10) -> list[str]:
+    """A message for each workspace asked for that has no recorded sync (a typo, or a workspace
+    never synced): with a did-you-mean, and the workspaces that do have syncs (issue 11)."""
+    from .problems import did_you_mean
+
+    listed = ", ".join(recorded[:shown]) + (
+        f" and {len(recorded) - shown} more" if len(recorded) > shown else ""
+    )
+    have = f"workspaces with recorded syncs: {listed}" if recorded else "no workspace has a recorded sync yet"
+    return [
+        f"workspace '{name}' has no recorded syncs{did_you_mean(name, recorded)}; {have}"
+        for name in dict.fromkeys(asked)
+        if name not in recorded
+    ]

@@ -153,7 +153,8 @@ def init(directory: Path, workspace: str | None, owner: str | None) -> int:
 def init_from_database(directory: Path, database_url: str, workspace: str, owner: str | None) -> int:
     """Bring a workspace of an existing database under git: shotkit.yaml with the owner its
     rows carry, then every row exported, so the next plan is empty."""
-    from . import commands, db, state
+    from . import db, state
+    from .commands.export import export
     from .errors import ShotkitError
 
     if (code := _already(directory)) >= 0:
@@ -176,4 +177,4 @@ def init_from_database(directory: Path, database_url: str, workspace: str, owner
     # Into the folder that the hooks and the workflow just written validate and sync.
     manifests = directory / Path(MANIFEST).parent
     make_dirs(manifests)
-    return commands.export(database_url, [workspace], manifests)
+    return export(database_url, [workspace], manifests)

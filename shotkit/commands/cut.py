@@ -1,7 +1,4 @@
-"""The `review` and `cut` commands: plain functions over parsed arguments, returning exit codes.
-
-Kept apart from `commands.py` so the review work merges without touching the other commands.
-"""
+"""`shotkit cut`: the cut as an OpenTimelineIO timeline."""
 
 from __future__ import annotations
 
@@ -9,22 +6,11 @@ from pathlib import Path
 
 import click
 
-from . import pipeline, shotlist, stats
-
-
-def review(paths: list[Path], out: Path) -> int:
-    from . import review as site
-
-    loaded = pipeline.load_valid(paths)
-    shots = shotlist.shots(loaded.production)
-    pages = site.render(shots, stats.compute(loaded.production), [str(p) for p in paths])
-    site.write_site(out, pages)
-    click.echo(f"wrote {len(pages)} page(s) to {out}/ (open {out / 'index.html'})")
-    return 0
+from .. import pipeline, shotlist
 
 
 def cut(paths: list[Path], out: Path, fmt: str | None) -> int:
-    from . import cut as cut_
+    from .. import cut as cut_
 
     chosen = cut_.format_for(out, fmt)  # an adapter that is not installed fails before any work
     loaded = pipeline.load_valid(paths)

@@ -1,0 +1,93 @@
+"""The one path to the plan that `plan` shows and `sync` applies.
+
+A plan comes either from the manifests (computed against the state read at the time) or from a
+file `plan --out` saved (applied only if the database has not changed since: `apply.sync`
+checks its fingerprints under the lock). `PlanSource` holds whichever it is, so the commands
+never carry a `make_plan`/`saved` pair of their own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import pipeline
+from ..errors import ShotkitError
+from ..project import Project, load_project
+
+if TYPE_CHECKING:
+    from ..db import Database
+    from ..model import Production
+    from ..plan import Plan
+    from ..state import State
+
+
+@dataclass(frozen=True)
+class PlanSource:
+    project: Project
+    workspaces: list[str]
+    production: Production | None = None  # from the manifests
+    saved: Plan | None = None  # from a file
+    prune: bool = False
+    max_deletes: int | None = None
+    claimed: dict[str, list[str]] = field(default_factory=dict)
+
+    def plan(self, states: dict[str, State]) -> Plan:
+        """The plan for the states just read: the saved one, else one computed now."""
+        from .. import plan as plan_
+
+        if self.saved is not None:
+            return self.saved
+        assert self.production is not None
+        return plan_.compute(self.production, states, self.prune, self.max_deletes)
+
+    def read_states(self, database: Database) -> dict[str, State]:
+        """The current state of every workspace the plan covers, in one snapshot."""
+        from .. import db, state
+
+        with db.snapshot(database) as connection:
+            return {
+                name: state.read(connection, name, self.claimed.get(name, ())) for name in self.workspaces
+            }
+
+
+def from_manifests(paths: list[Path], prune: bool, max_deletes: int | None) -> PlanSource:
+    """Valid manifests (else ManifestError with every problem) and the workspaces they cover."""
+    from .. import documents
+    from .. import plan as plan_
+
+    loaded = pipeline.load_valid(paths)
+    if not loaded.documents:
+        where = ", ".join(documents.shown_path(p) for p in paths or [Path(".")])
+        raise ShotkitError(f"no manifests (*.yaml, *.yml) found in {where}")
+    production = loaded.production
+    return PlanSource(
+        loaded.project,
+        plan_.scope(production),
+        production=production,
+        prune=prune,
+        max_deletes=max_deletes,
+        claimed=plan_.claimed(production),
+    )
+
+
+def from_file(plan_file: Path, paths: list[Path]) -> PlanSource:
+    """A saved plan; the project (owner, embedded database) still comes from the paths."""
+    from .. import plan as plan_
+
+    saved = plan_.load(plan_file)
+    project = load_project(paths or [Path(".")])
+    return PlanSource(project, [w.workspace for w in saved.workspaces], saved=saved)
+
+
+def plan_source(
+    paths: list[Path], plan_file: Path | None, prune: bool, max_deletes: int | None
+) -> PlanSource:
+    if plan_file is None:
+        return from_manifests(paths, prune, max_deletes)
+    if prune:
+        raise ShotkitError(
+            "--prune and --plan do not go together: a saved plan already says whether it prunes"
+        )
+    return from_file(plan_file, paths)

@@ -1,0 +1,16 @@
+"""`shotkit graph`: the production as a Mermaid or DOT graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import pipeline
+from ._output import emit
+
+
+def draw(paths: list[Path], fmt: str) -> int:
+    from ..drawing import dot, mermaid
+
+    loaded = pipeline.load_valid(paths)
+    emit(mermaid(loaded.graph) if fmt == "mermaid" else dot(loaded.graph))
+    return 0

@@ -1,0 +1,51 @@
+"""`shotkit plan`: what sync would change, as text, Markdown (a PR comment) or JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .. import console
+from ._output import emit, warn
+from ._plans import PlanSource, from_manifests
+
+if TYPE_CHECKING:
+    from ..db import Database
+    from ..plan import Plan
+
+
+def _markdown(database: Database, the_plan: Plan, source: PlanSource, max_chars: int) -> str:
+    from .. import history, plan_markdown
+
+    with database.engine.connect() as connection:
+        last = history.last_runs(connection, source.workspaces)
+    return plan_markdown.render(the_plan, source.production, last, max_chars)
+
+
+def plan(
+    paths: list[Path],
+    database_url: str | None,
+    fmt: str,
+    out: Path | None,
+    detailed_exitcode: bool,
+    prune: bool,
+    max_deletes: int | None,
+    max_chars: int = 65_000,
+) -> int:
+    from .. import db, render
+    from .. import plan as plan_
+
+    source = from_manifests(paths, prune, max_deletes)
+    database = db.open_database(database_url, source.project.root)
+    states = source.read_states(database)
+    warn([message for state in states.values() for message in state.drift])
+    the_plan = source.plan(states)
+    if out is not None:
+        plan_.save(the_plan, out)
+    if fmt == "markdown":
+        emit(_markdown(database, the_plan, source, max_chars))
+    else:
+        emit(console.plan_text(render.text(the_plan)) if fmt == "text" else render.as_json(the_plan))
+    if out is not None and fmt == "text":
+        console.info(f"Saved the plan to {out}; apply exactly it with `shotkit sync --plan {out}`.")
+    return 2 if detailed_exitcode and the_plan.has_changes else 0

@@ -1,0 +1,52 @@
+"""`shotkit sync`: apply the plan (fresh, or a reviewed saved one) in one transaction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import console
+from ._output import emit_json, warn
+from ._plans import plan_source
+
+
+def sync(
+    paths: list[Path],
+    database_url: str | None,
+    plan_file: Path | None,
+    prune: bool,
+    max_deletes: int | None,
+    lock_timeout: float,
+    fmt: str,
+) -> int:
+    from .. import apply, db, render
+    from ..history import recorder
+
+    source = plan_source(paths, plan_file, prune, max_deletes)
+    database = db.open_database(database_url, source.project.root, lock_timeout=lock_timeout)
+    outcome = apply.sync(
+        database,
+        source.workspaces,
+        None if source.saved is not None else source.plan,
+        source.saved,
+        source.project.owner,
+        lock_timeout,
+        max_deletes,
+        progress=console.interactive(),
+        claimed=source.claimed,
+        record=recorder(source.project.root),
+    )
+    warn(outcome.drift)
+    if fmt == "json":
+        emit_json(
+            {
+                "format_version": 1,
+                "applied": outcome.applied,
+                "summary": outcome.plan.summary(),
+                "plan": outcome.plan.to_json(),
+            }
+        )
+    else:
+        console.info(console.plan_text(render.text(outcome.plan)))
+        if outcome.plan.has_changes:
+            console.info("Applied in one transaction.")
+    return 0
