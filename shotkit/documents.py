@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from . import yamlio
-from .errors import ManifestError
 from .problems import ERROR, Problem
 
 MAX_FILE_SIZE = 16 * 1024 * 1024
@@ -53,13 +52,13 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     whose target lies inside that directory (each real directory walked once, so a link
     cycle ends). A link leading outside, or to something that is neither a file nor a
     directory, is a problem, never a silent skip: a prune would delete what it declared."""
-    missing = [p for p in paths if not p.exists()]
-    if missing:
-        raise ManifestError([Problem(shown_path(p), 1, 1, "no such file or directory") for p in missing])
     found: list[Path] = []
     problems: list[Problem] = []
     for path in paths:
-        if path.is_dir():
+        missing = _missing(path)
+        if missing is not None:
+            problems.append(missing)  # a result like any other: every output format reports it
+        elif path.is_dir():
             _walk(path, found, problems)
         else:
             found.append(path)
@@ -67,6 +66,17 @@ def discover(paths: list[Path]) -> tuple[list[Path], list[Problem]]:
     for path in sorted(found, key=lambda p: (p.resolve() != p.absolute(), p.as_posix())):
         unique.setdefault(path.resolve(), path)  # a file reached directly wins over a link to it
     return sorted(unique.values(), key=lambda p: p.as_posix()), problems
+
+
+def _missing(path: Path) -> Problem | None:
+    """The problem with a path named on the command line that cannot be reached, if any."""
+    try:
+        path.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        return Problem.whole(shown_path(path), "no such file or directory")
+    except OSError as err:
+        return Problem.whole(shown_path(path), f"cannot read: {err.strerror}")
+    return None
 
 
 def _walk(root: Path, found: list[Path], problems: list[Problem]) -> None:
@@ -82,7 +92,7 @@ def _walk(root: Path, found: list[Path], problems: list[Problem]) -> None:
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as err:
-            problems.append(Problem(shown_path(directory), 1, 1, f"cannot list directory: {err.strerror}"))
+            problems.append(Problem.whole(shown_path(directory), f"cannot list directory: {err.strerror}"))
             continue
         for entry in entries:
             if entry.name.startswith("."):
@@ -105,10 +115,8 @@ def _consider(
             return  # a link to something else than a manifest or a directory: not ours
         if not target.is_relative_to(real_root):
             problems.append(
-                Problem(
+                Problem.whole(
                     shown_path(path),
-                    1,
-                    1,
                     f"symbolic link leads outside {shown_path(real_root)}; shotkit follows links only inside the directory it reads (name the target directly to read it)",
                 )
             )
@@ -164,24 +172,32 @@ def _file_kind(mode: int) -> str:
     return "a special file"
 
 
-def load(path: Path, max_size: int = MAX_FILE_SIZE) -> tuple[Document | None, list[Problem]]:
-    """Read and parse one manifest. Returns the document, or None and the problems."""
-    shown = shown_path(path)
+def parse_file(path: Path, shown: str, max_size: int = MAX_FILE_SIZE) -> tuple[str, Any, list[Problem]]:
+    """Read and parse a YAML file (a manifest or `shotkit.yaml`): its text and data, or the
+    problems that stopped it, located (YAML errors at their line, a refused read at 1:1)."""
     try:
         raw = read_regular(path, max_size)
     except ReadRefused as refused:
-        return None, [Problem(shown, 1, 1, str(refused))]
+        return "", None, [Problem.whole(shown, str(refused))]
     try:
         text = yamlio.decode(raw)
-        data = yamlio.parse(text)
+        return text, yamlio.parse(text), []
     except yamlio.YamlFailure as failure:
-        return None, [Problem(shown, i.line, i.column, i.message) for i in failure.issues]
+        return "", None, [Problem(shown, i.line, i.column, i.message) for i in failure.issues]
+
+
+def load(path: Path, max_size: int = MAX_FILE_SIZE) -> tuple[Document | None, list[Problem]]:
+    """Read and parse one manifest. Returns the document, or None and the problems."""
+    shown = shown_path(path)
+    text, data, problems = parse_file(path, shown, max_size)
+    if problems:
+        return None, problems
     if data is None:
-        return None, [Problem(shown, 1, 1, "file is empty: a manifest starts with `shotkit: 1`")]
+        return None, [Problem.whole(shown, "file is empty: a manifest starts with `shotkit: 1`")]
     if not isinstance(data, dict):
-        return None, [Problem(shown, 1, 1, "a manifest is a mapping that starts with `shotkit: 1`")]
+        return None, [Problem.whole(shown, "a manifest is a mapping that starts with `shotkit: 1`")]
     if "shotkit" not in data:
-        return None, [Problem(shown, 1, 1, "not a shotkit manifest: the file must start with `shotkit: 1`")]
+        return None, [Problem.whole(shown, "not a shotkit manifest: the file must start with `shotkit: 1`")]
     # the real file: `fmt` and `export` replace it, not a link that leads to it
     return Document(path.resolve(), shown, text, data), []
 

@@ -6,7 +6,7 @@ reported as one (see `shotkit.cli.main`).
 
 from __future__ import annotations
 
-from typing import Any
+from .problems import Problem
 
 
 class ShotkitError(Exception):
@@ -16,9 +16,12 @@ class ShotkitError(Exception):
 
 
 class ManifestError(ShotkitError):
-    """Manifests failed to load or validate; `problems` holds every located problem."""
+    """Manifests failed to load or validate; `problems` holds every located problem.
 
-    def __init__(self, problems: list[Any]) -> None:  # list[Problem]
+    Raised only by commands that cannot go on (plan, sync, ...): the loading stages return
+    their problems (`pipeline.load`), so `validate` reports them in every format."""
+
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__(f"{len(problems)} problem(s) in the manifests")
 

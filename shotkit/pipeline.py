@@ -5,13 +5,15 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass
 from pathlib import Path
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from . import documents, graph, model
 from .errors import ManifestError
 from .problems import Problem, errors, sort_problems
-from .project import Project, load_project
+from .project import Project, read_project
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass
@@ -32,19 +34,19 @@ class Loaded:
 
 
 def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loaded:
-    """Load and check manifests; every problem found is in the result, sorted."""
+    """Load and check manifests; every problem found is in the result, sorted, and nothing is
+    raised for a user's mistake: a missing path, an unreadable folder or a wrong `shotkit.yaml`
+    is a problem like any other, so every output format of `validate` reports it."""
     paths = paths or [Path(".")]
-    files, refused = documents.discover(paths)
-    try:
-        project = load_project(paths)
-    except ManifestError as err:  # shotkit.yaml itself is wrong: report it like any manifest
-        root = paths[0].resolve()
-        project = Project(root=root if root.is_dir() else root.parent)
-        return Loaded(project, model.Production(project), err.problems + refused, [], len(files))
+    files, problems = documents.discover(paths)
+    project, project_problems = read_project(paths)
+    if project_problems:  # its types and owner are unknown: checking manifests would mislead
+        everything = sort_problems(project_problems + problems)
+        return Loaded(project, model.Production(project), everything, [], len(files))
     gc.disable()  # building many small objects: the collector would rescan them all, again and again
     try:
-        docs, problems = documents.load_files(files, max_file_size)
-        problems = refused + problems
+        docs, found = documents.load_files(files, max_file_size)
+        problems += found
         production, found = model.build(docs, project)
         production.complete = production.complete and not problems
         problems += found

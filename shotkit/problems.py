@@ -23,6 +23,12 @@ class Problem:
         tag = "" if self.severity == ERROR else "warning: "
         return f"{self.file}:{self.line}:{self.column}: {tag}{self.message}"
 
+    @classmethod
+    def whole(cls, file: str, message: str, severity: str = ERROR) -> Problem:
+        """A problem with a whole file or folder (missing, unreadable, refused): at 1:1, where an
+        editor and a GitHub annotation put it."""
+        return cls(file, 1, 1, message, severity)
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "file": self.file,

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from . import yamlio
-from .documents import ReadRefused, read_regular, shown_path
+from .documents import parse_file, shown_path
 from .errors import ManifestError
 from .problems import Problem
 from .registry import Registry, builtin_registry, extend
@@ -44,40 +45,58 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
-def load_project(paths: list[Path]) -> Project:
-    """The project for these manifest paths: the nearest `shotkit.yaml` above the first one."""
-    first = paths[0] if paths else Path.cwd()
+def _folder(path: Path) -> Path:
+    resolved = path.resolve()
+    return resolved if resolved.is_dir() else resolved.parent
+
+
+def read_project(paths: list[Path]) -> tuple[Project, list[Problem]]:
+    """The project for these manifest paths (the nearest `shotkit.yaml` above the first),
+    and the located problems of that file: problems are results, so `validate` reports them in
+    every format. With problems, the project has the defaults (its types and owner are unknown)."""
+    # the first path that exists: a mistyped first path is reported once, not as the cascade of
+    # "no workspace" problems that a project found from the wrong folder would add
+    first = next((p for p in paths if os.path.exists(p)), paths[0] if paths else Path.cwd())
     config = find_config(first)
     if config is None:
-        root = first.resolve() if first.is_dir() else first.resolve().parent
-        return Project(root=root)
+        return Project(root=_folder(first)), []
     shown = shown_path(config)
-    try:
-        text = yamlio.decode(read_regular(config))
-        data = yamlio.parse(text) or {}
-    except yamlio.YamlFailure as failure:
-        raise ManifestError([Problem(shown, i.line, i.column, i.message) for i in failure.issues]) from None
-    except ReadRefused as refused:
-        raise ManifestError([Problem(shown, 1, 1, str(refused))]) from None
-    problems = []
-    if not isinstance(data, dict):
-        problems.append(((), "shotkit.yaml must be a mapping", False))
-    else:
-        problems.extend(Validator(PROJECT_SCHEMA).errors(data))
+    text, data, problems = parse_file(config, shown)
     if not problems:
-        registry, type_problems = extend(
+        project, problems = _settings(config, shown, text, data or {})
+        if project is not None:
+            return project, []
+    return Project(root=config.parent.resolve(), config_file=config), problems
+
+
+def _settings(config: Path, shown: str, text: str, data: Any) -> tuple[Project | None, list[Problem]]:
+    """The project `shotkit.yaml`'s data describes, or the problems with it, at their lines."""
+    issues: list[tuple[tuple[Any, ...], str, bool]] = []
+    if not isinstance(data, dict):
+        issues.append(((), "shotkit.yaml must be a mapping", False))
+    else:
+        issues.extend(Validator(PROJECT_SCHEMA).errors(data))
+    if not issues:
+        registry, type_issues = extend(
             builtin_registry(), data.get("asset_types") or {}, data.get("relationship_types") or {}
         )
-        problems.extend((path, message, len(path) == 2) for path, message in type_problems)
-    if problems:
+        issues.extend((path, message, len(path) == 2) for path, message in type_issues)
+    if issues:
         tree = yamlio.NodeTree(text)
-        raise ManifestError(
-            [Problem(shown, *tree.position(path, key), message) for path, message, key in problems]
-        )
+        return None, [Problem(shown, *tree.position(path, key), message) for path, message, key in issues]
     return Project(
         root=config.parent.resolve(),
         config_file=config,
         workspace=data.get("workspace"),
         owner=data.get("owner", DEFAULT_OWNER),
         registry=registry,
-    )
+    ), []
+
+
+def load_project(paths: list[Path]) -> Project:
+    """Like `read_project`, for the commands that cannot go on without the project: its
+    problems raise ManifestError (shown as located lines)."""
+    project, problems = read_project(paths)
+    if problems:
+        raise ManifestError(problems)
+    return project

@@ -85,8 +85,9 @@ def test_usage_errors_exit_1(capsys: pytest.CaptureFixture, args: list[str]) -> 
 
 
 def test_missing_path_is_a_located_error(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
-    code, _, err = run(capsys, "validate", str(tmp_path / "nope.yaml"))
-    assert code == 1 and "no such file or directory" in err
+    """A problem like any other (issue 8): on stdout with the others, in every format."""
+    code, out, _ = run(capsys, "validate", str(tmp_path / "nope.yaml"))
+    assert code == 1 and "nope.yaml:1:1: no such file or directory" in out
 
 
 def test_every_command_has_help() -> None:
