@@ -104,7 +104,11 @@ def test_every_command_has_help() -> None:
 @pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir()))
 def test_console_script_never_prints_a_traceback(case: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "shotkit", "validate", "."], cwd=INVALID / case, capture_output=True, text=True
+        [sys.executable, "-m", "shotkit", "validate", "."],
+        cwd=INVALID / case,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
