@@ -113,11 +113,17 @@ def warn(messages: list[str]) -> None:
         click.echo(redact(text_inline(f"warning: {message}")), err=True)
 
 
-def _states(database: Database, names: list[str], claimed: dict[str, list[str]]) -> dict[str, Any]:
+def _states(
+    database: Database, names: list[str], claimed: dict[str, list[str]], show: console.Show = console.silent
+) -> dict[str, Any]:
     from . import db, state
 
     with db.snapshot(database) as connection:
-        return {name: state.read(connection, name, claimed.get(name, ())) for name in names}
+        read = {}
+        for done, name in enumerate(names):
+            show(f"reading workspace {name}", done, len(names))
+            read[name] = state.read(connection, name, claimed.get(name, ()))
+        return read
 
 
 def _scope(loaded: pipeline.Loaded, paths: list[Path]) -> list[str]:
@@ -151,12 +157,16 @@ def plan(
     from . import db, render
     from . import plan as plan_
 
-    loaded = pipeline.load_valid(paths)
-    names = _scope(loaded, paths)
-    database = db.open_database(database_url, loaded.project.root)
-    states = _states(database, names, plan_.claimed(loaded.production))
+    with console.meter(fmt == "text") as show:  # a progress line on a terminal only
+        show("loading manifests", 0, 0)
+        loaded = pipeline.load_valid(paths)
+        names = _scope(loaded, paths)
+        database = db.open_database(database_url, loaded.project.root)
+        states = _states(database, names, plan_.claimed(loaded.production), show)
     warn([message for state in states.values() for message in state.drift])
-    the_plan = plan_.compute(loaded.production, states, prune, max_deletes)
+    with console.meter(fmt == "text") as show:
+        show("planning", 0, 0)
+        the_plan = plan_.compute(loaded.production, states, prune, max_deletes)
     if out is not None:
         plan_.save(the_plan, out)
     if fmt == "markdown":
@@ -193,7 +203,9 @@ def sync(
         make_plan = None
         claimed: dict[str, list[str]] = {}
     else:
-        loaded = pipeline.load_valid(paths)
+        with console.meter(fmt == "text") as show:
+            show("loading manifests", 0, 0)
+            loaded = pipeline.load_valid(paths)
         project = loaded.project
         names = _scope(loaded, paths)
         saved = None
@@ -205,18 +217,19 @@ def sync(
     database = db.open_database(database_url, project.root, lock_timeout=lock_timeout)
     from .history import recorder
 
-    outcome = apply.sync(
-        database,
-        names,
-        make_plan,
-        saved,
-        project.owner,
-        lock_timeout,
-        max_deletes,
-        progress=console.interactive(),
-        claimed=claimed,
-        record=recorder(project.root),
-    )
+    with console.meter(fmt == "text") as show:  # a progress line on a terminal only
+        outcome = apply.sync(
+            database,
+            names,
+            make_plan,
+            saved,
+            project.owner,
+            lock_timeout,
+            max_deletes,
+            progress=show,
+            claimed=claimed,
+            record=recorder(project.root),
+        )
     warn(outcome.drift)
     if fmt == "json":
         emit_json(
