@@ -260,3 +260,41 @@ def test_the_install_checker_catches_pypi_installs() -> None:
     assert install_problems("python -m pip install -q --disable-pip-version-check shotkit") != []
     assert install_problems('pip install "shotkit @ git+$SHOTKIT_REPOSITORY@$SHOTKIT_REF" pre-commit') == []
     assert install_problems("pip install -e '.[test]' && pip install \"$GITHUB_ACTION_PATH\"") == []
+
+
+def run_install_step(tmp_path: Path, version: str, action_repository: str) -> tuple[int, str, str]:
+    """The action's install step run by bash, with a `python` on PATH that only records its
+    arguments: what the step asks pip to install, without installing anything."""
+    import os
+    import subprocess
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("name") == "Install shotkit")
+    shim = tmp_path / "bin" / "python"
+    shim.parent.mkdir(parents=True)
+    shim.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$RECORD"\n')
+    shim.chmod(0o755)
+    env = {
+        "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+        "RECORD": str(tmp_path / "args"),
+        "VERSION": version,
+        "ACTION_REPOSITORY": action_repository,
+        "GITHUB_ACTION_PATH": "/home/runner/work/_actions/studio/shotkit/v1",
+        "GITHUB_SERVER_URL": "https://github.com",
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], check=False, env=env, capture_output=True, text=True, timeout=30
+    )
+    record = tmp_path / "args"
+    return result.returncode, record.read_text() if record.exists() else "", result.stdout
+
+
+def test_the_action_installs_its_checkout_or_a_git_ref_never_pypi(tmp_path: Path) -> None:
+    code, args, _ = run_install_step(tmp_path / "a", "", "studio/shotkit")
+    assert code == 0 and args.splitlines()[-1] == "/home/runner/work/_actions/studio/shotkit/v1"
+    code, args, _ = run_install_step(tmp_path / "b", "v2.0.1", "studio/shotkit")
+    requirement = args.splitlines()[-1]
+    assert code == 0 and requirement == "shotkit @ git+https://github.com/studio/shotkit@v2.0.1"
+    assert not_installable(requirement) is None
+    code, args, stdout = run_install_step(tmp_path / "c", "v2.0.1", "")
+    assert code == 1 and args == "" and "::error::version:" in stdout
