@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -113,15 +112,19 @@ def sync(
     owner: str,
     lock_timeout: float,
     max_deletes: int | None,
-    progress: bool = False,
+    progress: Progress | None = None,
     claimed: dict[str, list[str]] | None = None,
     record: Callable[[sa.Connection, Plan, bool], None] | None = None,
 ) -> Outcome:
     """Lock, read the state again, then apply: the saved plan if its state is unchanged, else
-    the plan `make_plan` computes. Either way the plan must pass `invariants.verify`."""
+    the plan `make_plan` computes. Either way the plan must pass `invariants.verify`.
+    `progress` is told each step, and the rows written out of the plan's (console.meter)."""
+    show = progress or _unwatched
     try:
         with transaction(database) as connection:
+            show("waiting for the workspace lock(s)", 0, 0)
             lock(connection, workspaces, lock_timeout)
+            show("reading the database", 0, 0)
             states = {
                 name: state_.read(connection, name, (claimed or {}).get(name, ())) for name in workspaces
             }
@@ -141,17 +144,22 @@ def sync(
                 check_prune(plan, None, max_deletes)
             else:
                 assert make_plan is not None
+                show("planning", 0, 0)
                 plan = make_plan(states)
+            show("checking the plan", 0, 0)
             verify(plan, states, owner)
             drift = [message for state in states.values() for message in state.drift]
             if not plan.has_changes and not any(w.bookkeeping for w in plan.workspaces):
                 if record:  # the history (shotkit.history), in this transaction
                     record(connection, plan, False)
                 return Outcome(plan, False, drift)
+            written = _Written(show, sum(_rows(w) for w in plan.workspaces))
             for workspace in plan.workspaces:
-                execute(connection, workspace, plan.owner, progress)
+                execute(connection, workspace, plan.owner, written.step)
             if record:
+                written.stage("recording the run in the history")
                 record(connection, plan, True)
+            written.stage("committing")
     except sa.exc.SQLAlchemyError as err:
         if "database is locked" in str(err):
             raise DatabaseError(
@@ -165,12 +173,41 @@ def sync(
     return Outcome(plan, True, drift)
 
 
-def _say(progress: bool, message: str) -> None:
-    if progress:
-        print(message, file=sys.stderr, flush=True)
+Progress = Callable[[str, int, int], None]
+"""Told what a sync does now, and how many rows it has written out of how many (0, 0: no count)."""
 
 
-def execute(connection: sa.Connection, plan: WorkspacePlan, owner: str, progress: bool = False) -> None:
+def _unwatched(what: str, done: int, total: int) -> None:
+    """The progress of a sync no one watches."""
+
+
+def _rows(plan: WorkspacePlan) -> int:
+    return len(plan.changes) + len(plan.links) + len(plan.bookkeeping)
+
+
+class _Written:
+    """Counts the rows written, for the progress display."""
+
+    def __init__(self, show: Progress, total: int) -> None:
+        self.show, self.total, self.done = show, total, 0
+
+    def step(self, what: str, rows: int) -> None:
+        """About to write `rows` rows: shown with the rows written so far, then counted."""
+        if rows:
+            self.show(what, self.done, self.total)
+            self.done += rows
+
+    def stage(self, what: str) -> None:
+        self.show(what, self.done, self.total)
+
+
+def _skip(what: str, rows: int) -> None:
+    """`execute` with no one counting."""
+
+
+def execute(
+    connection: sa.Connection, plan: WorkspacePlan, owner: str, step: Callable[[str, int], None] = _skip
+) -> None:
     """The plan's writes: a few statements for the whole workspace, whatever its size."""
     creates = [c["row"] for c in plan.changes if c["action"] == "create"]
     updates = [c["row"] for c in plan.changes if c["action"] == "update"]
@@ -178,26 +215,26 @@ def execute(connection: sa.Connection, plan: WorkspacePlan, owner: str, progress
     link_adds = [link["row"] for link in plan.links if link["action"] == "add"]
     link_updates = [link["row"] for link in plan.links if link["action"] == "update"]
     link_removes = [link["row"]["id"] for link in plan.links if link["action"] == "remove"]
-    _say(
-        progress,
-        f"{plan.workspace}: {len(creates)} create(s), {len(updates)} update(s), {len(deletes)} delete(s), "
-        f"{len(link_adds) + len(link_updates) + len(link_removes)} link change(s)",
-    )
     writes = _Postgres(connection) if connection.dialect.name == "postgresql" else _SQLite(connection)
     owned = (plan.workspace, owner)
+    step(f"{plan.workspace}: removing {len(link_removes)} link(s)", len(link_removes))
     _expect(writes.delete(rels, link_removes, owned), len(link_removes), "links to remove")
+    step(f"{plan.workspace}: deleting {len(deletes)} asset(s)", len(deletes))
     _no_cascade(connection, deletes)
     _expect(writes.delete(assets, deletes, owned), len(deletes), "rows to delete")
+    step(f"{plan.workspace}: recording {len(plan.bookkeeping)} key(s)", len(plan.bookkeeping))
     writes.update(
         assets,
         [{"id": b["id"], "manifest_key": b["manifest_key"], "source": b["source"]} for b in plan.bookkeeping],
         ("manifest_key", "source"),
     )
-    _say(progress and bool(creates), f"{plan.workspace}: inserting {len(creates)} asset(s)")
+    step(f"{plan.workspace}: inserting {len(creates)} asset(s)", len(creates))
     writes.insert(assets, creates, ASSET_COLUMNS)
+    step(f"{plan.workspace}: updating {len(updates)} asset(s)", len(updates))
     writes.update(assets, updates, ASSET_COLUMNS, touch=True)
-    _say(progress and bool(link_adds), f"{plan.workspace}: inserting {len(link_adds)} link(s)")
+    step(f"{plan.workspace}: inserting {len(link_adds)} link(s)", len(link_adds))
     writes.insert(rels, link_adds, LINK_COLUMNS)
+    step(f"{plan.workspace}: updating {len(link_updates)} link(s)", len(link_updates))
     writes.update(rels, link_updates, ("sequence", "relationship_metadata"))
 
 

@@ -7,10 +7,13 @@ others as kept.
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from dataclasses import dataclass, field
-from importlib import resources
+from importlib import metadata, resources
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 from . import __version__
 from .fileio import make_dirs, write_atomic
@@ -20,7 +23,15 @@ MANIFEST = "manifests/shots.yaml"
 PRE_COMMIT = ".pre-commit-config.yaml"
 WORKFLOW = ".github/workflows/shotkit.yml"
 GITIGNORE = ".gitignore"
+SCHEMA = "schemas/manifest.schema.json"
+# Where CI installs shotkit from when init cannot tell where this copy came from: shotkit is
+# not on PyPI, so CI installs it from its git repository (the user replaces the placeholder).
+PLACEHOLDER_REPOSITORY = "https://github.com/your-org/shotkit"
 _KEY = re.compile(r"[^A-Za-z0-9._-]+")
+# What goes into the workflow file unquoted: nothing YAML or the shell would read otherwise.
+_SAFE_URL = re.compile(r"^https://[A-Za-z0-9.-]+(:[0-9]+)?(/[A-Za-z0-9._~-]+)+$")
+_SAFE_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+_SCP = re.compile(r"^[\w.-]+@(?P<host>[\w.-]+):(?P<path>[\w./-]+)$")  # git@github.com:org/repo.git
 
 
 @dataclass
@@ -72,12 +83,85 @@ def existing_project(directory: Path) -> Path | None:
 
 
 def files(workspace: str, owner: str, with_manifest: bool) -> dict[str, str]:
+    from .schema import manifest_schema
+
     out = {PROJECT_FILE: project_file(workspace, owner)}
     if with_manifest:
         out[MANIFEST] = template("shots.yaml")
-    out[PRE_COMMIT] = template("pre-commit-config.yaml")
-    out[WORKFLOW] = template("workflow.yml").replace("SHOTKIT_VERSION", __version__)
+    # The manifest's modeline points at this file by a relative path: editors read it from
+    # the project, and it matches the shotkit that wrote it (no web site to keep serving).
+    out[SCHEMA] = json.dumps(manifest_schema(), indent=2) + "\n"
+    repository, ref = install_source()
+    out[PRE_COMMIT] = (
+        template("pre-commit-config.yaml")
+        .replace(PLACEHOLDER_REPOSITORY, repository)
+        .replace("vVERSION", ref)
+    )
+    out[WORKFLOW] = (
+        template("workflow.yml").replace("SHOTKIT_REPOSITORY_URL", repository).replace("SHOTKIT_GIT_REF", ref)
+    )
     return out
+
+
+def install_source() -> tuple[str, str]:
+    """The git repository and ref CI installs shotkit from: where this copy was installed
+    from when pip recorded it (PEP 610 direct_url.json: a git URL, or a local checkout with a
+    remote), else the placeholder repository at this version's tag."""
+    found = None
+    for dist in metadata.distributions(name="shotkit"):
+        text = dist.read_text("direct_url.json")
+        if text:
+            found = _source_of(json.loads(text))
+            break
+    return found or (PLACEHOLDER_REPOSITORY, f"v{__version__}")
+
+
+def _source_of(direct: dict[str, object]) -> tuple[str, str] | None:
+    url = str(direct.get("url", ""))
+    vcs = direct.get("vcs_info")
+    if isinstance(vcs, dict) and vcs.get("vcs") == "git" and vcs.get("commit_id"):
+        public, commit = public_url(url), str(vcs["commit_id"])
+        return (public, commit) if public and _SAFE_REF.match(commit) else None
+    if url.startswith("file://"):
+        return checkout_source(Path(unquote(urlparse(url).path)))
+    return None
+
+
+def checkout_source(path: Path) -> tuple[str, str] | None:
+    """A local shotkit checkout as (its `origin` remote, the tag at HEAD or else HEAD's
+    commit); None when it is no git checkout or its remote is not one CI can reach."""
+
+    def git(*args: str) -> str:
+        result = subprocess.run(
+            ["git", "-C", str(path), *args], capture_output=True, text=True, timeout=10, check=False
+        )
+        return result.stdout.strip() if result.returncode == 0 else ""
+
+    try:
+        remote = public_url(git("remote", "get-url", "origin"))
+        ref = git("describe", "--tags", "--exact-match", "HEAD") or git("rev-parse", "HEAD")
+    except (OSError, subprocess.SubprocessError):  # no git at all
+        return None
+    return (remote, ref) if remote and _SAFE_REF.match(ref) else None
+
+
+def public_url(url: str) -> str:
+    """An https URL pip can clone in CI, from a remote URL; "" for a local path or file URL."""
+    url = url.removeprefix("git+")
+    if match := _SCP.match(url):
+        url = f"https://{match['host']}/{match['path']}"
+    elif url.startswith("ssh://"):
+        parsed = urlparse(url)
+        url = f"https://{parsed.hostname}{parsed.path}"
+    parsed = urlparse(url)
+    try:
+        port = f":{parsed.port}" if parsed.port else ""  # never the user:token@ part
+    except ValueError:  # a port that is not a number
+        return ""
+    if parsed.scheme != "https" or not parsed.hostname:
+        return ""
+    clean = f"https://{parsed.hostname}{port}{parsed.path}".removesuffix("/").removesuffix(".git")
+    return clean if _SAFE_URL.match(clean) else ""
 
 
 def write(directory: Path, contents: dict[str, str]) -> Scaffold:

@@ -41,9 +41,10 @@ def test_init_then_validate_plan_sync(
         ".pre-commit-config.yaml",
         ".github/workflows/shotkit.yml",
         ".gitignore",
+        "schemas/manifest.schema.json",
     }
     assert files["manifests/shots.yaml"].startswith(
-        b"# yaml-language-server: $schema=https://shotkit.dev/schemas/manifest.schema.json\n"
+        b"# yaml-language-server: $schema=../schemas/manifest.schema.json\n"
     )
     assert b'workspace: "light-house"' in files["shotkit.yaml"]
     monkeypatch.chdir(project)
@@ -220,3 +221,104 @@ def test_from_database_shots_made_without_a_number_plan_empty(
         run(capsys, "export", "--database-url", any_url, "--out", str(project / "manifests"), "--check")[0]
         == 0
     )
+
+
+def modeline_target(manifest: Path) -> str:
+    first = manifest.read_text(encoding="utf-8").splitlines()[0]
+    prefix = "# yaml-language-server: $schema="
+    assert first.startswith(prefix), first
+    return first[len(prefix) :]
+
+
+def test_the_modeline_points_at_a_schema_file_init_wrote(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    """Editors resolve a relative `$schema` from the manifest's folder: that file exists after
+    init, is the schema `shotkit schema --published` prints, and accepts the first manifest."""
+    import json
+
+    import jsonschema
+    import yaml
+
+    assert run(capsys, "init", str(tmp_path / "p"))[0] == 0
+    manifest = tmp_path / "p" / "manifests" / "shots.yaml"
+    target = modeline_target(manifest)
+    assert "://" not in target and not target.startswith("/")
+    schema_file = (manifest.parent / target).resolve()
+    assert schema_file.is_file() and schema_file.is_relative_to((tmp_path / "p").resolve())
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    code, printed, _ = run(capsys, "schema", "--published")
+    assert code == 0 and schema == json.loads(printed)
+    jsonschema.validate(yaml.safe_load(manifest.read_text(encoding="utf-8")), schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"shotkit": 1, "shots": {"s": {"nme": "typo"}}}, schema)
+
+
+def test_generated_files_install_only_what_exists(capsys: pytest.CaptureFixture, tmp_path: Path) -> None:
+    """shotkit is not on PyPI: what init writes installs it from a git repository."""
+    from .test_workflows import check, install_problems, invocations, pip_installs
+
+    assert run(capsys, "init", str(tmp_path / "p"))[0] == 0
+    texts = {path.name: path.read_text(encoding="utf-8") for path in (tmp_path / "p").rglob("*.y*ml")}
+    assert [problem for text in texts.values() for problem in install_problems(text)] == []
+    installs = list(pip_installs(texts["shotkit.yml"]))
+    assert installs == ["shotkit @ git+$SHOTKIT_REPOSITORY@$SHOTKIT_REF"]
+    workflow = yaml_load(texts["shotkit.yml"])
+    repository, ref = workflow["env"]["SHOTKIT_REPOSITORY"], workflow["env"]["SHOTKIT_REF"]
+    assert repository.startswith("https://") and ref
+    commands = [t for step in workflow["jobs"]["shotkit"]["steps"] for t in invocations(step.get("run", ""))]
+    assert commands and all(check(tokens) == [] for tokens in commands)
+
+
+def yaml_load(text: str) -> dict:
+    import yaml
+
+    return yaml.safe_load(text)
+
+
+def git(cwd: Path, *args: str) -> str:
+    import subprocess
+
+    environment = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com"}
+    environment |= {"GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com", "HOME": str(cwd)}
+    return subprocess.run(
+        ["git", "-C", str(cwd), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+        timeout=30,
+    ).stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("remote", "expected"),
+    [
+        ("git@github.com:studio/shotkit.git", "https://github.com/studio/shotkit"),
+        (
+            "https://ci:s3cret@gitlab.example.com/tools/shotkit.git",
+            "https://gitlab.example.com/tools/shotkit",
+        ),
+        ("ssh://git@git.example.com/tools/shotkit", "https://git.example.com/tools/shotkit"),
+        ("/srv/git/shotkit.git", None),
+        ("https://example.com/a b", None),
+    ],
+)
+def test_the_workflow_installs_from_the_checkout_shotkit_came_from(
+    tmp_path: Path, remote: str, expected: str | None
+) -> None:
+    """A clone pip installed shotkit from: CI installs the same repository at its tag (or
+    commit), never with the credentials a remote URL may hold, never from a local path."""
+    from shotkit.scaffold import checkout_source
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / "f").write_text("x")
+    git(tmp_path, "add", "f")
+    git(tmp_path, "commit", "-q", "-m", "one")
+    git(tmp_path, "remote", "add", "origin", remote)
+    commit = git(tmp_path, "rev-parse", "HEAD")
+    found = checkout_source(tmp_path)
+    assert found == (None if expected is None else (expected, commit))
+    git(tmp_path, "tag", "v9.1")
+    assert checkout_source(tmp_path) == (None if expected is None else (expected, "v9.1"))
+    assert checkout_source(tmp_path / "nowhere") is None

@@ -517,7 +517,7 @@ def test_progress_goes_to_a_terminal_stderr(
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     code, out, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url)
     assert code == 0
-    assert "workspace-123: 13 create(s), 0 update(s), 0 delete(s), 12 link change(s)" in err
+    assert "workspace-123: inserting 12 link(s) [" in err and "] 13/25" in err
     assert "inserting 13 asset(s)" in err and "inserting" not in out
 
 

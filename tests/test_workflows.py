@@ -3,6 +3,7 @@ exists in the command line (walked from the click tree, not from a list)."""
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Iterator
 from pathlib import Path
@@ -153,7 +154,13 @@ def run_action(
         "GITHUB_OUTPUT": str(outputs),
     }
     result = subprocess.run(
-        ["bash", "-e", "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120
+        ["bash", "-e", "-c", script],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
     )
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     return result.returncode, values, result.stdout
@@ -184,90 +191,110 @@ def test_the_action_runs_a_command_and_reports_its_exit_code(tmp_path: Path) -> 
     assert code == 0 and outputs["exit-code"] == "0"
 
 
-class FakeGitLab:
-    """A local HTTP server standing in for GitLab's notes API, recording what it is asked."""
-
-    def __init__(self, notes: list[dict]) -> None:
-        import http.server
-        import json
-        import threading
-
-        requests: list[tuple[str, str, dict | None]] = []
-        self.requests = requests
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def _reply(self, document: object) -> None:
-                body = json.dumps(document).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def do_GET(self) -> None:
-                requests.append(("GET", self.path, None))
-                self._reply({"id": 1} if self.path.endswith("/user") else notes)
-
-            def _write(self) -> None:
-                length = int(self.headers["Content-Length"])
-                requests.append((self.command, self.path, json.loads(self.rfile.read(length))))
-                self._reply({"id": 99})
-
-            do_PUT = do_POST = _write
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def run(self, tmp_path: Path) -> int:
-        import os
-        import subprocess
-        import sys
-
-        (tmp_path / "plan.md").write_text("<!-- shotkit-plan -->\nnew plan\n")
-        env = {
-            **os.environ,
-            "CI_API_V4_URL": f"http://127.0.0.1:{self.server.server_address[1]}/api/v4",
-            "CI_PROJECT_ID": "3",
-            "CI_MERGE_REQUEST_IID": "4",
-            "SHOTKIT_GITLAB_TOKEN": "t",
-            "no_proxy": "127.0.0.1",
-            "NO_PROXY": "127.0.0.1",
-        }
-        result = subprocess.run(
-            [sys.executable, str(ROOT / "examples" / "gitlab" / "post_note.py"), str(tmp_path / "plan.md")],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        self.server.shutdown()
-        return result.returncode
+# Packages a generated file may install by name from PyPI (each checked to be published
+# there). shotkit is not: it is installed from a git repository or a checkout.
+PUBLISHED = {"pre-commit", "ruamel.yaml"}
+PIP_OPTIONS_WITH_VALUE = {"-r", "-c", "-i", "--index-url", "--extra-index-url", "-f", "--find-links"}
 
 
-def test_gitlab_note_is_edited_in_place(tmp_path: Path) -> None:
-    gitlab = FakeGitLab(
-        [
-            {"id": 5, "body": "lgtm", "author": {"id": 2}},
-            {"id": 6, "body": "<!-- shotkit-plan --> pasted by someone", "author": {"id": 2}},
-            {"id": 7, "body": "<!-- shotkit-plan -->\nold plan", "author": {"id": 1}},
-        ]
+def pip_installs(text: str) -> Iterator[str]:
+    """The requirements of each `pip install ...` (or `python -m pip install ...`) in a text,
+    in comments and in Markdown's `code` too: a user copies those as well."""
+    for line in text.replace("\\\n", " ").splitlines():
+        spans = line.split("`")[1::2] if "`" in line else [line]
+        for part in (piece for span in spans for piece in span.split(" #")):
+            yield from _requirements(part)
+
+
+def _requirements(command: str) -> Iterator[str]:
+    try:
+        tokens = shlex.split(command)
+    except ValueError:
+        return
+    for start, token in enumerate(tokens[:-1]):
+        if not (token == "pip" or token.endswith("/pip")) or tokens[start + 1] != "install":
+            continue
+        skip = False
+        for arg in tokens[start + 2 :]:
+            if arg in STOP or arg.startswith(("|", "&", ";", ">")):
+                break
+            if skip or arg.startswith("-"):
+                skip = not skip and arg in PIP_OPTIONS_WITH_VALUE
+                continue
+            yield arg
+
+
+def not_installable(requirement: str) -> str | None:
+    """Why pip could not install this requirement today; None when it can."""
+    if requirement.startswith((".", "/", "$GITHUB_ACTION_PATH")):
+        return None  # a checkout
+    _, _, url = requirement.partition("@")
+    if url.strip().startswith(("git+https://", "git+$", "https://")):
+        return None  # a direct reference: not looked up on PyPI
+    bare = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0]
+    if bare.lower() in PUBLISHED:
+        return None
+    return f"`pip install {requirement}`: {bare} is not published on PyPI"
+
+
+def install_problems(text: str) -> list[str]:
+    return [p for r in pip_installs(text) if (p := not_installable(r))]
+
+
+INSTALLING = [*FILES, *sorted((ROOT / "examples").rglob("*.md")), *sorted((ROOT / "docs").glob("*.md"))]
+
+
+@pytest.mark.parametrize(
+    "path", [*INSTALLING, ROOT / "README.md"], ids=lambda p: p.relative_to(ROOT).as_posix()
+)
+def test_nothing_installs_a_package_that_does_not_exist(path: Path) -> None:
+    assert install_problems(path.read_text(encoding="utf-8")) == []
+
+
+def test_the_install_checker_catches_pypi_installs() -> None:
+    assert install_problems('run: pip install "shotkit==0.1.0"') == [
+        "`pip install shotkit==0.1.0`: shotkit is not published on PyPI"
+    ]
+    assert install_problems("python3 -m venv .venv && .venv/bin/pip install shotkit") != []
+    assert install_problems("pip install 'shotkit[adapters]'") != []
+    assert install_problems("python -m pip install -q --disable-pip-version-check shotkit") != []
+    assert install_problems('pip install "shotkit @ git+$SHOTKIT_REPOSITORY@$SHOTKIT_REF" pre-commit') == []
+    assert install_problems("pip install -e '.[test]' && pip install \"$GITHUB_ACTION_PATH\"") == []
+
+
+def run_install_step(tmp_path: Path, version: str, action_repository: str) -> tuple[int, str, str]:
+    """The action's install step run by bash, with a `python` on PATH that only records its
+    arguments: what the step asks pip to install, without installing anything."""
+    import os
+    import subprocess
+
+    action = yaml.safe_load((ROOT / "action.yml").read_text())
+    step = next(s for s in action["runs"]["steps"] if s.get("name") == "Install shotkit")
+    shim = tmp_path / "bin" / "python"
+    shim.parent.mkdir(parents=True)
+    shim.write_text('#!/bin/sh\nprintf "%s\\n" "$@" > "$RECORD"\n')
+    shim.chmod(0o755)
+    env = {
+        "PATH": f"{shim.parent}{os.pathsep}{os.environ['PATH']}",
+        "RECORD": str(tmp_path / "args"),
+        "VERSION": version,
+        "ACTION_REPOSITORY": action_repository,
+        "GITHUB_ACTION_PATH": "/home/runner/work/_actions/studio/shotkit/v1",
+        "GITHUB_SERVER_URL": "https://github.com",
+    }
+    result = subprocess.run(
+        ["bash", "-e", "-c", step["run"]], check=False, env=env, capture_output=True, text=True, timeout=30
     )
-    assert gitlab.run(tmp_path) == 0
-    assert gitlab.requests[-1] == (
-        "PUT",
-        "/api/v4/projects/3/merge_requests/4/notes/7",
-        {"body": "<!-- shotkit-plan -->\nnew plan\n"},
-    )
+    record = tmp_path / "args"
+    return result.returncode, record.read_text() if record.exists() else "", result.stdout
 
 
-def test_gitlab_note_is_created_once(tmp_path: Path) -> None:
-    gitlab = FakeGitLab([{"id": 6, "body": "<!-- shotkit-plan --> pasted by someone", "author": {"id": 2}}])
-    assert gitlab.run(tmp_path) == 0
-    assert gitlab.requests[-1] == (
-        "POST",
-        "/api/v4/projects/3/merge_requests/4/notes",
-        {"body": "<!-- shotkit-plan -->\nnew plan\n"},
-    )
+def test_the_action_installs_its_checkout_or_a_git_ref_never_pypi(tmp_path: Path) -> None:
+    code, args, _ = run_install_step(tmp_path / "a", "", "studio/shotkit")
+    assert code == 0 and args.splitlines()[-1] == "/home/runner/work/_actions/studio/shotkit/v1"
+    code, args, _ = run_install_step(tmp_path / "b", "v2.0.1", "studio/shotkit")
+    requirement = args.splitlines()[-1]
+    assert code == 0 and requirement == "shotkit @ git+https://github.com/studio/shotkit@v2.0.1"
+    assert not_installable(requirement) is None
+    code, args, stdout = run_install_step(tmp_path / "c", "v2.0.1", "")
+    assert code == 1 and args == "" and "::error::version:" in stdout

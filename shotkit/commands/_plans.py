@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import pipeline
+from .. import console, pipeline
 from ..errors import ShotkitError
 from ..project import Project, load_project
 
@@ -42,14 +42,16 @@ class PlanSource:
         assert self.production is not None
         return plan_.compute(self.production, states, self.prune, self.max_deletes)
 
-    def read_states(self, database: Database) -> dict[str, State]:
+    def read_states(self, database: Database, show: console.Show = console.silent) -> dict[str, State]:
         """The current state of every workspace the plan covers, in one snapshot."""
         from .. import db, state
 
+        read = {}
         with db.snapshot(database) as connection:
-            return {
-                name: state.read(connection, name, self.claimed.get(name, ())) for name in self.workspaces
-            }
+            for done, name in enumerate(self.workspaces):
+                show(f"reading workspace {name}", done, len(self.workspaces))
+                read[name] = state.read(connection, name, self.claimed.get(name, ()))
+        return read
 
 
 def from_manifests(paths: list[Path], prune: bool, max_deletes: int | None) -> PlanSource:

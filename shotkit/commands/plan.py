@@ -35,11 +35,15 @@ def plan(
     from .. import db, render
     from .. import plan as plan_
 
-    source = from_manifests(paths, prune, max_deletes)
-    database = db.open_database(database_url, source.project.root)
-    states = source.read_states(database)
+    with console.meter(fmt == "text") as show:  # a progress line on a terminal only
+        show("loading manifests", 0, 0)
+        source = from_manifests(paths, prune, max_deletes)
+        database = db.open_database(database_url, source.project.root)
+        states = source.read_states(database, show)
     warn([message for state in states.values() for message in state.drift])
-    the_plan = source.plan(states)
+    with console.meter(fmt == "text") as show:
+        show("planning", 0, 0)
+        the_plan = source.plan(states)
     if out is not None:
         plan_.save(the_plan, out)
     if fmt == "markdown":

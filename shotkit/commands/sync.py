@@ -21,20 +21,23 @@ def sync(
     from .. import apply, db, render
     from ..history import recorder
 
-    source = plan_source(paths, plan_file, prune, max_deletes)
+    with console.meter(fmt == "text") as show:  # a progress line on a terminal only
+        show("loading manifests", 0, 0)
+        source = plan_source(paths, plan_file, prune, max_deletes)
     database = db.open_database(database_url, source.project.root, lock_timeout=lock_timeout)
-    outcome = apply.sync(
-        database,
-        source.workspaces,
-        None if source.saved is not None else source.plan,
-        source.saved,
-        source.project.owner,
-        lock_timeout,
-        max_deletes,
-        progress=console.interactive(),
-        claimed=source.claimed,
-        record=recorder(source.project.root),
-    )
+    with console.meter(fmt == "text") as show:
+        outcome = apply.sync(
+            database,
+            source.workspaces,
+            None if source.saved is not None else source.plan,
+            source.saved,
+            source.project.owner,
+            lock_timeout,
+            max_deletes,
+            progress=show,
+            claimed=source.claimed,
+            record=recorder(source.project.root),
+        )
     warn(outcome.drift)
     if fmt == "json":
         emit_json(
