@@ -144,14 +144,31 @@ class _Checks:
             self.error(document, path, f"{location(path)}: {problem}")
         return number
 
+    def columns(
+        self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], asset_type: AssetType
+    ) -> dict[str, Any] | None:
+        """The entry's column fields (`url`, `duration`) by column; None when a duration cannot
+        be stored exactly (reported)."""
+        out: dict[str, Any] = {}
+        for spec in asset_type.fields:
+            if spec.column is None or spec.name not in entry:
+                continue
+            value = entry[spec.name]
+            if spec.float_column:
+                value = self.exact_float(document, path + (spec.name,), value)
+                if value is None:
+                    return None
+            out[spec.column] = value
+        return out
+
     def whole_numbers(
         self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], asset_type: AssetType
     ) -> bool:
         """The type's integer fields hold whole numbers (JSON Schema lets 1.0 pass)."""
         found = [
-            (path + (spec.name,), problem)
-            for spec in asset_type.fields
-            if spec.whole and (problem := not_whole(entry.get(spec.name)))
+            (path + (name,), problem)
+            for name in asset_type.whole_fields
+            if (problem := not_whole(entry.get(name)))
         ]
         for where, problem in found:
             self.error(document, where, f"{location(where)}: {problem}")
@@ -365,26 +382,18 @@ class _Assets:
 
     def fields(self, asset: Asset, asset_type: AssetType, entry: dict[str, Any]) -> dict[str, Any] | None:
         """Sets the column fields on `asset`; returns what goes to `asset_metadata` (None: a
-        field's problem was reported)."""
+        field's problem was reported). A script's `file:` is stored as its `text`."""
         assert asset.document is not None
-        metadata: dict[str, Any] = {}
-        for spec in asset_type.fields:
-            if spec.name not in entry:
-                continue
-            value = entry[spec.name]
-            if spec.column == "url":
-                asset.url = value
-            elif spec.column == "duration":
-                asset.duration = self.checks.exact_float(asset.document, asset.path + (spec.name,), value)
-                if asset.duration is None:
-                    return None
-            elif asset_type.name == "script" and spec.name == "file":
-                body = self.body(asset.document, asset.path + ("file",), value)
-                if body is None:
-                    return None
-                asset.body_file, metadata["text"] = body
-            else:
-                metadata[spec.name] = value
+        columns = self.checks.columns(asset.document, asset.path, entry, asset_type)
+        if columns is None:
+            return None
+        asset.url, asset.duration = columns.get("url"), columns.get("duration")
+        metadata = asset_type.stored(entry)
+        if asset_type.name == "script" and "file" in entry:
+            body = self.body(asset.document, asset.path + ("file",), metadata.pop("file"))
+            if body is None:
+                return None
+            asset.body_file, metadata["text"] = body
         return metadata
 
     def body(self, document: Document, path: tuple[Any, ...], relative: str) -> tuple[str, str] | None:
@@ -537,29 +546,13 @@ class _Nested:
         path: tuple[Any, ...],
     ) -> Asset | None:
         attempt = entry["attempt"]
-        metadata = TAKE_TYPE.stored(entry)
-        if not self.checks.merge_metadata(
-            document, path, metadata, entry.get("metadata"), TAKE_TYPE.meta_keys
-        ):
-            return None
         key = take_key(shot.key, attempt)
-        take = Asset(
-            workspace.name,
-            TAKE,
-            key,
-            entry.get("name", take_name(attempt)),
-            adopted_id(entry),
-            metadata=metadata,
-            document=document,
-            path=path,
-            order=shot.order,
-            file=shot.file,
-        )
-        if not self.ids.declare(workspace, take):
-            return None
-        workspace.links.append(
-            Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path)
-        )
+        place = _Place(document, workspace, path, shot.order, shot.file)
+        take = self.asset(place, TAKE_TYPE, key, entry, take_name(attempt))
+        if take is not None:
+            workspace.links.append(
+                Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path)
+            )
         return take
 
     def video(
@@ -573,34 +566,39 @@ class _Nested:
     ) -> None:
         if not self.checks.whole_numbers(document, path, entry, VIDEO_TYPE):
             return
-        metadata = VIDEO_TYPE.stored(entry)
-        if not self.checks.merge_metadata(
-            document, path, metadata, entry.get("metadata"), VIDEO_TYPE.meta_keys
-        ):
-            return
-        duration = None
-        if "duration" in entry:
-            duration = self.checks.exact_float(document, path + ("duration",), entry["duration"])
-            if duration is None:
-                return
-        video = Asset(
-            workspace.name,
-            VIDEO,
-            take.key,
-            entry.get("name", video_name(take_name(attempt))),
-            adopted_id(entry),
-            url=entry["url"],
-            duration=duration,
-            metadata=metadata,
-            document=document,
-            path=path,
-            order=take.order,
-            file=take.file,
-        )
-        if self.ids.declare(workspace, video):
+        place = _Place(document, workspace, path, take.order, take.file)
+        if self.asset(place, VIDEO_TYPE, take.key, entry, video_name(take_name(attempt))) is not None:
             workspace.links.append(
                 Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path)
             )
+
+    def asset(
+        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], default_name: str
+    ) -> Asset | None:
+        """A take or a video: its stored fields (with the entry's `metadata:`), its columns."""
+        metadata = asset_type.stored(entry)
+        if not self.checks.merge_metadata(
+            place.document, place.path, metadata, entry.get("metadata"), asset_type.meta_keys
+        ):
+            return None
+        columns = self.checks.columns(place.document, place.path, entry, asset_type)
+        if columns is None:
+            return None
+        asset = Asset(
+            place.workspace.name,
+            asset_type.name,
+            key,
+            entry.get("name", default_name),
+            adopted_id(entry),
+            url=columns.get("url"),
+            duration=columns.get("duration"),
+            metadata=metadata,
+            document=place.document,
+            path=place.path,
+            order=place.order,
+            file=place.file,
+        )
+        return asset if self.ids.declare(place.workspace, asset) else None
 
 
 def exact_float(value: float) -> tuple[float | None, str | None]:

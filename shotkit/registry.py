@@ -57,6 +57,11 @@ class AssetType:
     nested: bool = False  # declared inside another asset (takes in shots, videos in takes)
 
     @cached_property
+    def whole_fields(self) -> tuple[str, ...]:
+        """The `integer` fields (JSON Schema lets 1.0 pass them; the model refuses it)."""
+        return tuple(f.name for f in self.fields if f.whole)
+
+    @cached_property
     def meta_keys(self) -> frozenset[str]:
         return frozenset(key for _, key, _ in self._stored_fields)
 
