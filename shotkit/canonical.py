@@ -15,13 +15,19 @@ import uuid
 from typing import Any
 
 from . import yamlio
-from .model import TAKE, VIDEO, derived_id, take_key
+from .model import derived_id, take_key
 from .project import Project
-from .registry import TAKE_FIELDS, AssetType
-
-TAKE_ORDER = ("attempt", "selected", "quality_score", "director_notes", "generation", "cost")
-assert set(TAKE_ORDER) == set(TAKE_FIELDS)
-VIDEO_FIELDS = ("url", "duration", "width", "height", "fps")
+from .registry import (
+    TAKE,
+    TAKE_TYPE,
+    TAKES_FIELD,
+    VIDEO,
+    VIDEO_FIELD,
+    VIDEO_TYPE,
+    AssetType,
+    take_name,
+    video_name,
+)
 
 
 def sorted_deep(value: Any) -> Any:
@@ -75,24 +81,36 @@ def _item(item: Any) -> Any:
     return {"ref": item["ref"], **sorted_deep(rest)} if rest else item["ref"]
 
 
+def own_fields(asset_type: AssetType, data: dict[str, Any], key: str | None = None) -> dict[str, Any]:
+    """An entry's own fields in the registry's order, defaults left out: a flag that is not set,
+    and (given the shot's `key`, for a shot not adopted by `id:`) a shot number equal to it."""
+    out: dict[str, Any] = {}
+    for spec in asset_type.fields:
+        if spec.name not in data or (spec.flag and not data[spec.name]):
+            continue
+        value = data[spec.name]
+        if spec.name == "shot_number" and key is not None and value == key:
+            continue
+        out[spec.name] = (
+            float(value) if spec.float_column else sorted_deep(value) if spec.free_form else value
+        )
+    return out
+
+
 def entry(
     project: Project, workspace: str, asset_type: AssetType, key: str, data: dict[str, Any]
 ) -> dict[str, Any]:
     out: dict[str, Any] = _id(data, derived_id(workspace, asset_type.name, key))
     out["name"] = data["name"]
-    for spec in asset_type.fields:
-        if spec.name not in data or (
-            spec.name == "shot_number" and data[spec.name] == key and "id" not in out
-        ):
-            continue
-        value = data[spec.name]
-        out[spec.name] = float(value) if spec.float_column else value
+    out.update(own_fields(asset_type, data, None if "id" in out else key))
     for field_name in project.registry.list_fields(asset_type.name):
         items = data.get(field_name)
         if items:
             out[field_name] = [_item(i) for i in items]
-    if asset_type.name == "shot" and data.get("takes"):
-        out["takes"] = [take(workspace, key, t) for t in sorted(data["takes"], key=lambda t: t["attempt"])]
+    if asset_type.name == "shot" and data.get(TAKES_FIELD):
+        out[TAKES_FIELD] = [
+            take(workspace, key, t) for t in sorted(data[TAKES_FIELD], key=lambda t: t["attempt"])
+        ]
     links = {
         r.name: [_item(i) for i in data["links"][r.name]]
         for r in project.registry.link_types
@@ -100,32 +118,31 @@ def entry(
     }
     if links:
         out["links"] = links
-    if data.get("metadata"):
-        out["metadata"] = sorted_deep(data["metadata"])
-    return out
+    return _with_metadata(out, data)
 
 
 def take(workspace: str, shot_key: str, data: dict[str, Any]) -> dict[str, Any]:
     attempt = data["attempt"]
     key = take_key(shot_key, attempt)
-    out: dict[str, Any] = _id(data, derived_id(workspace, TAKE, key))
-    if data.get("name", f"Take {attempt}") != f"Take {attempt}":
+    out = _nested(data, derived_id(workspace, TAKE, key), take_name(attempt))
+    out.update(own_fields(TAKE_TYPE, data))
+    if VIDEO_FIELD in data:
+        video = data[VIDEO_FIELD]
+        v = _nested(video, derived_id(workspace, VIDEO, key), video_name(take_name(attempt)))
+        v.update(own_fields(VIDEO_TYPE, video))
+        out[VIDEO_FIELD] = _with_metadata(v, video)
+    return _with_metadata(out, data)
+
+
+def _nested(data: dict[str, Any], derived: str, default_name: str) -> dict[str, Any]:
+    """A take's or video's `id:` and `name:`, each left out when it is the default."""
+    out = _id(data, derived)
+    if data.get("name", default_name) != default_name:
         out["name"] = data["name"]
-    for name in TAKE_ORDER:
-        if name not in data or (name == "selected" and not data[name]):
-            continue
-        out[name] = sorted_deep(data[name]) if name == "generation" else data[name]
-    if "video" in data:
-        video = data["video"]
-        v: dict[str, Any] = _id(video, derived_id(workspace, VIDEO, key))
-        if video.get("name", f"Take {attempt} video") != f"Take {attempt} video":
-            v["name"] = video["name"]
-        for name in VIDEO_FIELDS:
-            if name in video:
-                v[name] = float(video[name]) if name == "duration" else video[name]
-        if video.get("metadata"):
-            v["metadata"] = sorted_deep(video["metadata"])
-        out["video"] = v
+    return out
+
+
+def _with_metadata(out: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
     if data.get("metadata"):
         out["metadata"] = sorted_deep(data["metadata"])
     return out

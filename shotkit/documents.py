@@ -217,3 +217,58 @@ def load_files(files: list[Path], max_size: int = MAX_FILE_SIZE) -> tuple[list[D
         if document is not None:
             documents.append(document)
     return documents, problems
+
+
+@dataclass(frozen=True)
+class ScriptFile:
+    """A script's `file:`, read with its manifest: its path relative to the project root and
+    its text, or the one-line problem that stopped the reading."""
+
+    body_file: str | None
+    text: str | None
+    problem: str | None = None
+
+
+ScriptFiles = dict[tuple[Path, str], ScriptFile]  # (manifest path, `file:` as written) -> read
+
+
+def read_script_files(documents: list[Document], root: Path) -> ScriptFiles:
+    """Every script body the documents name, each read once, so the model stage does no I/O.
+
+    Read before the schema check: the model reports a file's problem only where it uses the
+    entry (an entry the schema refused is not read for its `file:` there)."""
+    found: ScriptFiles = {}
+    for document in documents:
+        for relative in _script_file_names(document.data):
+            if (document.path, relative) not in found:
+                found[document.path, relative] = read_script(root, document.path, relative)
+    return found
+
+
+def _script_file_names(data: Any) -> list[str]:
+    scripts = data.get("scripts") if isinstance(data, dict) else None
+    if not isinstance(scripts, dict):
+        return []
+    entries = [e for e in scripts.values() if isinstance(e, dict)]
+    return [e["file"] for e in entries if isinstance(e.get("file"), str)]
+
+
+def read_script(root: Path, manifest: Path, relative: str) -> ScriptFile:
+    """A script's `file:` (relative to its manifest) -> its path relative to the project root
+    and its text, or a problem: outside the project (after following links), not a regular
+    file, too big, not UTF-8."""
+    try:
+        target = (manifest.parent / relative).resolve()
+    except (OSError, ValueError):  # a NUL or an unencodable character; the schema refuses them
+        return ScriptFile(None, None, f"script file {relative!r}: not a path shotkit can read")
+    root = root.resolve()
+    if Path(relative).is_absolute() or not target.is_relative_to(root):
+        return ScriptFile(None, None, f"script file '{relative}' is outside the project directory")
+    try:
+        text = yamlio.decode(read_regular(target))
+    except ReadRefused as refused:
+        return ScriptFile(None, None, f"script file '{relative}': {refused}")
+    except yamlio.YamlFailure as failure:
+        issue = failure.issues[0]
+        return ScriptFile(None, None, f"script file '{relative}' line {issue.line}: {issue.message}")
+    return ScriptFile(target.relative_to(root).as_posix(), text)

@@ -19,9 +19,19 @@ from typing import Any
 from . import canonical, inplace, yamledit
 from .documents import Document
 from .fileio import make_dirs, write_atomic
-from .model import TAKE, VIDEO
 from .project import Project
-from .registry import TAKE_FIELDS, AssetType
+from .registry import (
+    ATTEMPT,
+    ATTEMPT_NUMBER,
+    GENERATED,
+    TAKE,
+    TAKE_TYPE,
+    TAKES_FIELD,
+    VIDEO,
+    VIDEO_FIELD,
+    VIDEO_TYPE,
+    AssetType,
+)
 from .schema import KEY_PATTERN
 from .state import State
 
@@ -92,6 +102,7 @@ class _Workspace:
             self.children[link["parent_asset_id"]].append(link)
             self.parents[link["child_asset_id"]].append(link)
         self.keys = self._assign_keys()
+        self.takes = _Takes(state, self.children, result)
 
     def _assign_keys(self) -> dict[str, str]:
         keys: dict[str, str] = {}
@@ -129,8 +140,7 @@ class _Workspace:
             asset_type = registry.asset_types.get(row["type"])
             if row["type"] in (TAKE, VIDEO):
                 if not any(
-                    link["relationship_type"] in ("generation_attempt", "generated_video")
-                    for link in self.parents[row["id"]]
+                    link["relationship_type"] in (ATTEMPT, GENERATED) for link in self.parents[row["id"]]
                 ):
                     self.result.warnings.append(
                         f"{row['type']} {row['id']} ({row['name']}) belongs to no shot; not exported"
@@ -158,19 +168,11 @@ class _Workspace:
         return placed
 
     def entry(self, asset_type: AssetType, key: str, row: dict[str, Any]) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": row["id"], "name": row["name"]}
+        out: dict[str, Any] = {"id": row["id"], "name": row["name"], **_columns(asset_type, row)}
         metadata = dict(row["asset_metadata"])
-        for spec in asset_type.fields:
-            if spec.column == "url" and row["url"] is not None:
-                out["url"] = row["url"]
-            elif spec.column == "duration" and row["duration"] is not None:
-                out["duration"] = row["duration"]
-            elif (
-                spec.column is None
-                and spec.name in metadata
-                and not (asset_type.name == "script" and spec.name == "file")
-            ):
-                out[spec.name] = metadata.pop(spec.name)
+        for spec in asset_type.fields:  # a script's `file:` is where its text came from, never stored
+            if spec.meta_key in metadata and not (asset_type.name == "script" and spec.name == "file"):
+                out[spec.name] = metadata.pop(spec.meta_key)
         if asset_type.name == "script":
             self.script_body(row, out)
         rels = self.project.registry.relationship_types
@@ -194,15 +196,9 @@ class _Workspace:
             else:
                 out.setdefault("links", {})[rel_name] = items
         if asset_type.name == "shot":
-            takes = [
-                t
-                for t in (
-                    self.take(link) for link in sorted(by_type.get("generation_attempt", []), key=_link_order)
-                )
-                if t
-            ]
+            takes = self.takes.of_shot(by_type.get(ATTEMPT, []))
             if takes:
-                out["takes"] = takes
+                out[TAKES_FIELD] = takes
         if metadata:
             out["metadata"] = metadata
         return out
@@ -219,51 +215,74 @@ class _Workspace:
             return None
         return {"ref": key, **link["relationship_metadata"]} if link["relationship_metadata"] else key
 
+
+class _Takes:
+    """A shot's takes and their videos, from their rows back to the items of its `takes:`."""
+
+    def __init__(self, state: State, children: dict[str, list[dict[str, Any]]], result: Export) -> None:
+        self.state = state
+        self.children = children  # asset id -> its links to children
+        self.result = result
+
+    def of_shot(self, links: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The takes the shot's `generation_attempt` links lead to, in attempt order; a take
+        without an attempt number is reported and left out."""
+        takes = (self.take(link) for link in sorted(links, key=_link_order))
+        return [t for t in takes if t]
+
     def take(self, link: dict[str, Any]) -> dict[str, Any] | None:
+        """A take row (and its video) as an item of its shot's `takes:`; the attempt is the
+        stored one, else the link's sequence (a take made elsewhere may lack the key)."""
         row = self.state.assets[link["child_asset_id"]]
         metadata = dict(row["asset_metadata"])
-        attempt = metadata.get("attempt_number", link["sequence"])
+        attempt = metadata.get(ATTEMPT_NUMBER, link["sequence"])
         if not isinstance(attempt, int):
             self.result.warnings.append(
                 f"take {row['id']} ({row['name']}) has no attempt number; not exported"
             )
             return None
-        out: dict[str, Any] = {"id": row["id"], "name": row["name"]}
-        for field_name, meta_key in TAKE_FIELDS.items():
-            if meta_key in metadata:
-                out[field_name] = metadata.pop(meta_key)
+        out: dict[str, Any] = {"id": row["id"], "name": row["name"], **TAKE_TYPE.unstored(metadata)}
         out["attempt"] = attempt
-        videos = sorted(
-            (
-                v
-                for v in self.children[row["id"]]
-                if v["relationship_type"] == "generated_video" and v["child_asset_id"] in self.state.assets
-            ),
-            key=_link_order,
-        )
-        if videos:
-            if len(videos) > 1:
-                self.result.warnings.append(
-                    f"take {row['id']} has {len(videos)} videos; only the first is exported"
-                )
-            video_row = self.state.assets[videos[0]["child_asset_id"]]
-            video_meta = dict(video_row["asset_metadata"])
-            video: dict[str, Any] = {
-                "id": video_row["id"],
-                "name": video_row["name"],
-                "url": video_row["url"] or "",
-            }
-            if video_row["duration"] is not None:
-                video["duration"] = video_row["duration"]
-            for name in ("width", "height", "fps"):
-                if name in video_meta:
-                    video[name] = video_meta.pop(name)
-            if video_meta:
-                video["metadata"] = video_meta
-            out["video"] = video
+        video = self.video(row)
+        if video:
+            out[VIDEO_FIELD] = video
         if metadata:
             out["metadata"] = metadata
         return out
+
+    def video(self, take: dict[str, Any]) -> dict[str, Any] | None:
+        """The take's video as its `video:` entry; a take has one, so others are reported."""
+        videos = sorted(
+            (
+                v
+                for v in self.children[take["id"]]
+                if v["relationship_type"] == GENERATED and v["child_asset_id"] in self.state.assets
+            ),
+            key=_link_order,
+        )
+        if not videos:
+            return None
+        if len(videos) > 1:
+            self.result.warnings.append(
+                f"take {take['id']} has {len(videos)} videos; only the first is exported"
+            )
+        row = self.state.assets[videos[0]["child_asset_id"]]
+        metadata = dict(row["asset_metadata"])
+        out: dict[str, Any] = {"id": row["id"], "name": row["name"], **_columns(VIDEO_TYPE, row)}
+        out.update(VIDEO_TYPE.unstored(metadata))
+        if metadata:
+            out["metadata"] = metadata
+        return out
+
+
+def _columns(asset_type: AssetType, row: dict[str, Any]) -> dict[str, Any]:
+    """The fields stored in columns; a required one (a video's `url`) is written even when the
+    column is NULL, as empty text, so the entry stays one the schema accepts."""
+    out: dict[str, Any] = {}
+    for spec in asset_type.fields:
+        if spec.column is not None and (row[spec.column] is not None or spec.required):
+            out[spec.name] = row[spec.column] if row[spec.column] is not None else ""
+    return out
 
 
 def _uuid(value: Any) -> str | None:

@@ -8,22 +8,32 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from . import yamlio
-from .documents import Document, ReadRefused, read_regular
-from .problems import Problem
+from .documents import Document, ScriptFiles
+from .problems import WARNING, Problem, did_you_mean
 from .project import Project
-from .registry import TAKE_FIELDS, AssetType, RelationshipType
+from .registry import (
+    ATTEMPT,
+    GENERATED,
+    LINK_KEYS,
+    TAKE,
+    TAKE_TYPE,
+    TAKES_FIELD,
+    VIDEO,
+    VIDEO_FIELD,
+    VIDEO_TYPE,
+    AssetType,
+    Registry,
+    RelationshipType,
+    take_name,
+    video_name,
+)
 from .schema import Validator, location, manifest_schema
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://shotkit.dev/ids")
-TAKE = "shot_take"
-VIDEO = "video"
-ATTEMPT = "generation_attempt"
-GENERATED = "generated_video"
 
 
 _NAMESPACE_BYTES = NAMESPACE.bytes
@@ -104,81 +114,107 @@ class Production:
     invalid: set[Any] = field(default_factory=set)  # (workspace, type, key) declared but not valid
 
 
-def build(documents: list[Document], project: Project) -> tuple[Production, list[Problem]]:
-    builder = _Builder(project)
+def build(
+    documents: list[Document], project: Project, scripts: ScriptFiles
+) -> tuple[Production, list[Problem]]:
+    """The production the documents declare; `scripts` holds the script files they name, read
+    by the documents stage (`documents.read_script_files`), so this stage does no I/O."""
+    builder = _Builder(project, scripts)
     for document in documents:
         builder.add(document)
-    builder.finish()
-    return builder.production, builder.problems
+    builder.ids.finish(builder.production)
+    return builder.production, builder.checks.problems
 
 
-class _Builder:
-    def __init__(self, project: Project) -> None:
-        self.project = project
-        self.registry = project.registry
-        self.validator = Validator(manifest_schema(project.registry))
-        self.production = Production(project)
+class _Checks:
+    """The problems found so far, and the checks of values every kind of entry shares."""
+
+    def __init__(self) -> None:
         self.problems: list[Problem] = []
-        self.declared: dict[tuple[str, str, str], Asset] = {}
-        self.adopted: dict[str, Asset] = {}
-        self.nested = _Nested(self)
 
     def error(self, document: Document, path: tuple[Any, ...], message: str, key: bool = False) -> None:
         self.problems.append(document.problem(path, message, key))
 
-    def add(self, document: Document) -> None:
-        found = list(self.validator.errors(document.data))
-        for path, message, key in found:
-            self.error(document, path, message, key)
-        bad_entries = {path[:3] if path[:1] == ("assets",) else path[:2] for path, _, _ in found}
-        if any(len(p) < (3 if p[:1] == ("assets",) else 2) for p in bad_entries):
-            self.production.complete = False  # the file's shape is wrong: leave all of it out
-            return
-        data = document.data
-        workspace_name = data.get("workspace") or self.project.workspace
-        if not workspace_name:
-            self.production.complete = False
+    def warning(self, document: Document, path: tuple[Any, ...], message: str, key: bool = False) -> None:
+        self.problems.append(document.problem(path, message, key, WARNING))
+
+    def exact_float(self, document: Document, path: tuple[Any, ...], value: float) -> float | None:
+        number, problem = exact_float(value)
+        if problem:
+            self.error(document, path, f"{location(path)}: {problem}")
+        return number
+
+    def columns(
+        self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], asset_type: AssetType
+    ) -> dict[str, Any] | None:
+        """The entry's column fields (`url`, `duration`) by column; None when a duration cannot
+        be stored exactly (reported)."""
+        out: dict[str, Any] = {}
+        for spec in asset_type.fields:
+            if spec.column is None or spec.name not in entry:
+                continue
+            value = entry[spec.name]
+            if spec.float_column:
+                value = self.exact_float(document, path + (spec.name,), value)
+                if value is None:
+                    return None
+            out[spec.column] = value
+        return out
+
+    def whole_numbers(
+        self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], asset_type: AssetType
+    ) -> bool:
+        """The type's integer fields hold whole numbers (JSON Schema lets 1.0 pass)."""
+        found = [
+            (path + (name,), problem)
+            for name in asset_type.whole_fields
+            if (problem := not_whole(entry.get(name)))
+        ]
+        for where, problem in found:
+            self.error(document, where, f"{location(where)}: {problem}")
+        return not found
+
+    def merge_metadata(
+        self,
+        document: Document,
+        path: tuple[Any, ...],
+        metadata: dict[str, Any],
+        extra: dict[str, Any] | None,
+        reserved: AbstractSet[str],
+    ) -> bool:
+        """Add the entry's `metadata:` to what its fields store; a key a field stores is refused."""
+        if not extra:
+            return True
+        clashes = sorted(set(extra) & (reserved | set(metadata)))
+        for name in clashes:
             self.error(
                 document,
-                ("shotkit",),
-                "no workspace: add `workspace: NAME` to this file or to shotkit.yaml",
+                path + ("metadata", name),
+                f"{location(path + ('metadata', name))}: '{name}' is a field of its own here; set it outside `metadata:`",
                 key=True,
             )
-            return
-        workspace = self.production.workspaces.setdefault(workspace_name, Workspace(workspace_name))
-        self.file = self.project.relative(document.path)
-        order = 0
-        for asset_type in self.registry.asset_types.values():
-            if asset_type.section:
-                entries = data.get(asset_type.section) or {}
-                base: tuple[Any, ...] = (asset_type.section,)
-            elif not asset_type.nested:
-                entries = (data.get("assets") or {}).get(asset_type.name) or {}
-                base = ("assets", asset_type.name)
-            else:
-                continue
-            for key, entry in entries.items():
-                order += 1
-                if base + (key,) in bad_entries:
-                    self.production.invalid.add((workspace_name, asset_type.name, key))
-                    continue
-                asset = self.asset(document, workspace, asset_type, key, entry, base + (key,), order)
-                if asset is None:  # reported already; references to it are not reported again
-                    self.production.invalid.add((workspace_name, asset_type.name, key))
-                else:
-                    self.links(document, workspace, asset, entry)
-                    if asset_type.name == "shot":
-                        self.nested.takes(document, workspace, asset, entry.get("takes") or [])
+        if clashes:
+            return False
+        metadata.update(extra)
+        return True
+
+
+class _Ids:
+    """Each asset declared once in its workspace; each adopted `id:` used by one asset only."""
+
+    def __init__(self, checks: _Checks) -> None:
+        self.checks = checks
+        self.declared: dict[tuple[str, str, str], Asset] = {}
+        self.adopted: dict[str, Asset] = {}
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
         assert asset.document is not None
-        ident = (workspace.name, asset.type, asset.key)
-        first = self.declared.get(ident)
+        first = self.declared.get((workspace.name, asset.type, asset.key))
         if first is not None:
             assert first.document is not None
             line, column = first.document.position(first.path, key=True)
             what = "take" if asset.type == TAKE else asset.type
-            self.error(
+            self.checks.error(
                 asset.document,
                 asset.path,
                 f"{what} '{asset.key}' is defined twice in workspace '{workspace.name}' (first at {first.document.shown}:{line}:{column})",
@@ -188,58 +224,145 @@ class _Builder:
         if asset.adopted_id is not None:
             same_id = self.adopted.get(asset.adopted_id)
             if same_id is not None:
-                self.error(
+                self.checks.error(
                     asset.document,
                     asset.path + ("id",),
                     f"id {asset.id} is already used by {same_id.type} '{same_id.key}'",
                 )
                 return False
             self.adopted[asset.adopted_id] = asset
-        self.declared[ident] = asset
+        self.declared[workspace.name, asset.type, asset.key] = asset
         workspace.assets[asset.ref] = asset
         return True
 
-    def asset(
-        self,
-        document: Document,
-        workspace: Workspace,
-        asset_type: AssetType,
-        key: str,
-        entry: dict[str, Any],
-        path: tuple[Any, ...],
-        order: int,
-    ) -> Asset | None:
-        metadata: dict[str, Any] = {}
+    def finish(self, production: Production) -> None:
+        """An adopted id may not be the derived id of another asset (only checked when ids are adopted)."""
+        if not self.adopted:
+            return
+        for workspace in production.workspaces.values():
+            for asset in workspace.assets.values():
+                owner = self.adopted.get(asset.id)
+                if owner is not None and owner is not asset:
+                    assert owner.document is not None
+                    self.checks.error(
+                        owner.document,
+                        owner.path + ("id",),
+                        f"id {owner.id} is already the id of {asset.type} '{asset.key}'",
+                    )
+
+
+def adopted_id(entry: dict[str, Any]) -> str | None:
+    return str(uuid.UUID(entry["id"])) if "id" in entry else None
+
+
+class _Builder:
+    """One document at a time: its shape checked, then each entry of each section."""
+
+    def __init__(self, project: Project, scripts: ScriptFiles) -> None:
+        self.project = project
+        self.registry = project.registry
+        self.validator = Validator(manifest_schema(project.registry))
+        self.production = Production(project)
+        self.checks = _Checks()
+        self.ids = _Ids(self.checks)
+        self.assets = _Assets(self.checks, self.ids, scripts)
+        self.links = _Links(self.checks, self.registry)
+        self.nested = _Nested(self.checks, self.ids)
+
+    def add(self, document: Document) -> None:
+        bad_entries = self.schema_problems(document)
+        if bad_entries is None:
+            self.production.complete = False  # the file's shape is wrong: leave all of it out
+            return
+        workspace_name = document.data.get("workspace") or self.project.workspace
+        if not workspace_name:
+            self.production.complete = False
+            self.checks.error(
+                document,
+                ("shotkit",),
+                "no workspace: add `workspace: NAME` to this file or to shotkit.yaml",
+                key=True,
+            )
+            return
+        workspace = self.production.workspaces.setdefault(workspace_name, Workspace(workspace_name))
+        file = self.project.relative(document.path)
+        for order, (asset_type, key, entry, path) in enumerate(self.entries(document.data), 1):
+            if path in bad_entries:
+                self.production.invalid.add((workspace_name, asset_type.name, key))
+                continue
+            place = _Place(document, workspace, path, order, file)
+            asset = self.assets.asset(place, asset_type, key, entry)
+            if asset is None:  # reported already; references to it are not reported again
+                self.production.invalid.add((workspace_name, asset_type.name, key))
+                continue
+            self.links.add(document, workspace, asset, entry)
+            if asset_type.name == "shot":
+                self.nested.takes(document, workspace, asset, entry.get(TAKES_FIELD) or [])
+
+    def schema_problems(self, document: Document) -> set[tuple[Any, ...]] | None:
+        """Reports the schema's problems; returns the entries they are in (None: the file's
+        shape itself is wrong, so none of it can be used)."""
+        found = list(self.validator.errors(document.data))
+        for path, message, key in found:
+            self.checks.error(document, path, message, key)
+        bad_entries = {path[:3] if path[:1] == ("assets",) else path[:2] for path, _, _ in found}
+        if any(len(p) < (3 if p[:1] == ("assets",) else 2) for p in bad_entries):
+            return None
+        return bad_entries
+
+    def entries(self, data: dict[str, Any]) -> list[tuple[AssetType, str, Any, tuple[Any, ...]]]:
+        """Every top-level entry: (type, key, entry, path), sections in the registry's order."""
+        out: list[tuple[AssetType, str, Any, tuple[Any, ...]]] = []
+        for asset_type in self.registry.asset_types.values():
+            if asset_type.section:
+                entries = data.get(asset_type.section) or {}
+                base: tuple[Any, ...] = (asset_type.section,)
+            elif not asset_type.nested:
+                entries = (data.get("assets") or {}).get(asset_type.name) or {}
+                base = ("assets", asset_type.name)
+            else:
+                continue
+            out.extend((asset_type, key, entry, base + (key,)) for key, entry in entries.items())
+        return out
+
+
+@dataclass(slots=True)
+class _Place:
+    """Where a top-level entry is declared."""
+
+    document: Document
+    workspace: Workspace
+    path: tuple[Any, ...]
+    order: int
+    file: str | None
+
+
+class _Assets:
+    """A top-level entry (a character, an audio layer, a script, a shot, a custom asset)."""
+
+    def __init__(self, checks: _Checks, ids: _Ids, scripts: ScriptFiles) -> None:
+        self.checks = checks
+        self.ids = ids
+        self.scripts = scripts
+
+    def asset(self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any]) -> Asset | None:
+        document, workspace, path = place.document, place.workspace, place.path
         asset = Asset(
             workspace.name,
             asset_type.name,
             key,
             entry["name"],
-            self.adopted_id(entry),
+            adopted_id(entry),
             document=document,
             path=path,
-            order=order,
-            file=self.file,
+            order=place.order,
+            file=place.file,
         )
-        for spec in asset_type.fields:
-            if spec.name not in entry:
-                continue
-            value = entry[spec.name]
-            if spec.column == "url":
-                asset.url = value
-            elif spec.column == "duration":
-                asset.duration = self.nested.exact_float(document, path + (spec.name,), value)
-                if asset.duration is None:
-                    return None
-            elif asset_type.name == "script" and spec.name == "file":
-                body = self.read_body(document, path + ("file",), value)
-                if body is None:
-                    return None
-                asset.body_file, metadata["text"] = body
-            else:
-                metadata[spec.name] = value
+        metadata = self.fields(asset, asset_type, entry)
+        if metadata is None:
+            return None
         if asset_type.name == "script" and "text" in entry and "file" in entry:
-            self.error(
+            self.checks.error(
                 document,
                 path + ("file",),
                 f"{location(path)}: give the script's `text:` or its `file:`, not both",
@@ -250,65 +373,47 @@ class _Builder:
             # A shot's number defaults to its key. A shot adopted by `id:` (made at runtime, by the
             # AssetService) keeps exactly the number it has: none when it was made without one.
             metadata.setdefault("shot_number", key)
-        if not self.merge_metadata(
-            document,
-            path,
-            metadata,
-            entry.get("metadata"),
-            asset_type.meta_keys | ({"shot_number"} if asset_type.name == "shot" else set()),
+        if not self.checks.merge_metadata(
+            document, path, metadata, entry.get("metadata"), asset_type.meta_keys
         ):
             return None
         asset.metadata = metadata
-        return asset if self.declare(workspace, asset) else None
+        return asset if self.ids.declare(workspace, asset) else None
 
-    def adopted_id(self, entry: dict[str, Any]) -> str | None:
-        return str(uuid.UUID(entry["id"])) if "id" in entry else None
+    def fields(self, asset: Asset, asset_type: AssetType, entry: dict[str, Any]) -> dict[str, Any] | None:
+        """Sets the column fields on `asset`; returns what goes to `asset_metadata` (None: a
+        field's problem was reported). A script's `file:` is stored as its `text`."""
+        assert asset.document is not None
+        columns = self.checks.columns(asset.document, asset.path, entry, asset_type)
+        if columns is None:
+            return None
+        asset.url, asset.duration = columns.get("url"), columns.get("duration")
+        metadata = asset_type.stored(entry)
+        if asset_type.name == "script" and "file" in entry:
+            body = self.body(asset.document, asset.path + ("file",), metadata.pop("file"))
+            if body is None:
+                return None
+            asset.body_file, metadata["text"] = body
+        return metadata
 
-    def finish(self) -> None:
-        """An adopted id may not be the derived id of another asset (only checked when ids are adopted)."""
-        if not self.adopted:
-            return
-        for workspace in self.production.workspaces.values():
-            for asset in workspace.assets.values():
-                owner = self.adopted.get(asset.id)
-                if owner is not None and owner is not asset:
-                    assert owner.document is not None
-                    self.error(
-                        owner.document,
-                        owner.path + ("id",),
-                        f"id {owner.id} is already the id of {asset.type} '{asset.key}'",
-                    )
+    def body(self, document: Document, path: tuple[Any, ...], relative: str) -> tuple[str, str] | None:
+        """A script's `file:` as the documents stage read it: (path from the root, text)."""
+        read = self.scripts[document.path, relative]
+        if read.problem is not None:
+            self.checks.error(document, path, read.problem)
+        if read.body_file is None or read.text is None:
+            return None
+        return read.body_file, read.text
 
-    def merge_metadata(
-        self,
-        document: Document,
-        path: tuple[Any, ...],
-        metadata: dict[str, Any],
-        extra: dict[str, Any] | None,
-        reserved: set[str],
-    ) -> bool:
-        if not extra:
-            return True
-        clashes = sorted(set(extra or {}) & (reserved | set(metadata)))
-        for name in clashes:
-            self.error(
-                document,
-                path + ("metadata", name),
-                f"{location(path + ('metadata', name))}: '{name}' is a field of its own here; set it outside `metadata:`",
-                key=True,
-            )
-        if clashes:
-            return False
-        metadata.update(extra or {})
-        return True
 
-    def read_body(self, document: Document, path: tuple[Any, ...], relative: str) -> tuple[str, str] | None:
-        body, problem = read_script(self.project.root, document.path, relative)
-        if problem:
-            self.error(document, path, problem)
-        return body
+class _Links:
+    """A top-level asset's links: the seed's list fields (`characters:`) and `links:`."""
 
-    def links(self, document: Document, workspace: Workspace, asset: Asset, entry: dict[str, Any]) -> None:
+    def __init__(self, checks: _Checks, registry: Registry) -> None:
+        self.checks = checks
+        self.registry = registry
+
+    def add(self, document: Document, workspace: Workspace, asset: Asset, entry: dict[str, Any]) -> None:
         lists: list[tuple[RelationshipType, list[Any], tuple[Any, ...]]] = []
         for field_name, rel in self.registry.list_fields(asset.type).items():
             if field_name in entry:
@@ -317,102 +422,138 @@ class _Builder:
             rel = self.registry.relationship_types[rel_name]
             lists.append((rel, items, asset.path + ("links", rel_name)))
         for rel, items, path in lists:
-            seen: dict[str, int] = {}
-            for index, item in enumerate(items):
-                key, metadata = (
-                    (item, {})
-                    if isinstance(item, str)
-                    else (item["ref"], {k: v for k, v in item.items() if k != "ref"})
+            self.items(document, workspace, asset, rel, items, path)
+
+    def items(
+        self,
+        document: Document,
+        workspace: Workspace,
+        asset: Asset,
+        rel: RelationshipType,
+        items: list[Any],
+        path: tuple[Any, ...],
+    ) -> None:
+        """One list: each item a link, its position the sequence (an audio layer's order)."""
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            key, metadata = (
+                (item, {}) if isinstance(item, str) else self.item(document, path + (index,), item)
+            )
+            if key in seen:
+                self.checks.error(
+                    document,
+                    path + (index,),
+                    f"{location(path)}: '{key}' is listed twice (first as item {seen[key] + 1})",
                 )
-                if key in seen:
-                    self.error(
-                        document,
-                        path + (index,),
-                        f"{location(path)}: '{key}' is listed twice (first as item {seen[key] + 1})",
-                    )
-                    continue
-                seen[key] = index
-                workspace.links.append(
-                    Link(
-                        workspace.name,
-                        rel.name,
-                        asset.ref,
-                        key,
-                        rel.child,
-                        index + 1,
-                        metadata,
-                        document,
-                        path + (index,),
-                    )
+                continue
+            seen[key] = index
+            workspace.links.append(
+                Link(
+                    workspace.name,
+                    rel.name,
+                    asset.ref,
+                    key,
+                    rel.child,
+                    index + 1,
+                    metadata,
+                    document,
+                    path + (index,),
                 )
+            )
+
+    def item(
+        self, document: Document, path: tuple[Any, ...], item: dict[str, Any]
+    ) -> tuple[str, dict[str, Any]]:
+        """`{ref: KEY, ...}`: the other keys are the link's metadata, free-form; one a letter or
+        two from a key shotkit reads (`volumn`) is most likely a typo, so it is warned about."""
+        metadata = {k: v for k, v in item.items() if k != "ref"}
+        for name in metadata:
+            hint = misspelled_link_key(name)
+            if hint:
+                self.checks.warning(
+                    document,
+                    path + (name,),
+                    f"{location(path + (name,))}: '{name}' is not a link field shotkit reads; kept as link metadata{hint}",
+                    key=True,
+                )
+        return item["ref"], metadata
+
+
+def misspelled_link_key(name: Any) -> str:
+    """` (did you mean 'volume'?)` for a per-link key one typo from a key shotkit reads, else ``.
+
+    One typo: a letter missing, extra or wrong, or two letters swapped (`volme`, `volumn`,
+    `voulme`). Farther keys (`vol`, `volume_db`, `role`) are taken to be the user's own."""
+    if not isinstance(name, str) or name in LINK_KEYS:
+        return ""
+    if not any(one_typo_apart(name, known) for known in LINK_KEYS):
+        return ""
+    return did_you_mean(name, LINK_KEYS)
+
+
+def one_typo_apart(a: str, b: str) -> bool:
+    """`a` and `b` differ by one inserted, deleted or replaced letter, or two swapped neighbours."""
+    if len(a) < len(b):
+        a, b = b, a
+    if len(a) - len(b) == 1:
+        return any(a[:i] + a[i + 1 :] == b for i in range(len(a)))
+    if len(a) != len(b):
+        return False
+    differ = [i for i in range(len(a)) if a[i] != b[i]]
+    if len(differ) == 1:
+        return True
+    return (
+        len(differ) == 2
+        and differ[1] == differ[0] + 1
+        and a[differ[0]] == b[differ[1]]
+        and a[differ[1]] == b[differ[0]]
+    )
 
 
 class _Nested:
-    """Takes and their videos: the assets declared inside a shot, keyed by attempt."""
+    """Takes and their videos: the assets declared inside a shot, keyed by attempt; what their
+    fields are, how they are stored and their default names come from the registry."""
 
-    def __init__(self, builder: _Builder) -> None:
-        self.builder = builder
+    def __init__(self, checks: _Checks, ids: _Ids) -> None:
+        self.checks = checks
+        self.ids = ids
 
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list[Any]) -> None:
         attempts: dict[int, int] = {}
         for index, entry in enumerate(takes):
-            path = shot.path + ("takes", index)
+            path = shot.path + (TAKES_FIELD, index)
             attempt = entry["attempt"]
-            if not self.whole_numbers(document, path, entry, ("attempt",)):
+            if not self.checks.whole_numbers(document, path, entry, TAKE_TYPE):
                 continue
             if attempt in attempts:
-                self.builder.error(
+                self.checks.error(
                     document,
                     path + ("attempt",),
                     f"{location(shot.path)}: attempt {attempt} appears twice (first as take {attempts[attempt] + 1})",
                 )
                 continue
             attempts[attempt] = index
-            key = take_key(shot.key, attempt)
-            metadata: dict[str, Any] = {
-                "attempt_number": attempt,
-                "selected": bool(entry.get("selected", False)),
-            }
-            for field_name, meta_key in TAKE_FIELDS.items():
-                if field_name in entry and field_name not in ("attempt", "selected"):
-                    metadata[meta_key] = entry[field_name]
-            if not self.builder.merge_metadata(
-                document, path, metadata, entry.get("metadata"), set(TAKE_FIELDS.values())
-            ):
-                continue
-            take = Asset(
-                workspace.name,
-                TAKE,
-                key,
-                entry.get("name", f"Take {attempt}"),
-                self.builder.adopted_id(entry),
-                metadata=metadata,
-                document=document,
-                path=path,
-                order=shot.order,
-                file=shot.file,
-            )
-            if not self.builder.declare(workspace, take):
-                continue
+            take = self.take(document, workspace, shot, entry, path)
+            if take is not None and VIDEO_FIELD in entry:
+                self.video(document, workspace, take, entry[VIDEO_FIELD], path + (VIDEO_FIELD,), attempt)
+
+    def take(
+        self,
+        document: Document,
+        workspace: Workspace,
+        shot: Asset,
+        entry: dict[str, Any],
+        path: tuple[Any, ...],
+    ) -> Asset | None:
+        attempt = entry["attempt"]
+        key = take_key(shot.key, attempt)
+        place = _Place(document, workspace, path, shot.order, shot.file)
+        take = self.asset(place, TAKE_TYPE, key, entry, take_name(attempt))
+        if take is not None:
             workspace.links.append(
                 Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path)
             )
-            if "video" in entry:
-                self.video(document, workspace, take, entry["video"], path + ("video",), attempt)
-
-    def exact_float(self, document: Document, path: tuple[Any, ...], value: float) -> float | None:
-        number, problem = exact_float(value)
-        if problem:
-            self.builder.error(document, path, f"{location(path)}: {problem}")
-        return number
-
-    def whole_numbers(
-        self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], names: tuple[str, ...]
-    ) -> bool:
-        found = [(path + (name,), problem) for name in names if (problem := not_whole(entry.get(name)))]
-        for where, problem in found:
-            self.builder.error(document, where, f"{location(where)}: {problem}")
-        return not found
+        return take
 
     def video(
         self,
@@ -423,38 +564,41 @@ class _Nested:
         path: tuple[Any, ...],
         attempt: int,
     ) -> None:
-        if not self.whole_numbers(document, path, entry, ("width", "height")):
+        if not self.checks.whole_numbers(document, path, entry, VIDEO_TYPE):
             return
-        metadata: dict[str, Any] = {k: entry[k] for k in ("width", "height", "fps") if k in entry}
-        if not self.builder.merge_metadata(
-            document, path, metadata, entry.get("metadata"), {"width", "height", "fps"}
-        ):
-            return
-        duration = (
-            self.exact_float(document, path + ("duration",), entry["duration"])
-            if "duration" in entry
-            else None
-        )
-        if "duration" in entry and duration is None:
-            return
-        video = Asset(
-            workspace.name,
-            VIDEO,
-            take.key,
-            entry.get("name", f"Take {attempt} video"),
-            self.builder.adopted_id(entry),
-            url=entry["url"],
-            duration=duration,
-            metadata=metadata,
-            document=document,
-            path=path,
-            order=take.order,
-            file=take.file,
-        )
-        if self.builder.declare(workspace, video):
+        place = _Place(document, workspace, path, take.order, take.file)
+        if self.asset(place, VIDEO_TYPE, take.key, entry, video_name(take_name(attempt))) is not None:
             workspace.links.append(
                 Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path)
             )
+
+    def asset(
+        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], default_name: str
+    ) -> Asset | None:
+        """A take or a video: its stored fields (with the entry's `metadata:`), its columns."""
+        metadata = asset_type.stored(entry)
+        if not self.checks.merge_metadata(
+            place.document, place.path, metadata, entry.get("metadata"), asset_type.meta_keys
+        ):
+            return None
+        columns = self.checks.columns(place.document, place.path, entry, asset_type)
+        if columns is None:
+            return None
+        asset = Asset(
+            place.workspace.name,
+            asset_type.name,
+            key,
+            entry.get("name", default_name),
+            adopted_id(entry),
+            url=columns.get("url"),
+            duration=columns.get("duration"),
+            metadata=metadata,
+            document=place.document,
+            path=place.path,
+            order=place.order,
+            file=place.file,
+        )
+        return asset if self.ids.declare(place.workspace, asset) else None
 
 
 def exact_float(value: float) -> tuple[float | None, str | None]:
@@ -475,19 +619,3 @@ def not_whole(value: Any) -> str | None:
         if value.is_integer()
         else f"expected a whole number, got {value!r}"
     )
-
-
-def read_script(root: Path, manifest: Path, relative: str) -> tuple[tuple[str, str] | None, str | None]:
-    """A script's `file:` -> (its path relative to the project root, its text), or a problem."""
-    target = (manifest.parent / relative).resolve()
-    root = root.resolve()
-    if Path(relative).is_absolute() or not target.is_relative_to(root):
-        return None, f"script file '{relative}' is outside the project directory"
-    try:
-        text = yamlio.decode(read_regular(target))
-    except ReadRefused as refused:
-        return None, f"script file '{relative}': {refused}"
-    except yamlio.YamlFailure as failure:
-        issue = failure.issues[0]
-        return None, f"script file '{relative}' line {issue.line}: {issue.message}"
-    return (target.relative_to(root).as_posix(), text), None

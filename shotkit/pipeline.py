@@ -47,7 +47,7 @@ def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loa
     try:
         docs, found = documents.load_files(files, max_file_size)
         problems += found
-        production, found = model.build(docs, project)
+        production, found = model.build(docs, project, documents.read_script_files(docs, project.root))
         production.complete = production.complete and not problems
         problems += found
         problems += graph.check(production)

@@ -2,12 +2,15 @@
 
 The seed's types are the built-in entries; a project's `shotkit.yaml` adds custom ones. The
 JSON Schema (`shotkit.schema`), the model builder and the graph checks all read this registry,
-so a custom type is checked exactly like a built-in one.
+so a custom type is checked exactly like a built-in one. Takes and their videos are defined
+here once (fields, bounds, stored keys, default names, the selected flag): the schema, the
+model, canonical form, export and the AssetService derive theirs from these definitions.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from .problems import did_you_mean
@@ -15,6 +18,7 @@ from .problems import did_you_mean
 STRING = {"type": "string"}
 NUMBER = {"type": "number"}
 NON_NEGATIVE = {"type": "number", "minimum": 0}
+MAX_SEQUENCE = 2**31 - 1  # a take's `attempt` is its link's `sequence`, a 32-bit INTEGER column
 
 
 @dataclass(frozen=True)
@@ -25,10 +29,23 @@ class Field:
     schema: dict[str, Any]
     column: str | None = None
     float_column: bool = False
+    stored_as: str | None = None  # the `asset_metadata` key, when it is not the field's name
+    required: bool = False  # only nested entries require fields (a take's `attempt`); others need `name`
+    flag: bool = False  # true or false, stored as false when absent, written only when true
 
     @property
     def meta_key(self) -> str | None:
-        return None if self.column else self.name
+        return None if self.column else (self.stored_as or self.name)
+
+    @property
+    def whole(self) -> bool:
+        """JSON Schema's `integer` accepts 1.0; the model refuses it (a take keyed `s1#1.0`)."""
+        return self.schema.get("type") == "integer"
+
+    @property
+    def free_form(self) -> bool:
+        """A mapping of the user's own keys (a take's `generation`): canonical form sorts them."""
+        return self.schema.get("type") == "object"
 
 
 @dataclass(frozen=True)
@@ -39,9 +56,44 @@ class AssetType:
     builtin: bool = False
     nested: bool = False  # declared inside another asset (takes in shots, videos in takes)
 
-    @property
-    def meta_keys(self) -> set[str]:
-        return {f.name for f in self.fields if f.column is None}
+    @cached_property
+    def whole_fields(self) -> tuple[str, ...]:
+        """The `integer` fields (JSON Schema lets 1.0 pass them; the model refuses it)."""
+        return tuple(f.name for f in self.fields if f.whole)
+
+    @cached_property
+    def meta_keys(self) -> frozenset[str]:
+        return frozenset(key for _, key, _ in self._stored_fields)
+
+    @cached_property
+    def _stored_fields(self) -> tuple[tuple[str, str, bool], ...]:
+        """(field name, `asset_metadata` key, flag) of each field not stored in a column."""
+        return tuple((f.name, f.meta_key, f.flag) for f in self.fields if f.meta_key is not None)
+
+    def stored(self, entry: dict[str, Any]) -> dict[str, Any]:
+        """A manifest entry's metadata fields under their `asset_metadata` keys, in field order;
+        an absent flag is stored as false (the seed's queries read `selected` on every take)."""
+        out: dict[str, Any] = {}
+        for name, key, flag in self._stored_fields:
+            if flag:
+                out[key] = bool(entry.get(name, False))
+            elif name in entry:
+                out[key] = entry[name]
+        return out
+
+    def stored_by_key(self, **values: Any) -> dict[str, Any]:
+        """`stored` for values named by their `asset_metadata` keys, None meaning absent (the
+        AssetService's arguments are the seed's key names)."""
+        by_key = {key: name for name, key, _ in self._stored_fields}
+        unknown = sorted(set(values) - set(by_key))
+        if unknown:
+            raise TypeError(f"{self.name} has no metadata field {unknown[0]!r}")
+        return self.stored({by_key[k]: v for k, v in values.items() if v is not None})
+
+    def unstored(self, metadata: dict[str, Any]) -> dict[str, Any]:
+        """The inverse of `stored`: the fields found in `metadata`, by manifest name; they are
+        removed from `metadata`, which keeps the user's own keys."""
+        return {name: metadata.pop(key) for name, key, _ in self._stored_fields if key in metadata}
 
 
 @dataclass(frozen=True)
@@ -57,6 +109,66 @@ class RelationshipType:
 URL = Field("url", STRING, column="url")
 DURATION = Field("duration", NON_NEGATIVE, column="duration", float_column=True)
 DESCRIPTION = Field("description", STRING)
+
+# Takes and their videos, once: the schema, the model, canonical form, export and the
+# AssetService all read these definitions.
+TAKE = "shot_take"
+VIDEO = "video"
+ATTEMPT = "generation_attempt"  # shot -> take; the link's sequence is the attempt
+GENERATED = "generated_video"  # take -> video
+TAKES_FIELD = "takes"  # a shot's list of takes
+VIDEO_FIELD = "video"  # a take's one video
+ATTEMPT_NUMBER = "attempt_number"  # where a take's `attempt` is stored (the seed's key)
+SELECTED_KEY = "selected"  # the selected flag, at most one per shot, stored under its own name
+SELECTED = Field(SELECTED_KEY, {"type": "boolean"}, flag=True)
+ATTEMPT_FIELD = Field(
+    "attempt",
+    {"type": "integer", "minimum": 1, "maximum": MAX_SEQUENCE},
+    stored_as=ATTEMPT_NUMBER,
+    required=True,
+)
+TAKE_TYPE = AssetType(
+    TAKE,
+    None,
+    (  # manifest order (canonical form and the schema follow it); stored under the seed's keys
+        ATTEMPT_FIELD,
+        SELECTED,
+        Field("quality_score", NUMBER),
+        Field("director_notes", STRING),
+        Field("generation", {"type": "object"}, stored_as="generation_params"),
+        Field("cost", NON_NEGATIVE, stored_as="generation_cost"),
+    ),
+    builtin=True,
+    nested=True,
+)
+VIDEO_TYPE = AssetType(
+    VIDEO,
+    None,
+    (
+        Field("url", STRING, column="url", required=True),
+        DURATION,
+        Field("width", {"type": "integer", "minimum": 1}),
+        Field("height", {"type": "integer", "minimum": 1}),
+        Field("fps", {"type": "number", "exclusiveMinimum": 0}),
+    ),
+    builtin=True,
+    nested=True,
+)
+
+
+def take_name(attempt: int) -> str:
+    """A take's name when the manifest gives none (the AssetService names its takes so too)."""
+    return f"Take {attempt}"
+
+
+def video_name(take: str) -> str:
+    """A video's name when none is given, from its take's name."""
+    return f"{take} video"
+
+
+# Per-link metadata keys shotkit itself reads (the review page and `cut` place and mix a shot's
+# audio layers by them); any other key is the user's own, kept as written.
+LINK_KEYS = ("offset", "volume")
 
 BUILTIN_ASSET_TYPES = (
     AssetType("character_ref", "characters", (DESCRIPTION, URL), builtin=True),
@@ -74,40 +186,19 @@ BUILTIN_ASSET_TYPES = (
         ),
         builtin=True,
     ),
-    AssetType("shot_take", None, (), builtin=True, nested=True),
-    AssetType(
-        "video",
-        None,
-        (
-            URL,
-            DURATION,
-            Field("width", {"type": "integer", "minimum": 1}),
-            Field("height", {"type": "integer", "minimum": 1}),
-            Field("fps", {"type": "number", "exclusiveMinimum": 0}),
-        ),
-        builtin=True,
-        nested=True,
-    ),
+    TAKE_TYPE,
+    VIDEO_TYPE,
 )
 
 BUILTIN_RELATIONSHIP_TYPES = (
     RelationshipType("uses_character", "shot", "character_ref", "characters", builtin=True),
     RelationshipType("uses_audio", "shot", "audio", "audio", builtin=True),
     RelationshipType("uses_script", "shot", "script", "scripts", builtin=True),
-    RelationshipType("generation_attempt", "shot", "shot_take", "takes", builtin=True, nested=True),
-    RelationshipType("generated_video", "shot_take", "video", "video", builtin=True, nested=True),
+    RelationshipType(ATTEMPT, "shot", TAKE, TAKES_FIELD, builtin=True, nested=True),
+    RelationshipType(GENERATED, TAKE, VIDEO, VIDEO_FIELD, builtin=True, nested=True),
 )
 
 CUSTOM_FIELDS = (DESCRIPTION, URL, DURATION)
-# Take metadata keys as the seed queries them; the manifest field on the left.
-TAKE_FIELDS = {
-    "attempt": "attempt_number",
-    "selected": "selected",
-    "generation": "generation_params",
-    "cost": "generation_cost",
-    "quality_score": "quality_score",
-    "director_notes": "director_notes",
-}
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,19 @@ import jsonschema_rs
 
 from . import storable, yamlio
 from .problems import did_you_mean
-from .registry import CUSTOM_FIELDS, TAKE_FIELDS, AssetType, Registry, builtin_registry
+from .registry import (
+    CUSTOM_FIELDS,
+    TAKE_TYPE,
+    TAKES_FIELD,
+    VIDEO_FIELD,
+    VIDEO_TYPE,
+    AssetType,
+    Registry,
+    builtin_registry,
+)
 
 SCHEMA_ID = "https://shotkit.dev/schemas/manifest.schema.json"
 KEY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
-MAX_SEQUENCE = 2**31 - 1  # `attempt` is the link's `sequence`, a 32-bit INTEGER column
 UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 
@@ -46,41 +54,22 @@ def _entry(
     return {"type": "object", "required": ["name"], "properties": properties, "additionalProperties": False}
 
 
-def _take() -> dict[str, Any]:
-    video = {
-        "type": "object",
-        "required": ["url"],
-        "properties": {
-            "id": _ref("uuid"),
-            "name": {"type": "string", "minLength": 1},
-            "url": {"type": "string"},
-            "duration": {"type": "number", "minimum": 0},
-            "width": {"type": "integer", "minimum": 1},
-            "height": {"type": "integer", "minimum": 1},
-            "fps": {"type": "number", "exclusiveMinimum": 0},
-            "metadata": _ref("metadata"),
-        },
-        "additionalProperties": False,
-    }
-    properties: dict[str, Any] = {
-        "id": _ref("uuid"),
-        "name": {"type": "string", "minLength": 1},
-        "attempt": {"type": "integer", "minimum": 1, "maximum": MAX_SEQUENCE},
-        "selected": {"type": "boolean"},
-        "quality_score": {"type": "number"},
-        "director_notes": {"type": "string"},
-        "generation": {"type": "object"},
-        "cost": {"type": "number", "minimum": 0},
-        "video": video,
-        "metadata": _ref("metadata"),
-    }
-    assert set(TAKE_FIELDS) <= set(properties)
+def _nested(asset_type: AssetType, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A take or a video: an entry of a list (or of its take), not keyed, so no `name:` needed."""
+    properties: dict[str, Any] = {"id": _ref("uuid"), "name": {"type": "string", "minLength": 1}}
+    properties.update({f.name: f.schema for f in asset_type.fields})
+    properties.update(extra or {})
+    properties["metadata"] = _ref("metadata")
     return {
         "type": "object",
-        "required": ["attempt"],
+        "required": [f.name for f in asset_type.fields if f.required],
         "properties": properties,
         "additionalProperties": False,
     }
+
+
+def _take() -> dict[str, Any]:
+    return _nested(TAKE_TYPE, {VIDEO_FIELD: _nested(VIDEO_TYPE)})
 
 
 def manifest_schema(registry: Registry | None = None) -> dict[str, Any]:
@@ -90,33 +79,11 @@ def manifest_schema(registry: Registry | None = None) -> dict[str, Any]:
     for asset_type in reg.asset_types.values():
         if not asset_type.section:
             continue
-        extra = {"takes": {"type": "array", "items": _ref("take")}} if asset_type.name == "shot" else None
+        extra = {TAKES_FIELD: {"type": "array", "items": _ref("take")}} if asset_type.name == "shot" else None
         if registry is None:  # the open schema still knows the seed's list fields
             extra = dict(extra or {}, **{name: _ref("refs") for name in reg.list_fields(asset_type.name)})
         sections[asset_type.section] = _map_of(_entry(asset_type, registry, extra))
-    custom_entry = _entry(AssetType("custom", None, CUSTOM_FIELDS), registry)
-    if registry is None:
-        assets: dict[str, Any] = {
-            "type": "object",
-            "propertyNames": _ref("key"),
-            "additionalProperties": _map_of(custom_entry),
-        }
-        links: dict[str, Any] = {
-            "type": "object",
-            "propertyNames": _ref("key"),
-            "additionalProperties": _ref("refs"),
-        }
-    else:
-        assets = {
-            "type": "object",
-            "properties": {t.name: _map_of(_entry(t, registry)) for t in registry.custom_asset_types},
-            "additionalProperties": False,
-        }
-        links = {
-            "type": "object",
-            "properties": {r.name: _ref("refs") for r in registry.link_types},
-            "additionalProperties": False,
-        }
+    assets, links = _custom(registry)
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": SCHEMA_ID,
@@ -146,6 +113,35 @@ def manifest_schema(registry: Registry | None = None) -> dict[str, Any]:
             "take": _take(),
         },
     }
+
+
+def _custom(registry: Registry | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`assets:` and `links:`: open to any custom type (None: the published schema), else
+    closed to the project's own."""
+    if registry is None:
+        custom_entry = _entry(AssetType("custom", None, CUSTOM_FIELDS), registry)
+        assets: dict[str, Any] = {
+            "type": "object",
+            "propertyNames": _ref("key"),
+            "additionalProperties": _map_of(custom_entry),
+        }
+        links: dict[str, Any] = {
+            "type": "object",
+            "propertyNames": _ref("key"),
+            "additionalProperties": _ref("refs"),
+        }
+        return assets, links
+    assets = {
+        "type": "object",
+        "properties": {t.name: _map_of(_entry(t, registry)) for t in registry.custom_asset_types},
+        "additionalProperties": False,
+    }
+    links = {
+        "type": "object",
+        "properties": {r.name: _ref("refs") for r in registry.link_types},
+        "additionalProperties": False,
+    }
+    return assets, links
 
 
 PROJECT_SCHEMA = {
@@ -335,26 +331,30 @@ def _explain(
             False,
         )
     elif name == "type":
-        got = _JSON_TYPES.get(type(error.instance), "something else")
-        wanted = " or ".join(
-            {
-                "string": "text",
-                "object": "a mapping",
-                "array": "a list",
-                "number": "a number",
-                "integer": "a whole number",
-                "boolean": "true or false",
-            }.get(t, t)
-            for t in kind.types
-        )
-        hint = (
-            " (quote it to keep the text as written)"
-            if "string" in kind.types and not isinstance(error.instance, (dict, list))
-            else ""
-        )
-        yield path, f"{where}: expected {wanted}, got {got} {_short(error.instance)}{hint}", False
+        yield path, f"{where}: {_wrong_type(kind.types, error.instance)}", False
     else:
         yield path, f"{where}: {_short_message(error.message)}", False
+
+
+_SCHEMA_TYPES = {
+    "string": "text",
+    "object": "a mapping",
+    "array": "a list",
+    "number": "a number",
+    "integer": "a whole number",
+    "boolean": "true or false",
+}
+
+
+def _wrong_type(types: list[str], instance: Any) -> str:
+    got = _JSON_TYPES.get(type(instance), "something else")
+    wanted = " or ".join(_SCHEMA_TYPES.get(t, t) for t in types)
+    hint = (
+        " (quote it to keep the text as written)"
+        if "string" in types and not isinstance(instance, (dict, list))
+        else ""
+    )
+    return f"expected {wanted}, got {got} {_short(instance)}{hint}"
 
 
 def _known_names(schema: dict[str, Any], schema_path: list[Any]) -> list[str]:

@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from .registry import ATTEMPT, GENERATED, SELECTED_KEY, TAKE, TAKE_TYPE, VIDEO, take_name, video_name
 from .tables import asset_relationships as rels
 from .tables import assets
 
@@ -20,7 +21,9 @@ def _present(**values: Any) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
-class AssetService:
+class _Rows:
+    """The statements every method builds on: insert an asset, find one, link children."""
+
     def __init__(self, db: AsyncSession) -> None:
         self.db = db
 
@@ -47,6 +50,74 @@ class AssetService:
             )
         )
         return asset_id
+
+    async def _asset(self, asset_id: uuid.UUID, asset_type: str) -> sa.Row[Any]:
+        row = (await self.db.execute(sa.select(assets).where(assets.c.id == asset_id))).first()
+        if row is None or row.type != asset_type:
+            raise ValueError(f"no {asset_type} asset with id {asset_id}")
+        return row
+
+    async def _link(
+        self,
+        parent: sa.Row[Any],
+        children: list[uuid.UUID],
+        relationship_type: str,
+        sequences: list[int | None],
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        existing = set(
+            (
+                await self.db.execute(
+                    sa.select(rels.c.child_asset_id).where(
+                        rels.c.parent_asset_id == parent.id, rels.c.relationship_type == relationship_type
+                    )
+                )
+            ).scalars()
+        )
+        rows = [
+            {
+                "id": uuid.uuid4(),
+                "workspace_id": parent.workspace_id,
+                "parent_asset_id": parent.id,
+                "child_asset_id": child,
+                "relationship_type": relationship_type,
+                "sequence": sequence,
+                "relationship_metadata": metadata or {},
+            }
+            for child, sequence in zip(children, sequences)
+            if child not in existing
+        ]
+        if rows:
+            await self.db.execute(sa.insert(rels), rows)
+
+    async def _next_sequence(self, parent_id: uuid.UUID, relationship_type: str) -> int:
+        current = (
+            await self.db.execute(
+                sa.select(sa.func.max(rels.c.sequence)).where(
+                    rels.c.parent_asset_id == parent_id, rels.c.relationship_type == relationship_type
+                )
+            )
+        ).scalar()
+        return (current or 0) + 1
+
+    async def get_child_assets(
+        self, parent_asset_id: uuid.UUID, relationship_type: str, asset_type: str
+    ) -> list[dict[str, Any]]:
+        query = (
+            sa.select(assets, rels.c.sequence, rels.c.relationship_metadata)
+            .join(rels, rels.c.child_asset_id == assets.c.id)
+            .where(
+                rels.c.parent_asset_id == parent_asset_id,
+                rels.c.relationship_type == relationship_type,
+                assets.c.type == asset_type,
+            )
+            .order_by(rels.c.sequence.asc().nulls_last(), assets.c.name, assets.c.id)
+        )
+        return [_as_dict(row) for row in (await self.db.execute(query)).mappings()]
+
+
+class AssetService(_Rows):
+    """The seed's service: each write method commits its own work."""
 
     async def create_shot(
         self,
@@ -117,55 +188,6 @@ class AssetService:
         await self.db.commit()
         return asset_id
 
-    async def _asset(self, asset_id: uuid.UUID, asset_type: str) -> sa.Row[Any]:
-        row = (await self.db.execute(sa.select(assets).where(assets.c.id == asset_id))).first()
-        if row is None or row.type != asset_type:
-            raise ValueError(f"no {asset_type} asset with id {asset_id}")
-        return row
-
-    async def _link(
-        self,
-        parent: sa.Row[Any],
-        children: list[uuid.UUID],
-        relationship_type: str,
-        sequences: list[int | None],
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        existing = set(
-            (
-                await self.db.execute(
-                    sa.select(rels.c.child_asset_id).where(
-                        rels.c.parent_asset_id == parent.id, rels.c.relationship_type == relationship_type
-                    )
-                )
-            ).scalars()
-        )
-        rows = [
-            {
-                "id": uuid.uuid4(),
-                "workspace_id": parent.workspace_id,
-                "parent_asset_id": parent.id,
-                "child_asset_id": child,
-                "relationship_type": relationship_type,
-                "sequence": sequence,
-                "relationship_metadata": metadata or {},
-            }
-            for child, sequence in zip(children, sequences)
-            if child not in existing
-        ]
-        if rows:
-            await self.db.execute(sa.insert(rels), rows)
-
-    async def _next_sequence(self, parent_id: uuid.UUID, relationship_type: str) -> int:
-        current = (
-            await self.db.execute(
-                sa.select(sa.func.max(rels.c.sequence)).where(
-                    rels.c.parent_asset_id == parent_id, rels.c.relationship_type == relationship_type
-                )
-            )
-        ).scalar()
-        return (current or 0) + 1
-
     async def link_shot_assets(
         self,
         shot_id: uuid.UUID,
@@ -198,20 +220,16 @@ class AssetService:
         director_notes: str | None = None,
     ) -> uuid.UUID:
         shot = await self._asset(shot_id, "shot")
-        metadata = {
-            "attempt_number": attempt_number,
-            "selected": bool(selected),
-            **_present(
-                generation_params=generation_params,
-                generation_cost=generation_cost,
-                quality_score=quality_score,
-                director_notes=director_notes,
-            ),
-        }
-        take_id = await self._create(
-            shot.workspace_id, "shot_take", f"Take {attempt_number}", metadata=metadata
+        metadata = TAKE_TYPE.stored_by_key(
+            attempt_number=attempt_number,
+            selected=selected,
+            generation_params=generation_params,
+            generation_cost=generation_cost,
+            quality_score=quality_score,
+            director_notes=director_notes,
         )
-        await self._link(shot, [take_id], "generation_attempt", [attempt_number])
+        take_id = await self._create(shot.workspace_id, TAKE, take_name(attempt_number), metadata=metadata)
+        await self._link(shot, [take_id], ATTEMPT, [attempt_number])
         await self.db.commit()
         return take_id
 
@@ -222,40 +240,25 @@ class AssetService:
         duration: float | None = None,
         video_metadata: dict[str, Any] | None = None,
     ) -> uuid.UUID:
-        take = await self._asset(take_id, "shot_take")
+        take = await self._asset(take_id, TAKE)
         video_id = await self._create(
             take.workspace_id,
-            "video",
-            f"{take.name} video",
+            VIDEO,
+            video_name(take.name),
             url=video_url,
             duration=duration,
             metadata=video_metadata or {},
         )
-        await self._link(take, [video_id], "generated_video", [None])
+        await self._link(take, [video_id], GENERATED, [None])
         await self.db.commit()
         return video_id
 
-    async def get_child_assets(
-        self, parent_asset_id: uuid.UUID, relationship_type: str, asset_type: str
-    ) -> list[dict[str, Any]]:
-        query = (
-            sa.select(assets, rels.c.sequence, rels.c.relationship_metadata)
-            .join(rels, rels.c.child_asset_id == assets.c.id)
-            .where(
-                rels.c.parent_asset_id == parent_asset_id,
-                rels.c.relationship_type == relationship_type,
-                assets.c.type == asset_type,
-            )
-            .order_by(rels.c.sequence.asc().nulls_last(), assets.c.name, assets.c.id)
-        )
-        return [_as_dict(row) for row in (await self.db.execute(query)).mappings()]
-
     async def get_shot_takes(self, shot_id: uuid.UUID) -> list[dict[str, Any]]:
-        return await self.get_child_assets(shot_id, "generation_attempt", "shot_take")
+        return await self.get_child_assets(shot_id, ATTEMPT, TAKE)
 
     async def get_selected_take(self, shot_id: uuid.UUID) -> dict[str, Any] | None:
         for take in await self.get_shot_takes(shot_id):
-            if take["asset_metadata"].get("selected") is True:
+            if take["asset_metadata"].get(SELECTED_KEY) is True:
                 return take
         return None
 
