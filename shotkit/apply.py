@@ -13,7 +13,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, assert_never
 
 import sqlalchemy as sa
 
@@ -22,6 +22,7 @@ from .db import Database, describe, json_dumps, transaction
 from .errors import DatabaseError, PlanRefused, StalePlanError
 from .escape import text_inline
 from .invariants import verify
+from .operations import AddLink, CreateAsset, DeleteAsset, RemoveLink, UpdateAsset, UpdateLink
 from .plan import Plan, WorkspacePlan, check_prune
 from .tables import asset_relationships as rels
 from .tables import assets
@@ -126,32 +127,18 @@ def sync(
                 name: state_.read(connection, name, (claimed or {}).get(name, ())) for name in workspaces
             }
             if saved is not None:
-                plan = saved
-                stale = [
-                    w.workspace
-                    for w in plan.workspaces
-                    if states.get(w.workspace) is None or states[w.workspace].fingerprint != w.fingerprint
-                ]
-                if stale:
-                    raise StalePlanError(
-                        text_inline(
-                            f"stale plan: workspace(s) {', '.join(stale)} changed since the plan was made; run `shotkit plan` again and review it"
-                        )
-                    )
-                check_prune(plan, None, max_deletes)
+                plan = _unchanged_since(saved, states, max_deletes)
             else:
                 assert make_plan is not None
                 plan = make_plan(states)
             verify(plan, states, owner)
             drift = [message for state in states.values() for message in state.drift]
-            if not plan.has_changes and not any(w.bookkeeping for w in plan.workspaces):
-                if record:  # the history (shotkit.history), in this transaction
-                    record(connection, plan, False)
-                return Outcome(plan, False, drift)
-            for workspace in plan.workspaces:
-                execute(connection, workspace, plan.owner, progress)
-            if record:
-                record(connection, plan, True)
+            applied = plan.has_changes or any(w.bookkeeping for w in plan.workspaces)
+            if applied:
+                for workspace in plan.workspaces:
+                    execute(connection, workspace, plan.owner, progress)
+            if record:  # the history (shotkit.history), in this transaction
+                record(connection, plan, applied)
     except sa.exc.SQLAlchemyError as err:
         if "database is locked" in str(err):
             raise DatabaseError(
@@ -162,7 +149,24 @@ def sync(
         raise DatabaseError(
             f"sync failed and was rolled back, nothing changed: {text_inline(str(err))}"
         ) from None
-    return Outcome(plan, True, drift)
+    return Outcome(plan, applied, drift)
+
+
+def _unchanged_since(saved: Plan, states: dict[str, state_.State], max_deletes: int | None) -> Plan:
+    """The saved plan, if every workspace it covers is as it was when the plan was made."""
+    stale = [
+        w.workspace
+        for w in saved.workspaces
+        if states.get(w.workspace) is None or states[w.workspace].fingerprint != w.fingerprint
+    ]
+    if stale:
+        raise StalePlanError(
+            text_inline(
+                f"stale plan: workspace(s) {', '.join(stale)} changed since the plan was made; run `shotkit plan` again and review it"
+            )
+        )
+    check_prune(saved, None, max_deletes)
+    return saved
 
 
 def _say(progress: bool, message: str) -> None:
@@ -170,35 +174,64 @@ def _say(progress: bool, message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
 
+@dataclass
+class _Batches:
+    """A workspace plan's writes sorted by kind, in one pass: each kind is one set-based write."""
+
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    link_adds: list[dict[str, Any]] = field(default_factory=list)
+    link_updates: list[dict[str, Any]] = field(default_factory=list)
+    link_removes: list[str] = field(default_factory=list)
+    bookkeeping: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, plan: WorkspacePlan) -> _Batches:
+        batches = cls(bookkeeping=[entry.to_json() for entry in plan.bookkeeping])
+        for change in plan.changes:
+            match change:
+                case CreateAsset():
+                    batches.creates.append(change.row)
+                case UpdateAsset():
+                    batches.updates.append(change.row)
+                case DeleteAsset():
+                    batches.deletes.append(change.id)
+                case _:
+                    assert_never(change)
+        for link in plan.links:
+            match link:
+                case AddLink():
+                    batches.link_adds.append(link.row)
+                case UpdateLink():
+                    batches.link_updates.append(link.row)
+                case RemoveLink():
+                    batches.link_removes.append(link.id)
+                case _:
+                    assert_never(link)
+        return batches
+
+
 def execute(connection: sa.Connection, plan: WorkspacePlan, owner: str, progress: bool = False) -> None:
     """The plan's writes: a few statements for the whole workspace, whatever its size."""
-    creates = [c["row"] for c in plan.changes if c["action"] == "create"]
-    updates = [c["row"] for c in plan.changes if c["action"] == "update"]
-    deletes = [c["row"]["id"] for c in plan.changes if c["action"] == "delete"]
-    link_adds = [link["row"] for link in plan.links if link["action"] == "add"]
-    link_updates = [link["row"] for link in plan.links if link["action"] == "update"]
-    link_removes = [link["row"]["id"] for link in plan.links if link["action"] == "remove"]
+    b = _Batches.of(plan)
     _say(
         progress,
-        f"{plan.workspace}: {len(creates)} create(s), {len(updates)} update(s), {len(deletes)} delete(s), "
-        f"{len(link_adds) + len(link_updates) + len(link_removes)} link change(s)",
+        f"{plan.workspace}: {len(b.creates)} create(s), {len(b.updates)} update(s), {len(b.deletes)} delete(s), "
+        f"{len(b.link_adds) + len(b.link_updates) + len(b.link_removes)} link change(s)",
     )
     writes = _Postgres(connection) if connection.dialect.name == "postgresql" else _SQLite(connection)
     owned = (plan.workspace, owner)
-    _expect(writes.delete(rels, link_removes, owned), len(link_removes), "links to remove")
-    _no_cascade(connection, deletes)
-    _expect(writes.delete(assets, deletes, owned), len(deletes), "rows to delete")
-    writes.update(
-        assets,
-        [{"id": b["id"], "manifest_key": b["manifest_key"], "source": b["source"]} for b in plan.bookkeeping],
-        ("manifest_key", "source"),
-    )
-    _say(progress and bool(creates), f"{plan.workspace}: inserting {len(creates)} asset(s)")
-    writes.insert(assets, creates, ASSET_COLUMNS)
-    writes.update(assets, updates, ASSET_COLUMNS, touch=True)
-    _say(progress and bool(link_adds), f"{plan.workspace}: inserting {len(link_adds)} link(s)")
-    writes.insert(rels, link_adds, LINK_COLUMNS)
-    writes.update(rels, link_updates, ("sequence", "relationship_metadata"))
+    _expect(writes.delete(rels, b.link_removes, owned), len(b.link_removes), "links to remove")
+    _no_cascade(connection, b.deletes)
+    _expect(writes.delete(assets, b.deletes, owned), len(b.deletes), "rows to delete")
+    writes.update(assets, b.bookkeeping, ("manifest_key", "source"))
+    _say(progress and bool(b.creates), f"{plan.workspace}: inserting {len(b.creates)} asset(s)")
+    writes.insert(assets, b.creates, ASSET_COLUMNS)
+    writes.update(assets, b.updates, ASSET_COLUMNS, touch=True)
+    _say(progress and bool(b.link_adds), f"{plan.workspace}: inserting {len(b.link_adds)} link(s)")
+    writes.insert(rels, b.link_adds, LINK_COLUMNS)
+    writes.update(rels, b.link_updates, ("sequence", "relationship_metadata"))
 
 
 def _expect(done: int, planned: int, what: str) -> None:
