@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -517,6 +518,41 @@ def test_a_delete_that_writes_another_row_than_it_shows_is_refused(tmp_path: Pat
         match=f"workspaces/0/changes/2/row/id: deletes row {HERO_ID}, but the plan shows row {RAIN_ID}",
     ):
         plan_.load(path)
+
+
+def documented() -> list[Any]:
+    """The JSON examples of docs/plan-format.md, in order: the document, then one per kind."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    return [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", text, re.S | re.M)]
+
+
+def test_the_documented_plan_is_a_plan() -> None:
+    document = documented()[0]
+    document["digest"] = planfile.digest(document)
+    planfile.check(document, "docs/plan-format.md")
+    assert {**Plan.from_json(document).to_json(), "digest": document["digest"]} == document
+
+
+def test_each_documented_operation_reads_back_as_itself() -> None:
+    examples = documented()[1:]
+    kinds = []
+    for example in examples:
+        if "action" in example:
+            read = link_operation(example) if "parent" in example else asset_operation(example)
+        else:
+            read = Bookkeeping.from_json(example) if "source" in example else RowLabel.from_json(example)
+        assert read.to_json() == example
+        kinds.append(type(read))
+    assert kinds == [
+        CreateAsset,
+        UpdateAsset,
+        DeleteAsset,
+        AddLink,
+        UpdateLink,
+        RemoveLink,
+        Bookkeeping,
+        RowLabel,
+    ]
 
 
 # --- every generated production ----------------------------------------------------------------
