@@ -13,7 +13,7 @@ import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, assert_never
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -22,7 +22,7 @@ from .db import Database, describe, json_dumps, transaction
 from .errors import DatabaseError, PlanRefused, StalePlanError
 from .escape import text_inline
 from .invariants import verify
-from .operations import AddLink, CreateAsset, DeleteAsset, RemoveLink, UpdateAsset, UpdateLink
+from .operations import AddLink, CreateAsset, DeleteAsset, RemoveLink, UpdateAsset, UpdateLink, unreachable
 from .plan import Plan, WorkspacePlan, check_prune
 from .tables import asset_relationships as rels
 from .tables import assets
@@ -198,7 +198,7 @@ class _Batches:
                 case DeleteAsset():
                     batches.deletes.append(change.id)
                 case _:
-                    assert_never(change)
+                    unreachable(change)
         for link in plan.links:
             match link:
                 case AddLink():
@@ -208,7 +208,7 @@ class _Batches:
                 case RemoveLink():
                     batches.link_removes.append(link.id)
                 case _:
-                    assert_never(link)
+                    unreachable(link)
         return batches
 
 

@@ -12,7 +12,7 @@ reviewer must describe the rows written, and an update's listed fields must be t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, assert_never
+from typing import Any
 
 from .errors import PlanRefused
 from .escape import text_inline
@@ -26,6 +26,7 @@ from .operations import (
     RemoveLink,
     UpdateAsset,
     UpdateLink,
+    unreachable,
 )
 from .plan import Plan, WorkspacePlan, field_changes, link_id
 from .state import State, same
@@ -80,7 +81,7 @@ class _Check:
                 case DeleteAsset():
                     self._delete(change)
                 case _:
-                    assert_never(change)
+                    unreachable(change)
         for link in self.workspace.links:
             match link:
                 case AddLink():
@@ -90,7 +91,7 @@ class _Check:
                 case RemoveLink():
                     self._link_remove(link)
                 case _:
-                    assert_never(link)
+                    unreachable(link)
         for entry in self.workspace.bookkeeping:
             if entry.id not in self.state.assets:
                 self.fail(f"bookkeeping for row {entry.id}, which is not in this workspace")

@@ -15,7 +15,7 @@ operation's `action` names its class within its list (`changes` or `links`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NoReturn
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +227,12 @@ def asset_operation(item: dict[str, Any]) -> AssetOperation:
 def link_operation(item: dict[str, Any]) -> LinkOperation:
     """An entry of a plan's `links`, by its `action`."""
     return LINK_OPERATIONS[item["action"]].from_json(item)
+
+
+def unreachable(operation: NoReturn) -> NoReturn:
+    """The last case of a `match` over operations: mypy reports the match that misses a kind
+    (`typing.assert_never`, which Python 3.10 does not have)."""
+    raise AssertionError(f"not a plan operation: {operation!r}")
 
 
 def summary_key(operation: AssetOperation | LinkOperation) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any
 
 from . import plan_markdown
 from .escape import json_inline, text_inline
@@ -22,6 +22,7 @@ from .operations import (
     RowLabel,
     UpdateAsset,
     UpdateLink,
+    unreachable,
 )
 from .plan import Plan, WorkspacePlan
 from .semantic import SYMBOL, summary_line
@@ -79,7 +80,7 @@ def link_lines(link: LinkOperation) -> list[str]:
         case RemoveLink():
             return [head]
         case _:
-            assert_never(link)
+            unreachable(link)
 
 
 def _listed(rows: list[RowLabel]) -> str:

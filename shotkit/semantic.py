@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from typing import TYPE_CHECKING, Any, assert_never
+from typing import TYPE_CHECKING, Any
 
 from .operations import (
     AddLink,
@@ -20,6 +20,7 @@ from .operations import (
     RemoveLink,
     UpdateAsset,
     UpdateLink,
+    unreachable,
 )
 
 if TYPE_CHECKING:
@@ -176,4 +177,4 @@ def _link_lines(link: LinkOperation) -> list[str]:
                 for item in link.fields
             ]
         case _:
-            assert_never(link)
+            unreachable(link)
