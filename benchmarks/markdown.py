@@ -12,65 +12,32 @@ from __future__ import annotations
 import argparse
 import time
 
+from shotkit.operations import (
+    AssetOperation,
+    CreateAsset,
+    FieldChange,
+    LinkOperation,
+    UpdateAsset,
+    UpdateLink,
+)
 from shotkit.plan import Plan, WorkspacePlan
 from shotkit.plan_markdown import render
 
 
 def plan(shots: int) -> Plan:
-    changes: list[dict] = []
-    links: list[dict] = []
+    changes: list[AssetOperation] = []
+    links: list[LinkOperation] = []
     for n in range(shots):
         shot = f"s{n:05d}"
+        changes.append(CreateAsset(f"a{n}", "shot", shot, f"Shot {n}", shot, {"asset_metadata": {}}))
+        metadata = {"generation_cost": 0.5, "generation_params": {"provider": "minimax", "model": "video-01"}}
         changes.append(
-            {
-                "action": "create",
-                "id": f"a{n}",
-                "type": "shot",
-                "key": shot,
-                "name": f"Shot {n}",
-                "shot": shot,
-                "row": {"asset_metadata": {}},
-            }
+            CreateAsset(f"b{n}", "shot_take", f"{shot}#3", "Take 3", shot, {"asset_metadata": metadata})
         )
-        changes.append(
-            {
-                "action": "create",
-                "id": f"b{n}",
-                "type": "shot_take",
-                "key": f"{shot}#3",
-                "name": "Take 3",
-                "shot": shot,
-                "row": {
-                    "asset_metadata": {
-                        "generation_cost": 0.5,
-                        "generation_params": {"provider": "minimax", "model": "video-01"},
-                    }
-                },
-            }
-        )
-        changes.append(
-            {
-                "action": "update",
-                "id": f"c{n}",
-                "type": "shot_take",
-                "key": f"{shot}#2",
-                "name": "Take 2",
-                "shot": shot,
-                "fields": [{"field": "asset_metadata.selected", "old": False, "new": True}],
-                "row": {},
-            }
-        )
-        links.append(
-            {
-                "action": "update",
-                "type": "uses_audio",
-                "parent": ["shot", shot],
-                "child": ["audio", "rain-fx"],
-                "shot": shot,
-                "fields": [{"field": "sequence", "old": 2, "new": 1}],
-                "row": {},
-            }
-        )
+        selected = FieldChange("asset_metadata.selected", False, True)
+        changes.append(UpdateAsset(f"c{n}", "shot_take", f"{shot}#2", "Take 2", shot, (selected,), {}))
+        moved = FieldChange("sequence", 2, 1)
+        links.append(UpdateLink("uses_audio", ("shot", shot), ("audio", "rain-fx"), shot, (moved,), {}))
     return Plan("bench", False, [WorkspacePlan("bench", "sha256:x", changes, links)])
 
 

@@ -21,6 +21,7 @@ from .db import Database, describe, json_dumps, transaction
 from .errors import DatabaseError, PlanRefused, StalePlanError
 from .escape import text_inline
 from .invariants import verify
+from .operations import AddLink, CreateAsset, DeleteAsset, RemoveLink, UpdateAsset, UpdateLink, unreachable
 from .plan import Plan, WorkspacePlan, check_prune
 from .tables import asset_relationships as rels
 from .tables import assets
@@ -129,19 +130,7 @@ def sync(
                 name: state_.read(connection, name, (claimed or {}).get(name, ())) for name in workspaces
             }
             if saved is not None:
-                plan = saved
-                stale = [
-                    w.workspace
-                    for w in plan.workspaces
-                    if states.get(w.workspace) is None or states[w.workspace].fingerprint != w.fingerprint
-                ]
-                if stale:
-                    raise StalePlanError(
-                        text_inline(
-                            f"stale plan: workspace(s) {', '.join(stale)} changed since the plan was made; run `shotkit plan` again and review it"
-                        )
-                    )
-                check_prune(plan, None, max_deletes)
+                plan = _unchanged_since(saved, states, max_deletes)
             else:
                 assert make_plan is not None
                 show("planning", 0, 0)
@@ -149,16 +138,14 @@ def sync(
             show("checking the plan", 0, 0)
             verify(plan, states, owner)
             drift = [message for state in states.values() for message in state.drift]
-            if not plan.has_changes and not any(w.bookkeeping for w in plan.workspaces):
-                if record:  # the history (shotkit.history), in this transaction
-                    record(connection, plan, False)
-                return Outcome(plan, False, drift)
+            applied = plan.has_changes or any(w.bookkeeping for w in plan.workspaces)
             written = _Written(show, sum(_rows(w) for w in plan.workspaces))
-            for workspace in plan.workspaces:
-                execute(connection, workspace, plan.owner, written.step)
-            if record:
+            if applied:
+                for workspace in plan.workspaces:
+                    execute(connection, workspace, plan.owner, written.step)
+            if record:  # the history (shotkit.history), in this transaction
                 written.stage("recording the run in the history")
-                record(connection, plan, True)
+                record(connection, plan, applied)
             written.stage("committing")
     except sa.exc.SQLAlchemyError as err:
         if "database is locked" in str(err):
@@ -170,7 +157,24 @@ def sync(
         raise DatabaseError(
             f"sync failed and was rolled back, nothing changed: {text_inline(str(err))}"
         ) from None
-    return Outcome(plan, True, drift)
+    return Outcome(plan, applied, drift)
+
+
+def _unchanged_since(saved: Plan, states: dict[str, state_.State], max_deletes: int | None) -> Plan:
+    """The saved plan, if every workspace it covers is as it was when the plan was made."""
+    stale = [
+        w.workspace
+        for w in saved.workspaces
+        if states.get(w.workspace) is None or states[w.workspace].fingerprint != w.fingerprint
+    ]
+    if stale:
+        raise StalePlanError(
+            text_inline(
+                f"stale plan: workspace(s) {', '.join(stale)} changed since the plan was made; run `shotkit plan` again and review it"
+            )
+        )
+    check_prune(saved, None, max_deletes)
+    return saved
 
 
 Progress = Callable[[str, int, int], None]
@@ -205,37 +209,66 @@ def _skip(what: str, rows: int) -> None:
     """`execute` with no one counting."""
 
 
+@dataclass
+class _Batches:
+    """A workspace plan's writes sorted by kind, in one pass: each kind is one set-based write."""
+
+    creates: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[dict[str, Any]] = field(default_factory=list)
+    deletes: list[str] = field(default_factory=list)
+    link_adds: list[dict[str, Any]] = field(default_factory=list)
+    link_updates: list[dict[str, Any]] = field(default_factory=list)
+    link_removes: list[str] = field(default_factory=list)
+    bookkeeping: list[dict[str, Any]] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, plan: WorkspacePlan) -> _Batches:
+        batches = cls(bookkeeping=[entry.to_json() for entry in plan.bookkeeping])
+        for change in plan.changes:
+            match change:
+                case CreateAsset():
+                    batches.creates.append(change.row)
+                case UpdateAsset():
+                    batches.updates.append(change.row)
+                case DeleteAsset():
+                    batches.deletes.append(change.id)
+                case _:
+                    unreachable(change)
+        for link in plan.links:
+            match link:
+                case AddLink():
+                    batches.link_adds.append(link.row)
+                case UpdateLink():
+                    batches.link_updates.append(link.row)
+                case RemoveLink():
+                    batches.link_removes.append(link.id)
+                case _:
+                    unreachable(link)
+        return batches
+
+
 def execute(
     connection: sa.Connection, plan: WorkspacePlan, owner: str, step: Callable[[str, int], None] = _skip
 ) -> None:
     """The plan's writes: a few statements for the whole workspace, whatever its size."""
-    creates = [c["row"] for c in plan.changes if c["action"] == "create"]
-    updates = [c["row"] for c in plan.changes if c["action"] == "update"]
-    deletes = [c["row"]["id"] for c in plan.changes if c["action"] == "delete"]
-    link_adds = [link["row"] for link in plan.links if link["action"] == "add"]
-    link_updates = [link["row"] for link in plan.links if link["action"] == "update"]
-    link_removes = [link["row"]["id"] for link in plan.links if link["action"] == "remove"]
+    b = _Batches.of(plan)
     writes = _Postgres(connection) if connection.dialect.name == "postgresql" else _SQLite(connection)
     owned = (plan.workspace, owner)
-    step(f"{plan.workspace}: removing {len(link_removes)} link(s)", len(link_removes))
-    _expect(writes.delete(rels, link_removes, owned), len(link_removes), "links to remove")
-    step(f"{plan.workspace}: deleting {len(deletes)} asset(s)", len(deletes))
-    _no_cascade(connection, deletes)
-    _expect(writes.delete(assets, deletes, owned), len(deletes), "rows to delete")
-    step(f"{plan.workspace}: recording {len(plan.bookkeeping)} key(s)", len(plan.bookkeeping))
-    writes.update(
-        assets,
-        [{"id": b["id"], "manifest_key": b["manifest_key"], "source": b["source"]} for b in plan.bookkeeping],
-        ("manifest_key", "source"),
-    )
-    step(f"{plan.workspace}: inserting {len(creates)} asset(s)", len(creates))
-    writes.insert(assets, creates, ASSET_COLUMNS)
-    step(f"{plan.workspace}: updating {len(updates)} asset(s)", len(updates))
-    writes.update(assets, updates, ASSET_COLUMNS, touch=True)
-    step(f"{plan.workspace}: inserting {len(link_adds)} link(s)", len(link_adds))
-    writes.insert(rels, link_adds, LINK_COLUMNS)
-    step(f"{plan.workspace}: updating {len(link_updates)} link(s)", len(link_updates))
-    writes.update(rels, link_updates, ("sequence", "relationship_metadata"))
+    step(f"{plan.workspace}: removing {len(b.link_removes)} link(s)", len(b.link_removes))
+    _expect(writes.delete(rels, b.link_removes, owned), len(b.link_removes), "links to remove")
+    step(f"{plan.workspace}: deleting {len(b.deletes)} asset(s)", len(b.deletes))
+    _no_cascade(connection, b.deletes)
+    _expect(writes.delete(assets, b.deletes, owned), len(b.deletes), "rows to delete")
+    step(f"{plan.workspace}: recording {len(b.bookkeeping)} key(s)", len(b.bookkeeping))
+    writes.update(assets, b.bookkeeping, ("manifest_key", "source"))
+    step(f"{plan.workspace}: inserting {len(b.creates)} asset(s)", len(b.creates))
+    writes.insert(assets, b.creates, ASSET_COLUMNS)
+    step(f"{plan.workspace}: updating {len(b.updates)} asset(s)", len(b.updates))
+    writes.update(assets, b.updates, ASSET_COLUMNS, touch=True)
+    step(f"{plan.workspace}: inserting {len(b.link_adds)} link(s)", len(b.link_adds))
+    writes.insert(rels, b.link_adds, LINK_COLUMNS)
+    step(f"{plan.workspace}: updating {len(b.link_updates)} link(s)", len(b.link_updates))
+    writes.update(rels, b.link_updates, ("sequence", "relationship_metadata"))
 
 
 def _expect(done: int, planned: int, what: str) -> None:

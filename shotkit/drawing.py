@@ -1,8 +1,12 @@
-"""Render the production graph as Mermaid or Graphviz DOT text."""
+"""Render the production graph as Mermaid or Graphviz DOT text.
+
+`REPORTERS` maps each `graph --format` to its function, like the other kinds of output.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import networkx as nx
@@ -33,3 +37,6 @@ def dot(graph: nx.MultiDiGraph) -> str:
         lines.append(f"  {json.dumps('/'.join(u))} -> {json.dumps('/'.join(v))} [label={json.dumps(rel)}];")
     lines.append("}")
     return "\n".join(lines)
+
+
+REPORTERS: dict[str, Callable[[nx.MultiDiGraph], str]] = {"mermaid": mermaid, "dot": dot}

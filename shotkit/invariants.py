@@ -11,10 +11,23 @@ reviewer must describe the rows written, and an update's listed fields must be t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import PlanRefused
 from .escape import text_inline
+from .operations import (
+    AddLink,
+    AssetOperation,
+    CreateAsset,
+    DeleteAsset,
+    FieldChange,
+    LinkOperation,
+    RemoveLink,
+    UpdateAsset,
+    UpdateLink,
+    unreachable,
+)
 from .plan import Plan, WorkspacePlan, field_changes, link_id
 from .state import State, same
 
@@ -41,13 +54,14 @@ def verify(plan: Plan, states: dict[str, State], owner: str) -> None:
 
 
 class _Check:
+    """The rules for one workspace's operations, against the state read under the lock."""
+
     def __init__(self, plan: Plan, workspace: WorkspacePlan, state: State) -> None:
         self.plan, self.workspace, self.state = plan, workspace, state
         self.name = workspace.workspace
         self.problems: list[str] = []
-        self.creates = {c["row"]["id"]: c["row"] for c in workspace.changes if c["action"] == "create"}
-        self.deletes = {c["row"]["id"] for c in workspace.changes if c["action"] == "delete"}
-        self.link_removes = {link["row"]["id"] for link in workspace.links if link["action"] == "remove"}
+        self.deletes = {change.id for change in workspace.deletes}
+        self.link_removes = {link.id for link in workspace.links if isinstance(link, RemoveLink)}
         self.links_by_id = {link["id"]: link for link in state.links.values()}
         self.names = _names(workspace, state)
 
@@ -55,28 +69,44 @@ class _Check:
         self.problems.append(f"workspace '{self.name}': {message}")
 
     def run(self) -> list[str]:
-        ids = [c["row"]["id"] for c in self.workspace.changes]
+        ids = [_written(change) for change in self.workspace.changes]
         if len(ids) != len(set(ids)):
             self.fail("a row is changed more than once")
         for change in self.workspace.changes:
-            getattr(self, "_" + change["action"])(change)
+            match change:
+                case CreateAsset():
+                    self._create(change)
+                case UpdateAsset():
+                    self._update(change)
+                case DeleteAsset():
+                    self._delete(change)
+                case _:
+                    unreachable(change)
         for link in self.workspace.links:
-            getattr(self, "_link_" + link["action"])(link)
+            match link:
+                case AddLink():
+                    self._link_add(link)
+                case UpdateLink():
+                    self._link_update(link)
+                case RemoveLink():
+                    self._link_remove(link)
+                case _:
+                    unreachable(link)
         for entry in self.workspace.bookkeeping:
-            if entry["id"] not in self.state.assets:
-                self.fail(f"bookkeeping for row {entry['id']}, which is not in this workspace")
+            if entry.id not in self.state.assets:
+                self.fail(f"bookkeeping for row {entry.id}, which is not in this workspace")
         self._cascades()
         return self.problems
 
-    def _label(self, change: dict[str, Any], row: dict[str, Any]) -> None:
-        shown = (change["id"], change["type"], change["key"], change["name"])
+    def _label(self, change: AssetOperation, row: dict[str, Any]) -> None:
+        shown = (change.id, change.type, change.key, change.name)
         if shown != (row["id"], row["type"], row.get("manifest_key"), row["name"]):
             self.fail(
-                f"{change['action']} of row {change['id']} is labelled as something other than the row it writes"
+                f"{change.action} of row {change.id} is labelled as something other than the row it writes"
             )
 
-    def _create(self, change: dict[str, Any]) -> None:
-        row = change["row"]
+    def _create(self, change: CreateAsset) -> None:
+        row = change.row
         self._label(change, row)
         if row["workspace_id"] != self.name:
             self.fail(f"create of row {row['id']} writes into workspace '{row['workspace_id']}'")
@@ -87,8 +117,8 @@ class _Check:
         if row["id"] in self.state.assets:
             self.fail(f"create of row {row['id']}, which already exists")
 
-    def _update(self, change: dict[str, Any]) -> None:
-        row, actual = change["row"], self.state.assets.get(change["row"]["id"])
+    def _update(self, change: UpdateAsset) -> None:
+        row, actual = change.row, self.state.assets.get(change.row["id"])
         self._label(change, row)
         if actual is None:
             self.fail(f"update of row {row['id']}, which is not in this workspace")
@@ -97,13 +127,13 @@ class _Check:
             self.fail(f"update of row {row['id']} moves it to another workspace or type")
         if actual["owner"] not in (None, self.plan.owner) or row["owner"] != actual["owner"]:
             self.fail(f"update of row {row['id']}, owned by {actual['owner']!r}, or a change of its owner")
-        if not _same_fields(change["fields"], field_changes(actual, row)):
+        if not _same_fields(change.fields, field_changes(actual, row)):
             self.fail(f"update of row {row['id']} lists fields other than those it changes")
 
-    def _delete(self, change: dict[str, Any]) -> None:
-        actual = self.state.assets.get(change["row"]["id"])
+    def _delete(self, change: DeleteAsset) -> None:
+        actual = self.state.assets.get(change.id)
         if actual is None:
-            self.fail(f"delete of row {change['row']['id']}, which is not in this workspace")
+            self.fail(f"delete of row {change.id}, which is not in this workspace")
             return
         self._label(change, actual)
         if not self.plan.prune:
@@ -113,8 +143,8 @@ class _Check:
                 f"delete of {actual['type']} '{actual['manifest_key'] or actual['name']}' (row {actual['id']}), which this project does not own (owner {actual['owner']!r})"
             )
 
-    def _link_label(self, link: dict[str, Any], row: dict[str, Any]) -> None:
-        shown = (link["type"], tuple(link["parent"]), tuple(link["child"]))
+    def _link_label(self, link: LinkOperation, row: dict[str, Any]) -> None:
+        shown = (link.type, tuple(link.parent), tuple(link.child))
         parent, child = row["parent_asset_id"], row["child_asset_id"]
         actual = (
             row["relationship_type"],
@@ -124,21 +154,19 @@ class _Check:
         if shown != actual:
             self.fail(f"link {row['id']} is labelled as something other than the link it writes")
 
-    def _link_add(self, link: dict[str, Any]) -> None:
-        row = link["row"]
+    def _link_add(self, link: AddLink) -> None:
+        row = link.row
         self._link_label(link, row)
         ends = (row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])
         if row["workspace_id"] != self.name or row["owner"] != self.plan.owner or row["id"] != link_id(*ends):
             self.fail(f"link {row['id']} is added under another workspace, owner or id")
         if any(end not in self.names or end in self.deletes for end in ends[:2]) or ends in self.state.links:
             self.fail(f"link {row['id']} joins rows that are not in this workspace, or exists already")
-        if link["sequence"] != row["sequence"] or not same(
-            link["metadata"] or {}, row["relationship_metadata"]
-        ):
+        if link.sequence != row["sequence"] or not same(link.metadata or {}, row["relationship_metadata"]):
             self.fail(f"link {row['id']} shows other values than it writes")
 
-    def _link_update(self, link: dict[str, Any]) -> None:
-        row = link["row"]
+    def _link_update(self, link: UpdateLink) -> None:
+        row = link.row
         actual = self.links_by_id.get(row["id"])
         if actual is None or any(
             actual[k] != row[k]
@@ -148,18 +176,18 @@ class _Check:
             return
         self._link_label(link, row)
         fields = [
-            {"field": name, "old": actual[name], "new": row[name]}
+            FieldChange(name, actual[name], row[name])
             for name in ("sequence", "relationship_metadata")
             if not same(actual[name], row[name])
         ]
-        if not _same_fields(link["fields"], fields):
+        if not _same_fields(link.fields, fields):
             self.fail(f"update of link {row['id']} lists fields other than those it changes")
 
-    def _link_remove(self, link: dict[str, Any]) -> None:
-        actual = self.links_by_id.get(link["row"]["id"])
+    def _link_remove(self, link: RemoveLink) -> None:
+        actual = self.links_by_id.get(link.id)
         if actual is None or actual["owner"] != self.plan.owner:
             self.fail(
-                f"removal of link {link['row']['id']}, which is not a link of this workspace owned by this project"
+                f"removal of link {link.id}, which is not a link of this workspace owned by this project"
             )
             return
         self._link_label(link, actual)
@@ -175,25 +203,27 @@ class _Check:
                 )
 
 
+def _written(change: AssetOperation) -> str:
+    """The id of the row an operation writes (a delete's is the one it shows)."""
+    return change.id if isinstance(change, DeleteAsset) else str(change.row["id"])
+
+
 def _names(workspace: WorkspacePlan, state: State) -> dict[str, tuple[str, str]]:
     """How the plan names each row in link labels: as the database has it, or as the
     manifests declare it (a create, an update, a key recorded by bookkeeping)."""
     names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in state.assets.items()}
     for entry in workspace.bookkeeping:
-        if entry["manifest_key"] is not None and entry["id"] in names:
-            names[entry["id"]] = (names[entry["id"]][0], entry["manifest_key"])
+        if entry.manifest_key is not None and entry.id in names:
+            names[entry.id] = (names[entry.id][0], entry.manifest_key)
     for change in workspace.changes:
-        if change["action"] != "delete":
-            row = change["row"]
+        if isinstance(change, (CreateAsset, UpdateAsset)):
+            row = change.row
             names[row["id"]] = (row["type"], row["manifest_key"] or row["name"])
     return names
 
 
-def _same_fields(shown: list[dict[str, Any]], actual: list[dict[str, Any]]) -> bool:
-    def rows(items: list[dict[str, Any]]) -> list[Any]:
-        return [
-            [i["field"], i.get("old"), i.get("new"), bool(i.get("added")), bool(i.get("removed"))]
-            for i in items
-        ]
+def _same_fields(shown: Sequence[FieldChange], actual: Sequence[FieldChange]) -> bool:
+    def rows(items: Sequence[FieldChange]) -> list[Any]:
+        return [[i.field, i.old, i.new, i.added, i.removed] for i in items]
 
     return same(rows(shown), rows(actual))

@@ -6,8 +6,7 @@ applied exactly as reviewed, and the fingerprint of the state it was computed ag
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,25 +14,90 @@ from . import planfile
 from .errors import PruneRefused, ShotkitError
 from .escape import text_inline
 from .model import TAKE, VIDEO, Production, Workspace, uuid5_text
+from .operations import (
+    AddLink,
+    AssetOperation,
+    Bookkeeping,
+    CreateAsset,
+    DeleteAsset,
+    FieldChange,
+    LinkOperation,
+    RemoveLink,
+    RowLabel,
+    UpdateAsset,
+    UpdateLink,
+    asset_operation,
+    link_operation,
+    summary_key,
+)
 from .state import ASSET_FIELDS, State, same
 
 PLAN_FORMAT_VERSION = planfile.FORMAT_VERSION
 DEFAULT_MAX_DELETES = 50
 
 
+SUMMARY_KEYS = (
+    "create",
+    "update",
+    "delete",
+    "link_add",
+    "link_remove",
+    "link_update",
+    "unmanaged",
+    "pending_prune",
+)
+
+
 @dataclass
 class WorkspacePlan:
+    """One workspace's operations, and the fingerprint of the state they were computed from."""
+
     workspace: str
     fingerprint: str
-    changes: list[dict[str, Any]] = field(default_factory=list)  # asset create / update / delete
-    links: list[dict[str, Any]] = field(default_factory=list)  # link add / remove / update
-    bookkeeping: list[dict[str, Any]] = field(default_factory=list)  # manifest key and source only
-    unmanaged: list[dict[str, Any]] = field(default_factory=list)  # rows of other tools: reported, kept
-    pending_prune: list[dict[str, Any]] = field(default_factory=list)  # owned rows that left the manifests
+    changes: list[AssetOperation] = field(default_factory=list)
+    links: list[LinkOperation] = field(default_factory=list)
+    bookkeeping: list[Bookkeeping] = field(default_factory=list)  # manifest key and source only
+    unmanaged: list[RowLabel] = field(default_factory=list)  # rows of other tools: reported, kept
+    pending_prune: list[RowLabel] = field(default_factory=list)  # owned rows that left the manifests
 
     @property
     def has_changes(self) -> bool:
         return bool(self.changes or self.links)
+
+    @property
+    def deletes(self) -> list[DeleteAsset]:
+        return [change for change in self.changes if isinstance(change, DeleteAsset)]
+
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(SUMMARY_KEYS, 0)
+        for operation in (*self.changes, *self.links):
+            counts[summary_key(operation)] += 1
+        counts["unmanaged"] = len(self.unmanaged)
+        counts["pending_prune"] = len(self.pending_prune)
+        return counts
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "workspace": self.workspace,
+            "fingerprint": self.fingerprint,
+            "changes": [change.to_json() for change in self.changes],
+            "links": [link.to_json() for link in self.links],
+            "bookkeeping": [entry.to_json() for entry in self.bookkeeping],
+            "unmanaged": [row.to_json() for row in self.unmanaged],
+            "pending_prune": [row.to_json() for row in self.pending_prune],
+        }
+
+    @classmethod
+    def from_json(cls, item: dict[str, Any]) -> WorkspacePlan:
+        return cls(
+            item["workspace"],
+            item["fingerprint"],
+            [asset_operation(change) for change in item["changes"]],
+            [link_operation(link) for link in item["links"]],
+            [Bookkeeping.from_json(entry) for entry in item["bookkeeping"]],
+            [RowLabel.from_json(row) for row in item["unmanaged"]],
+            [RowLabel.from_json(row) for row in item["pending_prune"]],
+        )
 
 
 @dataclass
@@ -48,14 +112,10 @@ class Plan:
         return any(w.has_changes for w in self.workspaces)
 
     def summary(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "delete": 0, "link_add": 0, "link_remove": 0, "link_update": 0}
+        counts = dict.fromkeys(SUMMARY_KEYS, 0)
         for workspace in self.workspaces:
-            for change in workspace.changes:
-                counts[change["action"]] += 1
-            for link in workspace.links:
-                counts["link_" + link["action"]] += 1
-        counts["unmanaged"] = sum(len(w.unmanaged) for w in self.workspaces)
-        counts["pending_prune"] = sum(len(w.pending_prune) for w in self.workspaces)
+            for name, count in workspace.summary().items():
+                counts[name] += count
         return counts
 
     def to_json(self) -> dict[str, Any]:
@@ -66,13 +126,13 @@ class Plan:
             "prune": self.prune,
             "has_changes": self.has_changes,
             "summary": self.summary(),
-            "workspaces": [asdict(w) for w in self.workspaces],
+            "workspaces": [w.to_json() for w in self.workspaces],
         }
 
     @classmethod
     def from_json(cls, document: dict[str, Any], source: str = "plan") -> Plan:
         """A plan from a document that passed `planfile.check` (so every field is there)."""
-        workspaces = [WorkspacePlan(**w) for w in document["workspaces"]]
+        workspaces = [WorkspacePlan.from_json(w) for w in document["workspaces"]]
         return cls(document["owner"], document["prune"], workspaces)
 
 
@@ -133,43 +193,40 @@ def desired(
 
 # --- the diff -------------------------------------------------------------------------------
 
+Label = tuple[str, str, str | None, str, str | None]  # RowLabel's fields: id, type, key, name, shot
+Ends = tuple[str, tuple[str, str], tuple[str, str], str | None]  # LinkLabel's: type, parent, child, shot
 
-def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
+
+def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
     """Field-level differences, with dotted paths inside `asset_metadata`."""
-    out: list[dict[str, Any]] = []
+    out: list[FieldChange] = []
     for name in ASSET_FIELDS:
         if same(old[name], new[name]):
             continue
         if name == "asset_metadata":
             out.extend(_dict_changes("asset_metadata", old[name], new[name]))
         else:
-            out.append({"field": name, "old": old[name], "new": new[name]})
+            out.append(FieldChange(name, old[name], new[name]))
     return out
 
 
-def _dict_changes(prefix: str, old: dict[str, Any], new: dict[str, Any]) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
+def _dict_changes(prefix: str, old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]:
+    out: list[FieldChange] = []
     for key in sorted(set(old) | set(new)):
         path = f"{prefix}.{key}"
         if isinstance(old.get(key), dict) and isinstance(new.get(key), dict):
             out.extend(_dict_changes(path, old[key], new[key]))
         elif key not in new:
-            out.append({"field": path, "old": old[key], "removed": True})
+            out.append(FieldChange(path, old=old[key], removed=True))
         elif key not in old:
-            out.append({"field": path, "new": new[key], "added": True})
+            out.append(FieldChange(path, new=new[key], added=True))
         elif not same(old[key], new[key]):
-            out.append({"field": path, "old": old[key], "new": new[key]})
+            out.append(FieldChange(path, old[key], new[key]))
     return out
 
 
-def _label(row: dict[str, Any], shot_of: dict[str, str | None]) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "type": row["type"],
-        "key": row.get("manifest_key"),
-        "name": row["name"],
-        "shot": shot_of.get(row["id"]),
-    }
+def _label(row: dict[str, Any], shot_of: dict[str, str | None]) -> Label:
+    return (row["id"], row["type"], row.get("manifest_key"), row["name"], shot_of.get(row["id"]))
 
 
 def _file_left_rows_by_shot(shot_of: dict[str, str | None], state: State) -> None:
@@ -181,44 +238,62 @@ def _file_left_rows_by_shot(shot_of: dict[str, str | None], state: State) -> Non
 
 
 def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> WorkspacePlan:
+    """The operations that make `state` what `workspace` declares (None: nothing declared)."""
     wanted, wanted_links, shot_of = desired(workspace) if workspace else ({}, {}, {})
     _file_left_rows_by_shot(shot_of, state)
     plan = WorkspacePlan(state.workspace, state.fingerprint)
+    conflicts = _diff_declared(plan, wanted, state, owner, shot_of)
+    _diff_undeclared(plan, wanted, state, owner, prune, shot_of)
+    if conflicts:
+        raise ShotkitError(text_inline(f"workspace '{state.workspace}': " + "; ".join(conflicts)))
+    _diff_links(plan, wanted, wanted_links, state, owner, shot_of)
+    return plan
+
+
+def _conflict(row: dict[str, Any], actual: dict[str, Any] | None, state: State, owner: str) -> str | None:
+    """Why a declared row cannot be written over the row with its id, if it cannot."""
+    what, asset_id = f"{row['type']} '{row['manifest_key']}'", row["id"]
+    if actual is None:
+        if asset_id in state.elsewhere:
+            return f"{what} adopts id {asset_id}, but that row belongs to workspace '{state.elsewhere[asset_id]}'"
+        return None
+    if actual["type"] != row["type"]:
+        return f"{what} adopts id {asset_id}, but that row is a {actual['type']}"
+    if actual["owner"] not in (None, owner):
+        return f"{what} (id {asset_id}) is owned by '{actual['owner']}', not by this project ('{owner}')"
+    return None
+
+
+def _diff_declared(
+    plan: WorkspacePlan, wanted: dict[str, Any], state: State, owner: str, shot_of: dict[str, str | None]
+) -> list[str]:
+    """Creates, updates and bookkeeping for the rows the manifests declare; the conflicts."""
     conflicts: list[str] = []
     for asset_id, row in wanted.items():
         actual = state.assets.get(asset_id)
-        if actual is None and asset_id in state.elsewhere:
-            conflicts.append(
-                f"{row['type']} '{row['manifest_key']}' adopts id {asset_id}, but that row belongs to workspace '{state.elsewhere[asset_id]}'"
-            )
-            continue
-        if actual is None:
-            plan.changes.append({"action": "create", **_label(row, shot_of), "row": {**row, "owner": owner}})
-            continue
-        if actual["type"] != row["type"]:
-            conflicts.append(
-                f"{row['type']} '{row['manifest_key']}' adopts id {asset_id}, but that row is a {actual['type']}"
-            )
-            continue
-        if actual["owner"] not in (None, owner):
-            conflicts.append(
-                f"{row['type']} '{row['manifest_key']}' (id {asset_id}) is owned by '{actual['owner']}', not by this project ('{owner}')"
-            )
-            continue
-        changes = field_changes(actual, row)
-        if changes:
-            plan.changes.append(
-                {
-                    "action": "update",
-                    **_label(row, shot_of),
-                    "fields": changes,
-                    "row": {**row, "owner": actual["owner"]},
-                }
-            )
+        conflict = _conflict(row, actual, state, owner)
+        if conflict:
+            conflicts.append(conflict)
+        elif actual is None:
+            plan.changes.append(CreateAsset(*_label(row, shot_of), {**row, "owner": owner}))
+        elif changes := field_changes(actual, row):
+            row = {**row, "owner": actual["owner"]}
+            plan.changes.append(UpdateAsset(*_label(row, shot_of), tuple(changes), row))
         elif actual["manifest_key"] != row["manifest_key"] or not same(actual["source"], row["source"]):
-            plan.bookkeeping.append(
-                {"id": asset_id, "manifest_key": row["manifest_key"], "source": row["source"]}
-            )
+            plan.bookkeeping.append(Bookkeeping(asset_id, row["manifest_key"], row["source"]))
+    return conflicts
+
+
+def _diff_undeclared(
+    plan: WorkspacePlan,
+    wanted: dict[str, Any],
+    state: State,
+    owner: str,
+    prune: bool,
+    shot_of: dict[str, str | None],
+) -> None:
+    """Rows the manifests do not declare: another tool's are kept, this project's are deleted
+    with `--prune` and pending without it."""
     wanted_keys = {(r["type"], r["manifest_key"]) for r in wanted.values()}
     undeclared = [(i, row) for i, row in state.assets.items() if i not in wanted]
     for asset_id, actual in sorted(
@@ -226,18 +301,80 @@ def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> 
     ):
         label = _label(actual, shot_of)
         if actual["owner"] != owner:
-            plan.unmanaged.append(label)
+            plan.unmanaged.append(RowLabel(*label))
         elif prune:
-            plan.changes.append({"action": "delete", **label, "row": {"id": asset_id}})
+            plan.changes.append(DeleteAsset(*label))
         else:
-            plan.pending_prune.append(label)
+            plan.pending_prune.append(RowLabel(*label))
         if actual["manifest_key"] is not None and (actual["type"], actual["manifest_key"]) in wanted_keys:
             # The key moved to another row (an `id:` was added): free it for the new owner.
-            plan.bookkeeping.append({"id": asset_id, "manifest_key": None, "source": actual["source"]})
-    if conflicts:
-        raise ShotkitError(text_inline(f"workspace '{state.workspace}': " + "; ".join(conflicts)))
-    _diff_links(plan, wanted, wanted_links, state, owner, shot_of)
-    return plan
+            plan.bookkeeping.append(Bookkeeping(asset_id, None, actual["source"]))
+
+
+class _Links:
+    """The link operations of one workspace: declared links added or updated, then the links
+    the manifests no longer declare removed (or kept, or refused: see `strays`)."""
+
+    def __init__(
+        self,
+        plan: WorkspacePlan,
+        wanted: dict[str, Any],
+        state: State,
+        owner: str,
+        shot_of: dict[str, str | None],
+    ) -> None:
+        self.plan, self.wanted, self.state, self.owner, self.shot_of = plan, wanted, state, owner, shot_of
+        rows = {**state.assets, **wanted}
+        self.names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in rows.items()}
+
+    def label(self, row: dict[str, Any]) -> Ends:
+        parent, child = row["parent_asset_id"], row["child_asset_id"]
+        return (
+            row["relationship_type"],
+            self.names.get(parent, ("?", parent)),
+            self.names.get(child, ("?", child)),
+            self.shot_of.get(parent),
+        )
+
+    def declared(self, ident: tuple[str, str, str], row: dict[str, Any]) -> LinkOperation | None:
+        actual = self.state.links.get(ident)
+        if actual is None:
+            new = {**row, "id": link_id(*ident), "owner": self.owner}
+            return AddLink(*self.label(row), row["sequence"], row["relationship_metadata"], new)
+        fields = []
+        if actual["sequence"] != row["sequence"]:
+            fields.append(FieldChange("sequence", actual["sequence"], row["sequence"]))
+        if not same(actual["relationship_metadata"], row["relationship_metadata"]):
+            fields.append(
+                FieldChange(
+                    "relationship_metadata", actual["relationship_metadata"], row["relationship_metadata"]
+                )
+            )
+        if not fields:
+            return None
+        written = {**row, "id": actual["id"], "owner": actual["owner"]}
+        return UpdateLink(*self.label(row), tuple(fields), written)
+
+    def strays(self, wanted_links: dict[tuple[str, str, str], dict[str, Any]]) -> list[Ends]:
+        """Links the manifests no longer declare: those of a declared parent, and every link of
+        a row the plan deletes. The database would drop the latter by ON DELETE CASCADE; the
+        plan lists each one instead, and returns those this project does not own (one the
+        AssetService made, say: a selected take), which a delete may not take with it."""
+        deleted = {change.id for change in self.plan.deletes}
+        blocked: list[Ends] = []
+        for ident, actual in sorted(self.state.links.items(), key=lambda item: item[0]):
+            goes = actual["parent_asset_id"] in deleted or actual["child_asset_id"] in deleted
+            if ident in wanted_links or not (goes or actual["parent_asset_id"] in self.wanted):
+                continue
+            label = self.label(actual)
+            if actual["owner"] == self.owner:
+                self.plan.links.append(RemoveLink(*label, actual["id"]))
+            elif goes:
+                blocked.append(label)
+            else:
+                name = f"{label[1][1]} -> {label[2][1]}"
+                self.plan.unmanaged.append(RowLabel(actual["id"], "link:" + label[0], None, name, label[3]))
+        return blocked
 
 
 def _diff_links(
@@ -246,102 +383,29 @@ def _diff_links(
     wanted_links: dict[tuple[str, str, str], dict[str, Any]],
     state: State,
     owner: str,
-    shot_of: dict[str, Any],
+    shot_of: dict[str, str | None],
 ) -> None:
-    names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in {**state.assets, **wanted}.items()}
-
-    def label(row: dict[str, Any]) -> dict[str, Any]:
-        parent, child = row["parent_asset_id"], row["child_asset_id"]
-        return {
-            "type": row["relationship_type"],
-            "parent": names.get(parent, ("?", parent)),
-            "child": names.get(child, ("?", child)),
-            "shot": shot_of.get(parent),
-        }
-
+    links = _Links(plan, wanted, state, owner, shot_of)
     for ident, row in wanted_links.items():
-        actual = state.links.get(ident)
-        if actual is None:
-            new = {**row, "id": link_id(*ident), "owner": owner}
-            plan.links.append(
-                {
-                    "action": "add",
-                    **label(row),
-                    "sequence": row["sequence"],
-                    "metadata": row["relationship_metadata"],
-                    "row": new,
-                }
-            )
-            continue
-        fields = []
-        if actual["sequence"] != row["sequence"]:
-            fields.append({"field": "sequence", "old": actual["sequence"], "new": row["sequence"]})
-        if not same(actual["relationship_metadata"], row["relationship_metadata"]):
-            fields.append(
-                {
-                    "field": "relationship_metadata",
-                    "old": actual["relationship_metadata"],
-                    "new": row["relationship_metadata"],
-                }
-            )
-        if fields:
-            plan.links.append(
-                {
-                    "action": "update",
-                    **label(row),
-                    "fields": fields,
-                    "row": {**row, "id": actual["id"], "owner": actual["owner"]},
-                }
-            )
-    _stray_links(plan, wanted, wanted_links, state, owner, label)
-
-
-def _stray_links(
-    plan: WorkspacePlan,
-    wanted: dict[str, Any],
-    wanted_links: dict[tuple[str, str, str], dict[str, Any]],
-    state: State,
-    owner: str,
-    label: Callable[[dict[str, Any]], dict[str, Any]],
-) -> None:
-    """Links the manifests no longer declare: those of a declared parent, and every link of a
-    row the plan deletes. The database would drop the latter by ON DELETE CASCADE; the plan
-    lists each one instead, and refuses to take a link this project does not own (one the
-    AssetService made, say: a selected take) with it."""
-    deleted = {c["id"] for c in plan.changes if c["action"] == "delete"}
-    blocked: list[dict[str, Any]] = []
-    for ident, actual in sorted(state.links.items(), key=lambda item: item[0]):
-        goes = actual["parent_asset_id"] in deleted or actual["child_asset_id"] in deleted
-        if ident in wanted_links or not (goes or actual["parent_asset_id"] in wanted):
-            continue
-        if actual["owner"] == owner:
-            plan.links.append({"action": "remove", **label(actual), "row": {"id": actual["id"]}})
-        elif goes:
-            blocked.append(label(actual))
-        else:
-            shown = label(actual)
-            plan.unmanaged.append(
-                {
-                    "id": actual["id"],
-                    "type": "link:" + actual["relationship_type"],
-                    "key": None,
-                    "name": f"{shown['parent'][1]} -> {shown['child'][1]}",
-                    "shot": shown["shot"],
-                }
-            )
+        operation = links.declared(ident, row)
+        if operation is not None:
+            plan.links.append(operation)
+    blocked = links.strays(wanted_links)
     if blocked:
-        named = ", ".join(
-            f"{b['type']} {b['parent'][0]} '{b['parent'][1]}' -> {b['child'][0]} '{b['child'][1]}'"
-            for b in blocked[:5]
-        )
-        more = f" and {len(blocked) - 5} more" if len(blocked) > 5 else ""
-        raise PruneRefused(
-            text_inline(
-                f"refusing to prune in workspace '{state.workspace}': deleting the rows would also delete {len(blocked)} link(s) "
-                f"made outside this project: {named}{more}. Run `shotkit export` to bring them into the manifests "
-                "(the rows are then declared again), or remove those links first"
-            )
-        )
+        raise PruneRefused(text_inline(_blocked_message(state.workspace, blocked)))
+
+
+def _blocked_message(workspace: str, blocked: list[Ends]) -> str:
+    named = ", ".join(
+        f"{kind} {parent[0]} '{parent[1]}' -> {child[0]} '{child[1]}'"
+        for kind, parent, child, _ in blocked[:5]
+    )
+    more = f" and {len(blocked) - 5} more" if len(blocked) > 5 else ""
+    return (
+        f"refusing to prune in workspace '{workspace}': deleting the rows would also delete {len(blocked)} link(s) "
+        f"made outside this project: {named}{more}. Run `shotkit export` to bring them into the manifests "
+        "(the rows are then declared again), or remove those links first"
+    )
 
 
 def compute(
@@ -356,12 +420,12 @@ def compute(
 
 def check_prune(plan: Plan, production: Production | None, max_deletes: int | None) -> None:
     limit = DEFAULT_MAX_DELETES if max_deletes is None else max_deletes
-    deletes = [c for w in plan.workspaces for c in w.changes if c["action"] == "delete"]
+    deletes = [change for w in plan.workspaces for change in w.deletes]
     for workspace in plan.workspaces:
         declared = production is None or (
             workspace.workspace in production.workspaces and production.workspaces[workspace.workspace].assets
         )
-        if any(c["action"] == "delete" for c in workspace.changes) and not declared:
+        if workspace.deletes and not declared:
             raise PruneRefused(
                 f"refusing to prune workspace '{workspace.workspace}': the manifests declare nothing for it, so every row this project owns there would be deleted"
             )

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import mdescape as esc
-from .model import Production, Workspace
+from .model import TAKE, Production, Workspace
+from .operations import AssetOperation, CreateAsset, LinkOperation
 from .plan import Plan, WorkspacePlan
-from .render import summary_line
-from .semantic import by_shot, shot_lines
+from .semantic import by_shot, shot_lines, summary_line
 
 MARKER = "<!-- shotkit-plan -->"
 MAX_CHARS = 65_000
@@ -33,8 +33,8 @@ class Section:
 
     shot: str | None
     workspace: str
-    changes: list[dict[str, Any]] = field(default_factory=list)
-    links: list[dict[str, Any]] = field(default_factory=list)
+    changes: list[AssetOperation] = field(default_factory=list)
+    links: list[LinkOperation] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     title: str = "Shared assets"
 
@@ -98,7 +98,7 @@ def _head(plan: Plan, last_runs: list[dict[str, Any]]) -> Iterator[str]:
     yield "| workspace | create | update | delete | links + | links ~ | links - |"
     yield "|---|---:|---:|---:|---:|---:|---:|"
     for workspace in plan.workspaces[:LISTED]:
-        c = Plan(plan.owner, plan.prune, [workspace]).summary()
+        c = workspace.summary()
         yield f"| {esc.inline(workspace.workspace)} | {c['create']} | {c['update']} | {c['delete']} | {c['link_add']} | {c['link_update']} | {c['link_remove']} |"
     if len(plan.workspaces) > LISTED:
         yield f"| and {len(plan.workspaces) - LISTED} more | | | | | | |"
@@ -109,12 +109,10 @@ def _head(plan: Plan, last_runs: list[dict[str, Any]]) -> Iterator[str]:
 
 
 def _deletions(plan: Plan) -> Iterator[str]:
-    deleted = [c for w in plan.workspaces for c in w.changes if c["action"] == "delete"]
+    deleted = [change for w in plan.workspaces for change in w.deletes]
     if not deleted:
         return
-    names = ", ".join(
-        f"{esc.inline(c['type'])} {esc.inline(c.get('key') or c['name'])}" for c in deleted[:LISTED]
-    )
+    names = ", ".join(f"{esc.inline(c.type)} {esc.inline(c.key or c.name)}" for c in deleted[:LISTED])
     more = f", and {len(deleted) - LISTED} more" if len(deleted) > LISTED else ""
     yield ""
     yield "> [!WARNING]"
@@ -122,12 +120,10 @@ def _deletions(plan: Plan) -> Iterator[str]:
 
 
 def _costs(plan: Plan) -> Iterator[str]:
-    takes = [
-        c for w in plan.workspaces for c in w.changes if c["action"] == "create" and c["type"] == "shot_take"
-    ]
+    takes = [c for w in plan.workspaces for c in w.changes if isinstance(c, CreateAsset) and c.type == TAKE]
     if not takes:
         return
-    costs = [(c["row"].get("asset_metadata") or {}).get("generation_cost") for c in takes]
+    costs = [(c.row.get("asset_metadata") or {}).get("generation_cost") for c in takes]
     known = [float(x) for x in costs if isinstance(x, (int, float)) and not isinstance(x, bool)]
     unknown = f" ({len(takes) - len(known)} without a cost)" if len(known) < len(takes) else ""
     yield ""
@@ -170,12 +166,8 @@ def _sections(plan: Plan) -> Iterator[Section]:
 
 
 def _workspace_notes(workspace: WorkspacePlan) -> list[str]:
-    lines = [
-        f"! unmanaged (kept) {r['type']} {r.get('key') or r['name']}" for r in workspace.unmanaged[:LISTED]
-    ]
-    lines += [
-        f"! pending --prune {r['type']} {r.get('key') or r['name']}" for r in workspace.pending_prune[:LISTED]
-    ]
+    lines = [f"! unmanaged (kept) {r.type} {r.key or r.name}" for r in workspace.unmanaged[:LISTED]]
+    lines += [f"! pending --prune {r.type} {r.key or r.name}" for r in workspace.pending_prune[:LISTED]]
     return lines
 
 

@@ -197,6 +197,19 @@ def check(document: Any, shown: str) -> None:
             f"{shown} was changed after `shotkit plan` wrote it (its digest does not match its content); "
             "make a new plan with `shotkit plan -o` and review it"
         )
+    _check_deletes(document, shown)
+
+
+def _check_deletes(document: dict[str, Any], shown: str) -> None:
+    """A delete names its row twice (the label shown, the row written): they must agree, so a
+    plan reads as one delete per row (the schema cannot say "equal")."""
+    for w, workspace in enumerate(document["workspaces"]):
+        for c, change in enumerate(workspace["changes"]):
+            if change["action"] == "delete" and change["row"]["id"] != change["id"]:
+                raise ShotkitError(
+                    f"{shown}: workspaces/{w}/changes/{c}/row/id: deletes row {change['row']['id']}, but the plan "
+                    f"shows row {change['id']}: the plan file is damaged; make a new one with `shotkit plan -o`"
+                )
 
 
 def _short(message: str) -> str:

@@ -1,15 +1,38 @@
-"""Renderers of a plan: Terraform-like text and JSON (the Markdown comment: plan_markdown)."""
+"""Renderers of a plan: Terraform-like text, JSON, and the Markdown comment (plan_markdown).
+
+`REPORTERS` maps each `plan --format` to its function, like the other kinds of output
+(`report`, `stats`, `drawing`): a command looks its format up there.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
+from . import plan_markdown
 from .escape import json_inline, text_inline
+from .operations import (
+    AddLink,
+    AssetOperation,
+    FieldChange,
+    LinkOperation,
+    RemoveLink,
+    RowLabel,
+    UpdateAsset,
+    UpdateLink,
+    unreachable,
+)
 from .plan import Plan, WorkspacePlan
+from .semantic import SYMBOL, summary_line
 
-SYMBOL = {"create": "+", "add": "+", "update": "~", "delete": "-", "remove": "-"}
+if TYPE_CHECKING:
+    from .model import Production
+
 LISTED = 10  # unmanaged / pending rows listed by name before "and N more"
+
+__all__ = ["REPORTERS", "PlanOutput", "as_json", "change_lines", "link_lines", "summary_line", "text"]
 
 
 def _value(value: Any) -> str:
@@ -17,60 +40,53 @@ def _value(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _asset(change: dict[str, Any]) -> str:
-    key = change.get("key") or change["id"]
-    name = f" ({text_inline(change['name'])})" if change.get("name") and change["name"] != key else ""
-    return f'{text_inline(change["type"])} "{text_inline(key)}"{name}'
+def _asset(change: AssetOperation) -> str:
+    key = change.key or change.id
+    name = f" ({text_inline(change.name)})" if change.name and change.name != key else ""
+    return f'{text_inline(change.type)} "{text_inline(key)}"{name}'
 
 
-def _end(end: list[Any]) -> str:
+def _end(end: tuple[str, str]) -> str:
     return f'{text_inline(end[0])} "{text_inline(end[1])}"'
 
 
-def change_lines(change: dict[str, Any]) -> list[str]:
-    lines = [f"{SYMBOL[change['action']]} {change['action']} {_asset(change)}"]
-    for item in change.get("fields", []):
-        if item.get("added"):
-            lines.append(f"    + {text_inline(item['field'])}: {_value(item['new'])}")
-        elif item.get("removed"):
-            lines.append(f"    - {text_inline(item['field'])}: {_value(item['old'])}")
-        else:
-            lines.append(
-                f"    ~ {text_inline(item['field'])}: {_value(item['old'])} -> {_value(item['new'])}"
-            )
+def _field(item: FieldChange) -> str:
+    if item.added:
+        return f"    + {text_inline(item.field)}: {_value(item.new)}"
+    if item.removed:
+        return f"    - {text_inline(item.field)}: {_value(item.old)}"
+    return f"    ~ {text_inline(item.field)}: {_value(item.old)} -> {_value(item.new)}"
+
+
+def change_lines(change: AssetOperation) -> list[str]:
+    lines = [f"{SYMBOL[type(change)]} {change.action} {_asset(change)}"]
+    if isinstance(change, UpdateAsset):
+        lines.extend(_field(item) for item in change.fields)
     return lines
 
 
-def link_lines(link: dict[str, Any]) -> list[str]:
-    head = f"{SYMBOL[link['action']]} link {text_inline(link['type'])}: {_end(link['parent'])} -> {_end(link['child'])}"
-    if link["action"] == "add":
-        extra = []
-        if link.get("sequence") is not None:
-            extra.append(f"sequence {link['sequence']}")
-        if link.get("metadata"):
-            extra.append(_value(link["metadata"]))
-        return [head + (f" ({', '.join(extra)})" if extra else "")]
-    if link["action"] == "update":
-        return [head] + [
-            f"    ~ {f['field']}: {_value(f['old'])} -> {_value(f['new'])}" for f in link["fields"]
-        ]
-    return [head]
+def link_lines(link: LinkOperation) -> list[str]:
+    head = f"{SYMBOL[type(link)]} link {text_inline(link.type)}: {_end(link.parent)} -> {_end(link.child)}"
+    match link:
+        case AddLink():
+            extra = []
+            if link.sequence is not None:
+                extra.append(f"sequence {link.sequence}")
+            if link.metadata:
+                extra.append(_value(link.metadata))
+            return [head + (f" ({', '.join(extra)})" if extra else "")]
+        case UpdateLink():
+            return [head] + [_field(item) for item in link.fields]
+        case RemoveLink():
+            return [head]
+        case _:
+            unreachable(link)
 
 
-def _listed(rows: list[dict[str, Any]]) -> str:
-    names = [f'{text_inline(r["type"])} "{text_inline(r.get("key") or r["name"])}"' for r in rows[:LISTED]]
+def _listed(rows: list[RowLabel]) -> str:
+    names = [f'{text_inline(r.type)} "{text_inline(r.key or r.name)}"' for r in rows[:LISTED]]
     more = f", and {len(rows) - LISTED} more" if len(rows) > LISTED else ""
     return ", ".join(names) + more
-
-
-def summary_line(plan: Plan) -> str:
-    s = plan.summary()
-    if not plan.has_changes:
-        return "No changes. The database matches the manifests."
-    return (
-        f"Plan: {s['create']} to create, {s['update']} to update, {s['delete']} to delete; "
-        f"links: {s['link_add']} to add, {s['link_update']} to update, {s['link_remove']} to remove."
-    )
 
 
 def _notes(workspace: WorkspacePlan) -> list[str]:
@@ -104,3 +120,29 @@ def text(plan: Plan) -> str:
 
 def as_json(plan: Plan) -> str:
     return json.dumps(plan.to_json(), indent=2, ensure_ascii=False)
+
+
+@dataclass(frozen=True)
+class PlanOutput:
+    """What a plan reporter renders: the plan, and what only the Markdown comment shows (the
+    production for its diagram, the last syncs, its size limit)."""
+
+    plan: Plan
+    production: Production | None = None
+    last_runs: list[dict[str, Any]] = field(default_factory=list)
+    max_chars: int = plan_markdown.MAX_CHARS
+
+
+def _text(output: PlanOutput) -> str:
+    return text(output.plan)
+
+
+def _json(output: PlanOutput) -> str:
+    return as_json(output.plan)
+
+
+def _markdown(output: PlanOutput) -> str:
+    return plan_markdown.render(output.plan, output.production, output.last_runs, output.max_chars)
+
+
+REPORTERS: dict[str, Callable[[PlanOutput], str]] = {"text": _text, "json": _json, "markdown": _markdown}

@@ -1,8 +1,13 @@
-"""Production statistics: character usage, takes, and generation cost by shot, provider, model."""
+"""Production statistics: character usage, takes, and generation cost by shot, provider, model.
+
+`REPORTERS` maps each `stats --format` to its function, like the other kinds of output.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from .escape import text_inline
@@ -70,3 +75,10 @@ def text(result: dict[str, Any]) -> str:
                 f"  {shown:<30} {value:>10.2f}" if isinstance(value, float) else f"  {shown:<30} {value:>10}"
             )
     return "\n".join(lines)
+
+
+def as_json(result: dict[str, Any]) -> str:
+    return json.dumps(result, indent=2, default=str)
+
+
+REPORTERS: dict[str, Callable[[dict[str, Any]], str]] = {"text": text, "json": as_json}

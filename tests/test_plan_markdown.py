@@ -12,6 +12,16 @@ import pytest
 
 from shotkit import mdescape
 from shotkit.cli import main
+from shotkit.operations import (
+    AssetOperation,
+    CreateAsset,
+    DeleteAsset,
+    FieldChange,
+    LinkOperation,
+    RowLabel,
+    UpdateAsset,
+    UpdateLink,
+)
 from shotkit.plan import Plan, WorkspacePlan
 from shotkit.plan_markdown import MARKER, render
 
@@ -155,60 +165,24 @@ def test_a_failed_sync_records_no_history(capsys: pytest.CaptureFixture, synced:
 
 
 def hostile_plan(shots: int = 1, name: str = HOSTILE) -> Plan:
-    changes, links = [], []
+    changes: list[AssetOperation] = []
+    links: list[LinkOperation] = []
     for n in range(shots):
         shot = f"s{n}" if shots > 1 else name
+        changes.append(CreateAsset(f"id{n}", "shot", shot, name, shot, {"asset_metadata": {}}))
+        changes.append(DeleteAsset(f"t{n}", "shot_take", f"{shot}#1", name, shot))
         changes.append(
-            {
-                "action": "create",
-                "id": f"id{n}",
-                "type": "shot",
-                "key": shot,
-                "name": name,
-                "shot": shot,
-                "row": {"asset_metadata": {}},
-            }
-        )
-        changes.append(
-            {
-                "action": "delete",
-                "id": f"t{n}",
-                "type": "shot_take",
-                "key": f"{shot}#1",
-                "name": name,
-                "shot": shot,
-                "row": {"id": f"t{n}"},
-            }
-        )
-        changes.append(
-            {
-                "action": "update",
-                "id": f"c{n}",
-                "type": "character_ref",
-                "key": name,
-                "name": name,
-                "shot": None,
-                "fields": [{"field": "name", "old": name, "new": name + "2"}],
-                "row": {},
-            }
+            UpdateAsset(
+                f"c{n}", "character_ref", name, name, None, (FieldChange("name", name, name + "2"),), {}
+            )
         )
         links.append(
-            {
-                "action": "update",
-                "type": "uses_audio",
-                "parent": ["shot", shot],
-                "child": ["audio", name],
-                "shot": shot,
-                "fields": [{"field": "sequence", "old": 2, "new": 1}],
-                "row": {},
-            }
+            UpdateLink(
+                "uses_audio", ("shot", shot), ("audio", name), shot, (FieldChange("sequence", 2, 1),), {}
+            )
         )
     workspace = WorkspacePlan(
-        name,
-        "sha256:x",
-        changes,
-        links,
-        unmanaged=[{"id": "u", "type": "shot", "key": None, "name": name, "shot": None}],
+        name, "sha256:x", changes, links, unmanaged=[RowLabel("u", "shot", None, name, None)]
     )
     return Plan("owner", True, [workspace])
 
