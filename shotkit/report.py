@@ -52,16 +52,3 @@ def github(checked: Checked) -> str:
 
 
 REPORTERS: dict[str, Callable[[Checked], str]] = {"text": text, "json": as_json, "github": github}
-
-
-# The names the commands call today (kept while they move to `REPORTERS`).
-def problems_text(problems: list[Problem], files: int) -> str:
-    return text(Checked(problems, files))
-
-
-def problems_json(problems: list[Problem], files: int) -> str:
-    return as_json(Checked(problems, files))
-
-
-def problems_github(problems: list[Problem]) -> str:
-    return github(Checked(problems, 0))

@@ -9,8 +9,8 @@ from ._output import emit
 
 
 def draw(paths: list[Path], fmt: str) -> int:
-    from ..drawing import dot, mermaid
+    from .. import drawing
 
     loaded = pipeline.load_valid(paths)
-    emit(mermaid(loaded.graph) if fmt == "mermaid" else dot(loaded.graph))
+    emit(drawing.REPORTERS[fmt](loaded.graph))
     return 0

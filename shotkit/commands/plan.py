@@ -14,12 +14,15 @@ if TYPE_CHECKING:
     from ..plan import Plan
 
 
-def _markdown(database: Database, the_plan: Plan, source: PlanSource, max_chars: int) -> str:
-    from .. import history, plan_markdown
+def _output(database: Database, the_plan: Plan, source: PlanSource, fmt: str, max_chars: int) -> str:
+    from .. import history, render
 
-    with database.engine.connect() as connection:
-        last = history.last_runs(connection, source.workspaces)
-    return plan_markdown.render(the_plan, source.production, last, max_chars)
+    last = []
+    if fmt == "markdown":  # only the PR comment shows the last syncs
+        with database.engine.connect() as connection:
+            last = history.last_runs(connection, source.workspaces)
+    output = render.REPORTERS[fmt](render.PlanOutput(the_plan, source.production, last, max_chars))
+    return console.plan_text(output) if fmt == "text" else output
 
 
 def plan(
@@ -32,7 +35,7 @@ def plan(
     max_deletes: int | None,
     max_chars: int = 65_000,
 ) -> int:
-    from .. import db, render
+    from .. import db
     from .. import plan as plan_
 
     with console.meter(fmt == "text") as show:  # a progress line on a terminal only
@@ -46,10 +49,7 @@ def plan(
         the_plan = source.plan(states)
     if out is not None:
         plan_.save(the_plan, out)
-    if fmt == "markdown":
-        emit(_markdown(database, the_plan, source, max_chars))
-    else:
-        emit(console.plan_text(render.text(the_plan)) if fmt == "text" else render.as_json(the_plan))
+    emit(_output(database, the_plan, source, fmt, max_chars))
     if out is not None and fmt == "text":
         console.info(f"Saved the plan to {out}; apply exactly it with `shotkit sync --plan {out}`.")
     return 2 if detailed_exitcode and the_plan.has_changes else 0

@@ -6,14 +6,10 @@ from pathlib import Path
 
 from .. import pipeline
 from .. import stats as stats_
-from ._output import emit, emit_json
+from ._output import emit
 
 
 def stats(paths: list[Path], fmt: str) -> int:
     loaded = pipeline.load_valid(paths)
-    result = stats_.compute(loaded.production)
-    if fmt == "json":
-        emit_json(result)
-    else:
-        emit(stats_.text(result))
+    emit(stats_.REPORTERS[fmt](stats_.compute(loaded.production)))
     return 0

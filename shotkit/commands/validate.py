@@ -10,14 +10,12 @@ from ._output import emit
 
 def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:
     loaded = pipeline.load(paths, max_file_size or documents.MAX_FILE_SIZE)
-    if fmt == "json":
-        emit(report.problems_json(loaded.problems, loaded.files))
-    elif fmt == "github":
-        if loaded.problems:
-            emit(report.problems_github(loaded.problems))
-    else:
-        lines = report.problems_text(loaded.problems, loaded.files).splitlines()
+    output = report.REPORTERS[fmt](report.Checked(loaded.problems, loaded.files))
+    if fmt == "text":  # problems on stdout, coloured on a terminal; the summary on stderr
+        lines = output.splitlines()
         for line in lines[:-1]:
             emit(console.problem_line(line))
-        console.info(lines[-1])  # the summary
+        console.info(lines[-1])
+    elif output:  # github: no annotation at all when there is no problem
+        emit(output)
     return 0 if loaded.ok else 1
