@@ -44,7 +44,7 @@ FINGERPRINT = "sha256:" + "0" * 64
 def build(data: dict[str, Any], owner: str = OWNER, file: str = "scene.yaml") -> model.Production:
     """The production model of one manifest, from memory (positions only matter for problems)."""
     document = Document(Path("/project") / file, file, yamlio.dump(data), data)
-    production, problems = model.build([document], Project(root=Path("/project"), owner=owner))
+    production, problems = model.build([document], Project(root=Path("/project"), owner=owner), {})
     assert problems == []
     return production
 
