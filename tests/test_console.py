@@ -60,6 +60,7 @@ def piped(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess
         text=True,
         env=environment,
         timeout=60,
+        check=False,
     )
 
 

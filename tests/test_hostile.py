@@ -71,6 +71,7 @@ def validated() -> dict:
         capture_output=True,
         text=True,
         timeout=600,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     outcome = json.loads(done.stdout)

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from shotkit import mdescape
-from shotkit.cli import main
 from shotkit.plan import Plan, WorkspacePlan
 from shotkit.plan_markdown import MARKER, render
 
 from .conftest import ROOT, upgraded
+from .conftest import cli as run
 
 EXPECTED = ROOT / "tests" / "expected" / "plan-review.md"
 CI = {
@@ -26,12 +26,6 @@ CI = {
     "GITHUB_SERVER_URL": "https://github.com",
 }
 HOSTILE = "evil\n```\n<script>alert(1)</script> --> | @here [x](javascript:alert(1)) **b** $x$ \u202e\r\n# H"
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def edit(path: Path, *pairs: tuple[str, str]) -> None:

@@ -153,7 +153,13 @@ def run_action(
         "GITHUB_OUTPUT": str(outputs),
     }
     result = subprocess.run(
-        ["bash", "-e", "-c", script], env=env, capture_output=True, text=True, cwd=tmp_path, timeout=120
+        ["bash", "-e", "-c", script],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
     )
     values = dict(line.split("=", 1) for line in outputs.read_text().splitlines())
     return result.returncode, values, result.stdout
@@ -242,6 +248,7 @@ class FakeGitLab:
             capture_output=True,
             text=True,
             timeout=60,
+            check=False,
         )
         self.server.shutdown()
         return result.returncode
