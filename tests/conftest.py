@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-import weakref
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -120,10 +119,14 @@ def hand(tmp_path: Path) -> Path:
 
 @contextlib.contextmanager
 def engines_closed() -> Iterator[None]:
-    """Close the database connections shotkit opened meanwhile. A command runs once per process
-    and leaves its engine to the process's exit; run in this process, its pooled connection
-    would outlive it and warn (ResourceWarning, an error here) whenever it is collected."""
-    opened: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+    """Close the database connections opened meanwhile, by shotkit or by the test.
+
+    A command runs once per process and leaves its engine to the process's exit. Run in this
+    process, its pooled connection would outlive it: when the engine is collected, psycopg
+    warns (a ResourceWarning, an error here) and the warning keeps the connection open, so a
+    test that runs many commands runs out of them. The engines are held until they are disposed,
+    so none is collected with a connection open. (Async engines are disposed by their tests.)"""
+    opened: set[sa.Engine] = set()
 
     def remember(connection: sa.Connection) -> None:
         opened.add(connection.engine)
@@ -133,15 +136,28 @@ def engines_closed() -> Iterator[None]:
         yield
     finally:
         sa.event.remove(sa.Engine, "engine_connect", remember)
-        for engine in list(opened):
-            engine.dispose()
+        for engine in opened:
+            if not engine.dialect.is_async:
+                engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _closes_its_connections() -> Iterator[None]:
+    """Every test closes the connections it opened (see `engines_closed`)."""
+    with engines_closed():
+        yield
+
+
+def run_main(args: list[str]) -> int:
+    """`shotkit ARGS` in this process, through `main` as the console script calls it, then
+    closes the connections it opened (tests that run many commands would run out of them)."""
+    with engines_closed():
+        return main(args)
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """`shotkit ARGS` in this process, through `main` as the console script calls it:
-    the exit code, stdout and stderr."""
-    with engines_closed():
-        code = main(list(args))
+    """`run_main`: the exit code, stdout and stderr."""
+    code = run_main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 

@@ -86,9 +86,42 @@ def test_global_options_are_documented(option: str) -> None:
     assert option in intro, f"global option {option} is not documented at the top of docs/commands.md"
 
 
+def heading_section(path: Path, heading: str) -> str:
+    """The text under `heading` (a whole line) up to the next heading of the same level."""
+    level = heading.split(" ", 1)[0]
+    text = path.read_text(encoding="utf-8")
+    match = re.search(rf"^{re.escape(heading)}\n(.*?)(?=^{level} |\Z)", text, re.S | re.M)
+    assert match, f"{path.name} has no `{heading}` section"
+    return match.group(1)
+
+
+def named(text: str) -> set[str]:
+    """What a text names as `module`: lower-case words in backticks."""
+    return set(re.findall(r"`([a-z_]+)`", text))
+
+
+MODULES = {p.stem for p in (ROOT / "shotkit").glob("*.py")} - {"__init__", "__main__"}
+MODULES |= {p.parent.name for p in (ROOT / "shotkit").glob("*/__init__.py")}
+COMMAND_NAMES = {name for name, _ in COMMANDS}
+
+
+def test_the_readme_layout_names_only_what_exists() -> None:
+    names = named(heading_section(ROOT / "README.md", "## Layout"))
+    assert names - MODULES - COMMAND_NAMES == set(), "README.md's layout names what shotkit/ does not have"
+
+
+def test_contributing_maps_every_module_and_only_those() -> None:
+    """CONTRIBUTING.md says where each stage lives: a module added, renamed or removed fails
+    here until the map says so."""
+    names = named(heading_section(ROOT / "CONTRIBUTING.md", "## Where each stage lives"))
+    assert names - MODULES - COMMAND_NAMES == set(), "CONTRIBUTING.md names modules shotkit/ does not have"
+    assert MODULES - names == set(), "modules CONTRIBUTING.md's 'Where each stage lives' does not place"
+
+
 def markdown_files() -> list[Path]:
     return [
         ROOT / "README.md",
+        ROOT / "CONTRIBUTING.md",
         *sorted((ROOT / "docs").glob("*.md")),
         *sorted((ROOT / "examples").glob("**/*.md")),
     ]

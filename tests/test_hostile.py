@@ -15,9 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from shotkit.cli import main
-
-from .conftest import upgraded
+from .conftest import run_main, upgraded
 
 HOSTILE = Path(__file__).parent / "hostile"
 CASES = sorted(p.name for p in HOSTILE.iterdir() if p.is_file())
@@ -99,6 +97,6 @@ def test_what_validates_also_syncs_on_both_databases(
         project = tmp_path / name
         project.mkdir()
         (project / name).write_bytes((HOSTILE / name).read_bytes())
-        code = main(["sync", str(project), "--database-url", any_url])
+        code = run_main(["sync", str(project), "--database-url", any_url])
         _, err = capsys.readouterr()
         assert (name, code, err) == (name, 0, "")

@@ -18,11 +18,10 @@ from hypothesis import HealthCheck, given, settings
 
 from shotkit import yamlio
 from shotkit.apply import lock_key
-from shotkit.cli import main
 from shotkit.db import transaction
 from shotkit.model import derived_id
 
-from .conftest import ROOT, WS, cli, counts, execute, plan_json, shotkit, shotkit_process, upgraded
+from .conftest import ROOT, WS, cli, counts, execute, plan_json, run_main, shotkit, shotkit_process, upgraded
 from .strategies import production
 from .test_service import check_seed_queries, run_walkthrough
 
@@ -226,11 +225,14 @@ def test_canonical_manifests_survive_sync_then_export_byte_for_byte(
     source = tmp_path_factory.mktemp("source")
     text = yamlio.dump(data)
     (source / "production.yaml").write_text(text)
-    assert main(["fmt", str(source)]) == 0
+    assert run_main(["fmt", str(source)]) == 0
     canonical = (source / "production.yaml").read_text()
-    assert main(["sync", str(source), "--database-url", hypothesis_db]) == 0
+    assert run_main(["sync", str(source), "--database-url", hypothesis_db]) == 0
     out = tmp_path_factory.mktemp("export")
-    assert main(["export", "--database-url", hypothesis_db, "--workspace", workspace, "--out", str(out)]) == 0
+    assert (
+        run_main(["export", "--database-url", hypothesis_db, "--workspace", workspace, "--out", str(out)])
+        == 0
+    )
     assert (out / "production.yaml").read_text() == canonical
 
 

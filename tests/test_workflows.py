@@ -251,6 +251,7 @@ class FakeGitLab:
             check=False,
         )
         self.server.shutdown()
+        self.server.server_close()  # its listening socket, else a ResourceWarning
         return result.returncode
 
 
