@@ -52,7 +52,9 @@ class Cluster:
         if self.user:
             entry = pwd.getpwnam(self.user)
             kwargs = {"user": entry.pw_uid, "group": entry.pw_gid, "extra_groups": []}
-        result = subprocess.run(args, capture_output=True, text=True, cwd=self.directory, **kwargs)
+        result = subprocess.run(
+            args, capture_output=True, text=True, cwd=self.directory, check=False, **kwargs
+        )
         if result.returncode != 0:
             raise RuntimeError(f"{' '.join(args)} failed: {result.stdout}\n{result.stderr}")
 

@@ -3,22 +3,16 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from shotkit.cli import cli, main
+from shotkit.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT, shotkit
+from .conftest import cli as run
+
 INVALID = ROOT / "tests" / "manifests" / "invalid"
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_validate_demo(capsys: pytest.CaptureFixture) -> None:
@@ -103,13 +97,7 @@ def test_every_command_has_help() -> None:
 
 @pytest.mark.parametrize("case", sorted(p.name for p in INVALID.iterdir()))
 def test_console_script_never_prints_a_traceback(case: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "shotkit", "validate", "."],
-        cwd=INVALID / case,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = shotkit("validate", ".", cwd=INVALID / case)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
     assert "internal error" not in result.stdout + result.stderr

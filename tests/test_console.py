@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from shotkit.cli import cli, main
+from shotkit.cli import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, run_main
 from .test_docs import walk
 from .test_workflows import check, invocations
 
@@ -60,6 +60,7 @@ def piped(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess
         text=True,
         env=environment,
         timeout=60,
+        check=False,
     )
 
 
@@ -106,20 +107,20 @@ def test_errors_are_red_on_a_terminal_only(tmp_path: Path) -> None:
 
 
 def test_quiet(capsys: pytest.CaptureFixture, project: Path) -> None:
-    assert main(["--quiet", "validate", str(project)]) == 0
+    assert run_main(["--quiet", "validate", str(project)]) == 0
     assert capsys.readouterr().out == ""
-    assert main(["--quiet", "sync", str(project)]) == 0
+    assert run_main(["--quiet", "sync", str(project)]) == 0
     assert capsys.readouterr().out == ""
-    assert main(["--quiet", "export", "--out", str(project)]) == 0
+    assert run_main(["--quiet", "export", "--out", str(project)]) == 0
     out = capsys.readouterr().out
     assert "wrote" not in out and "exported" not in out
-    assert main(["--quiet", "plan", str(project)]) == 0  # the output asked for is still printed
+    assert run_main(["--quiet", "plan", str(project)]) == 0  # the output asked for is still printed
     assert "No changes" in capsys.readouterr().out
     (project / "bad.yaml").write_text("shotkit: 1\nshots: {s: {name: S, characters: [nobody]}}\n")
-    assert main(["-q", "validate", str(project)]) == 1
+    assert run_main(["-q", "validate", str(project)]) == 1
     out = capsys.readouterr().out
     assert "bad.yaml:2:" in out and "file(s) checked" not in out
-    assert main(["validate", str(project)]) == 1
+    assert run_main(["validate", str(project)]) == 1
     assert "file(s) checked" in capsys.readouterr().out
 
 

@@ -9,7 +9,8 @@ import pytest
 
 from shotkit.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 PRODUCTION = ROOT / "tests" / "review" / "production"
 
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -16,21 +14,9 @@ from shotkit import db
 from shotkit.errors import DatabaseError
 from shotkit.tables import metadata
 
-from .conftest import upgraded
+from .conftest import shotkit, upgraded
 
 CANARY = "canary-Pa55word-7731"
-
-
-def shotkit(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    import os
-
-    return subprocess.run(
-        [sys.executable, "-m", "shotkit", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-    )
 
 
 def test_upgrade_creates_tables_and_is_idempotent(any_url: str, tmp_path: Path) -> None:

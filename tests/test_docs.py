@@ -11,14 +11,20 @@ import pytest
 
 from shotkit.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 COMMANDS_MD = ROOT / "docs" / "commands.md"
 LINK = re.compile(r"(?<!\!)\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
 FENCE = re.compile(r"^```.*?^```", re.S | re.M)
 
 
 def walk(group: click.Group, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
-    for name, command in sorted(group.commands.items()):
+    """Every command of the group, as `shotkit --help` lists them: through click's own
+    `list_commands`/`get_command`, so a group that imports its commands lazily is walked too."""
+    context = click.Context(group, info_name=prefix.strip() or "shotkit")
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, f"`shotkit {prefix}{name}` is listed but cannot be loaded"
         yield prefix + name, command
         if isinstance(command, click.Group):
             yield from walk(command, prefix + name + " ")
@@ -49,9 +55,24 @@ def test_the_command_tree_is_walked() -> None:
     assert ("plan", "--format") in OPTIONS
 
 
-@pytest.mark.parametrize("name", [name for name, command in COMMANDS if not isinstance(command, click.Group)])
+LEAVES = [name for name, command in COMMANDS if not isinstance(command, click.Group)]
+
+
+@pytest.mark.parametrize("name", LEAVES)
 def test_every_command_has_a_section(name: str) -> None:
-    assert section(name).strip()
+    assert section(name).strip(), f"`## shotkit {name}` in docs/commands.md is empty"
+
+
+@pytest.mark.parametrize(("name", "command"), COMMANDS, ids=[name for name, _ in COMMANDS])
+def test_every_command_has_help_text(name: str, command: click.Command) -> None:
+    assert command.get_short_help_str(limit=200).strip(), f"`shotkit {name}` has no help text (its docstring)"
+
+
+def test_every_section_is_a_command() -> None:
+    """The other way round: docs/commands.md documents no command the CLI does not have."""
+    text = COMMANDS_MD.read_text(encoding="utf-8")
+    documented = re.findall(r"^## shotkit (.+?)\s*$", text, re.M)
+    assert sorted(documented) == sorted(LEAVES)
 
 
 @pytest.mark.parametrize(("name", "option"), OPTIONS)
@@ -65,9 +86,42 @@ def test_global_options_are_documented(option: str) -> None:
     assert option in intro, f"global option {option} is not documented at the top of docs/commands.md"
 
 
+def heading_section(path: Path, heading: str) -> str:
+    """The text under `heading` (a whole line) up to the next heading of the same level."""
+    level = heading.split(" ", 1)[0]
+    text = path.read_text(encoding="utf-8")
+    match = re.search(rf"^{re.escape(heading)}\n(.*?)(?=^{level} |\Z)", text, re.S | re.M)
+    assert match, f"{path.name} has no `{heading}` section"
+    return match.group(1)
+
+
+def named(text: str) -> set[str]:
+    """What a text names as `module`: lower-case words in backticks."""
+    return set(re.findall(r"`([a-z_]+)`", text))
+
+
+MODULES = {p.stem for p in (ROOT / "shotkit").glob("*.py")} - {"__init__", "__main__"}
+MODULES |= {p.parent.name for p in (ROOT / "shotkit").glob("*/__init__.py")}
+COMMAND_NAMES = {name for name, _ in COMMANDS}
+
+
+def test_the_readme_layout_names_only_what_exists() -> None:
+    names = named(heading_section(ROOT / "README.md", "## Layout"))
+    assert names - MODULES - COMMAND_NAMES == set(), "README.md's layout names what shotkit/ does not have"
+
+
+def test_contributing_maps_every_module_and_only_those() -> None:
+    """CONTRIBUTING.md says where each stage lives: a module added, renamed or removed fails
+    here until the map says so."""
+    names = named(heading_section(ROOT / "CONTRIBUTING.md", "## Where each stage lives"))
+    assert names - MODULES - COMMAND_NAMES == set(), "CONTRIBUTING.md names modules shotkit/ does not have"
+    assert MODULES - names == set(), "modules CONTRIBUTING.md's 'Where each stage lives' does not place"
+
+
 def markdown_files() -> list[Path]:
     return [
         ROOT / "README.md",
+        ROOT / "CONTRIBUTING.md",
         *sorted((ROOT / "docs").glob("*.md")),
         *sorted((ROOT / "examples").glob("**/*.md")),
     ]

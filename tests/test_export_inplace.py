@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import difflib
-import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -20,26 +19,13 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from shotkit import AssetService, yamlio
-from shotkit.cli import main
 from shotkit.tables import asset_relationships as links
 from shotkit.tables import assets
 
-from .conftest import ROOT, async_url, upgraded
+from .conftest import async_url, upgraded
+from .conftest import cli_combined as cli
 
 WS = "lighthouse"
-
-
-@pytest.fixture
-def hand(tmp_path: Path) -> Path:
-    target = tmp_path / "hand"
-    shutil.copytree(ROOT / "tests" / "handwritten", target)
-    return target
-
-
-def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out + err
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -368,7 +354,7 @@ def test_check_against_a_database_without_the_manifests_workspace_says_so(
     manifests match it: the manifests' workspaces it has no rows for are named in a warning."""
     upgraded(sqlite_url, hand.parent)  # an empty database: nothing synced
     before = snapshot(hand)
-    code, out = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(hand), "--check")
+    _code, out = cli(capsys, "export", "--database-url", sqlite_url, "--out", str(hand), "--check")
     assert f"warning: no rows for workspace(s) {WS}" in out, out
     assert "match the database" not in out
     out = export(sqlite_url, hand, capsys)

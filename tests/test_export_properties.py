@@ -14,13 +14,12 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from shotkit import yamlio
-from shotkit.cli import main
 from shotkit.emit import flow_value, key_text
 from shotkit.tables import asset_relationships as links
 from shotkit.tables import assets
 from shotkit.yamledit import _single_ok
 
-from .conftest import upgraded
+from .conftest import run_main, upgraded
 from .strategies import production
 from .strategies import text as any_text
 
@@ -280,8 +279,10 @@ def test_export_edits_only_what_the_database_changed(
     folder = tmp_path_factory.mktemp("hand")
     manifest = folder / "production.yaml"
     manifest.write_text(text)
-    assert main(["sync", str(folder), "--database-url", database]) == 0
-    assert main(["export", "--database-url", database, "--workspace", workspace, "--out", str(folder)]) == 0
+    assert run_main(["sync", str(folder), "--database-url", database]) == 0
+    assert (
+        run_main(["export", "--database-url", database, "--workspace", workspace, "--out", str(folder)]) == 0
+    )
     assert manifest.read_text() == text  # nothing changed: no byte changes
     engine = sa.create_engine(
         database.replace("postgresql://", "postgresql+psycopg://", 1)
@@ -293,8 +294,10 @@ def test_export_edits_only_what_the_database_changed(
             touched = edit_database(connection, workspace, content, data.draw)
     finally:
         engine.dispose()
-    assert main(["export", "--database-url", database, "--workspace", workspace, "--out", str(folder)]) == 0
-    assert main(["plan", str(folder), "--database-url", database, "--detailed-exitcode"]) == 0
+    assert (
+        run_main(["export", "--database-url", database, "--workspace", workspace, "--out", str(folder)]) == 0
+    )
+    assert run_main(["plan", str(folder), "--database-url", database, "--detailed-exitcode"]) == 0
     after = manifest.read_text().split("\n")
     before = text.split("\n")
     for op, i1, i2, _, _ in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,8 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from . import pgcluster
-from .conftest import upgraded
-from .test_sync import cli
+from .conftest import cli, shotkit_process, upgraded
 
 SHOTS = 1500
 
@@ -53,12 +51,7 @@ def rows(url: str) -> list[tuple]:
 
 
 def sync(url: str, project: Path) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "shotkit", "sync", str(project), "--database-url", url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return shotkit_process("sync", str(project), "--database-url", url, stdout=subprocess.DEVNULL)
 
 
 def when_writing(url: str, process: subprocess.Popen, fault: Callable[[int], None]) -> bool:
@@ -97,12 +90,20 @@ def converges(capsys, url: str, project: Path) -> None:
     assert code == 0 and "No changes." in out
 
 
-def inject(url: str, b: Path, fault: Callable[[subprocess.Popen, int], None]) -> subprocess.Popen:
-    process = sync(url, b)
-    hit = when_writing(url, process, lambda pid: fault(process, pid))
-    process.wait(timeout=60)
+def synced(url: str, project: Path) -> int:
+    """Sync in a child process, to the end: its exit code."""
+    with sync(url, project) as process:  # `with` closes the stderr pipe
+        process.communicate(timeout=120)
+    return process.returncode
+
+
+def inject(url: str, b: Path, fault: Callable[[subprocess.Popen, int], None]) -> tuple[int, str]:
+    """Sync B in a child process and inject the fault mid-write: its exit code and stderr."""
+    with sync(url, b) as process:
+        hit = when_writing(url, process, lambda pid: fault(process, pid))
+        _, err = process.communicate(timeout=60)
     assert hit, "the sync finished before the fault could be injected"
-    return process
+    return process.returncode, err
 
 
 @pytest.mark.parametrize("fault", ["sigkill", "terminate"])
@@ -111,7 +112,7 @@ def test_client_kill_and_backend_termination(
 ) -> None:
     upgraded(pg_url, tmp_path)
     a, b = versions
-    assert sync(pg_url, a).wait(timeout=120) == 0
+    assert synced(pg_url, a) == 0
     before = rows(pg_url)
 
     def terminate(_process: subprocess.Popen, pid: int) -> None:
@@ -125,13 +126,10 @@ def test_client_kill_and_backend_termination(
     kill = {"sigkill": lambda process, _pid: os.kill(process.pid, signal.SIGKILL), "terminate": terminate}[
         fault
     ]
-    process = inject(pg_url, b, kill)
+    code, err = inject(pg_url, b, kill)
     assert rows(pg_url) == before  # all or nothing: nothing of B, nothing of A lost
     if fault == "terminate":
-        err = process.stderr.read() if process.stderr else ""
-        assert (
-            process.returncode == 1 and len(err.strip().splitlines()) == 1 and "internal error" not in err
-        ), err
+        assert code == 1 and len(err.strip().splitlines()) == 1 and "internal error" not in err, err
     converges(capsys, pg_url, b)
 
 
@@ -151,7 +149,7 @@ def test_server_restart_mid_sync(
     url = own_server.url
     upgraded(url, tmp_path)
     a, b = versions
-    assert sync(url, a).wait(timeout=120) == 0
+    assert synced(url, a) == 0
     before = rows(url)
 
     def restart(_process: subprocess.Popen, _pid: int) -> None:
@@ -169,9 +167,8 @@ def test_server_restart_mid_sync(
             "restart",
         )
 
-    process = inject(url, b, restart)
-    err = process.stderr.read() if process.stderr else ""
-    assert process.returncode == 1 and len(err.strip().splitlines()) == 1 and "internal error" not in err, err
+    code, err = inject(url, b, restart)
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "internal error" not in err, err
     assert rows(url) == before
     converges(capsys, url, b)
 

@@ -27,7 +27,7 @@ def test_read_only_folder_is_an_error_and_keeps_the_old_file(tmp_path: Path) -> 
     target.write_text("old\n")
     os.chmod(tmp_path, 0o500)
     try:
-        with pytest.raises(ShotkitError, match="a.yaml: cannot write"):
+        with pytest.raises(ShotkitError, match=r"a\.yaml: cannot write"):
             write_atomic(target, "new\n", display="a.yaml")
     finally:
         os.chmod(tmp_path, 0o700)

@@ -6,23 +6,14 @@ located problem. Special files are refused without blocking or reading them."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from shotkit.cli import main
-
-from .conftest import upgraded
+from .conftest import cli as run
+from .conftest import shotkit, upgraded
 
 SHOT = "shotkit: 1\nworkspace: w\nshots:\n  {key}: {{name: {key}}}\n"
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def shot_file(path: Path, key: str) -> None:
@@ -92,13 +83,7 @@ def test_a_fifo_is_refused_without_blocking(tmp_path: Path) -> None:
     (tmp_path / "c.yaml").write_text("shotkit: 1\nworkspace: w\nscripts:\n  s: {name: S, file: pipe.txt}\n")
     os.mkfifo(tmp_path / "pipe.txt")
     # a subprocess with a bound: before the fix, reading the FIFO blocked forever
-    done = subprocess.run(
-        [sys.executable, "-m", "shotkit", "validate", "."],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    done = shotkit("validate", ".", cwd=tmp_path, timeout=60)
     assert done.returncode == 1
     assert (
         "a.yaml:1:1: not a regular file (a named pipe); shotkit reads only regular files"

@@ -6,22 +6,15 @@ import re
 import shutil
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 
 from shotkit import comments, yamlio
 from shotkit.canonical import canonical
-from shotkit.cli import main
 from shotkit.project import Project
 
 from .conftest import ROOT, upgraded
+from .conftest import cli_combined as run
 from .test_export_properties import handwritten
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out + err
 
 
 def comment_texts(text: str) -> list[str]:

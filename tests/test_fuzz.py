@@ -21,10 +21,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shotkit import pipeline, yamlio
-from shotkit.cli import main
 from shotkit.errors import ShotkitError
 
-from .conftest import upgraded
+from .conftest import run_main, upgraded
 
 # SHOTKIT_FUZZ_EXAMPLES=20000 for a long sweep (docs/reliability.md); the default keeps CI fast
 EXAMPLES = int(os.environ.get("SHOTKIT_FUZZ_EXAMPLES", "300"))
@@ -314,4 +313,4 @@ def test_what_validates_syncs(any_url: str, tmp_path_factory: pytest.TempPathFac
     if not check_located(project / "m.yaml", text):
         return
     upgraded(any_url, project)
-    assert main(["sync", str(project), "--database-url", any_url]) == 0, text
+    assert run_main(["sync", str(project), "--database-url", any_url]) == 0, text

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import ROOT
+from .conftest import ROOT, shotkit
 
 HOOKS = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
 
@@ -48,6 +48,7 @@ def pre_commit(repo: Path, tmp_path: Path, *files: str) -> subprocess.CompletedP
         capture_output=True,
         text=True,
         timeout=120,
+        check=False,
     )
 
 
@@ -102,9 +103,7 @@ def test_a_change_outside_the_manifests_skips_them(tmp_path: Path) -> None:
 
 def test_the_config_init_writes_runs(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
-    result = subprocess.run(
-        [sys.executable, "-m", "shotkit", "init", str(repo)], capture_output=True, text=True
-    )
+    result = shotkit("init", str(repo))
     assert result.returncode == 0, result.stderr
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     assert pre_commit(repo, tmp_path).returncode == 0

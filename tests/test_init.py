@@ -8,16 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from shotkit.cli import main
-
 from .conftest import ROOT, upgraded
+from .conftest import cli as run
 from .test_service import run_walkthrough
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -64,7 +64,7 @@ def test_custom_types_become_rows_and_links(monkeypatch: pytest.MonkeyPatch) -> 
     loaded = pipeline.load([Path(".")])
     workspace = loaded.production.workspaces["lighthouse"]
     assert workspace.assets[("prop", "lamp")].metadata == {"era": "1920s"}
-    links = {(l.type, l.parent[1], l.child_key): l for l in workspace.links}
+    links = {(link.type, link.parent[1], link.child_key): link for link in workspace.links}
     assert links[("uses_prop", "01", "lamp")].metadata == {"lit": True}
     assert ("continues_from", "02", "01") in links
     assert loaded.project.owner == "lighthouse-repo"

@@ -15,8 +15,7 @@ import sqlalchemy as sa
 
 from shotkit.apply import lock_key
 
-from .conftest import upgraded
-from .test_sync import WS, cli, counts, execute, project  # noqa: F401 - fixture
+from .conftest import WS, cli, counts, execute, shotkit, upgraded
 
 
 def one_line_error(code: int, err: str, *expected: str) -> None:
@@ -37,7 +36,12 @@ def without_root_powers(*args: str, cwd: Path) -> subprocess.CompletedProcess:
             pytest.fail("running as root needs setpriv (util-linux) to test read-only folders")
         prefix = [setpriv, "--bounding-set=-dac_override,-dac_read_search,-fowner", "--inh-caps=-all", "--"]
     return subprocess.run(
-        [*prefix, sys.executable, "-m", "shotkit", *args], capture_output=True, text=True, cwd=cwd, timeout=60
+        [*prefix, sys.executable, "-m", "shotkit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+        check=False,
     )
 
 
@@ -49,13 +53,7 @@ def test_read_only_folders(project: Path) -> None:
         shutil.copytree(project, work)
         url = f"sqlite:///{shared / 'db.sqlite'}"
         upgraded(url, shared).engine.dispose()
-        assert (
-            subprocess.run(
-                [sys.executable, "-m", "shotkit", "sync", str(work), "--database-url", url],
-                capture_output=True,
-            ).returncode
-            == 0
-        )
+        assert shotkit("sync", str(work), "--database-url", url).returncode == 0
         # fmt has blank lines to drop; export has a name to put back (export edits only what differs)
         (work / "scene-03.yaml").write_text(
             (work / "scene-03.yaml").read_text().replace("Scene 3 - Confrontation", "Renamed", 1) + "\n\n"
@@ -243,21 +241,8 @@ def test_lock_timeout_zero_does_not_wait(pg_url: str, project: Path, tmp_path: P
     engine = upgraded(pg_url, tmp_path).engine
     with engine.connect() as holder:
         holder.execute(sa.text("SELECT pg_advisory_lock(:k)"), {"k": lock_key(WS)})
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "shotkit",
-                "sync",
-                str(project),
-                "--database-url",
-                pg_url,
-                "--lock-timeout",
-                timeout,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=60,
+        result = shotkit(
+            "sync", str(project), "--database-url", pg_url, "--lock-timeout", timeout, timeout=60
         )
         holder.execute(sa.text("SELECT pg_advisory_unlock_all()"))
     engine.dispose()
@@ -274,13 +259,7 @@ def test_read_only_folders_that_need_a_new_folder(project: Path) -> None:
         shutil.copytree(project, work)
         url = f"sqlite:///{shared / 'db.sqlite'}"
         upgraded(url, shared).engine.dispose()
-        assert (
-            subprocess.run(
-                [sys.executable, "-m", "shotkit", "sync", str(work), "--database-url", url],
-                capture_output=True,
-            ).returncode
-            == 0
-        )
+        assert shotkit("sync", str(work), "--database-url", url).returncode == 0
         # a row recorded in a file of a sub-folder that does not exist in the output folder
         execute(
             url,
@@ -314,20 +293,5 @@ def test_a_special_file_as_the_saved_plan(sqlite_url: str, project: Path, tmp_pa
         os.mkfifo(plan)
     else:
         plan.symlink_to("/dev/zero")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "shotkit",
-            "sync",
-            str(project),
-            "--plan",
-            str(plan),
-            "--database-url",
-            sqlite_url,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = shotkit("sync", str(project), "--plan", str(plan), "--database-url", sqlite_url, timeout=30)
     one_line_error(result.returncode, result.stderr, "cannot read plan", "not a regular file")

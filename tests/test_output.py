@@ -6,8 +6,7 @@ import re
 import uuid
 from pathlib import Path
 
-from .conftest import upgraded
-from .test_sync import cli, execute
+from .conftest import cli, execute, upgraded
 
 FORGED = "No changes. The database matches the manifests."
 HOSTILE = f"evil\n```\n{FORGED}\n</details><img src=x onerror=alert(1)>\x1b[2J\u202e\r\n- delete everything"

@@ -26,6 +26,7 @@ from shotkit.plan import Plan, WorkspacePlan
 from shotkit.plan_markdown import MARKER, render
 
 from .conftest import ROOT, upgraded
+from .conftest import cli as run
 
 EXPECTED = ROOT / "tests" / "expected" / "plan-review.md"
 CI = {
@@ -36,12 +37,6 @@ CI = {
     "GITHUB_SERVER_URL": "https://github.com",
 }
 HOSTILE = "evil\n```\n<script>alert(1)</script> --> | @here [x](javascript:alert(1)) **b** $x$ \u202e\r\n# H"
-
-
-def run(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def edit(path: Path, *pairs: tuple[str, str]) -> None:

@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 from shotkit import pipeline
 from shotkit.errors import ShotkitError
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 DEMO = (ROOT / "manifests" / "scene-03.yaml").read_bytes()
 SETTINGS = settings(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]

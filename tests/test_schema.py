@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import jsonschema
 import yaml
@@ -11,7 +10,8 @@ import yaml
 from shotkit.project import load_project
 from shotkit.schema import manifest_schema
 
-ROOT = Path(__file__).resolve().parent.parent
+from .conftest import ROOT
+
 PUBLISHED = ROOT / "schemas" / "manifest.schema.json"
 
 

@@ -4,8 +4,6 @@ stdout or stderr, whatever fails (issue 10)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,7 +11,7 @@ import pytest
 from shotkit import redact
 from shotkit.cli import main
 
-from .conftest import make_url
+from .conftest import make_url, shotkit
 
 CANARY = "Zq8can@ryX"  # an unencoded '@', the form that used to leak half of it
 PLAIN = "Zq8canaryX"
@@ -89,7 +87,7 @@ def test_no_canary_in_any_output(pg_server: str, workdir: Path, capsys, monkeypa
         for template in DB_COMMANDS + FILE_COMMANDS:
             command = [part.format(project=workdir) for part in template]
             for args, env_url in ways(command, url, template in DB_COMMANDS):
-                code, output = run(capsys, monkeypatch, args, env_url)
+                _code, output = run(capsys, monkeypatch, args, env_url)
                 runs += 1
                 if leaked(output) or "Traceback" in output or "internal error" in output:
                     failures.append((args, env_url, output))
@@ -104,14 +102,7 @@ def test_no_canary_from_the_console_script(workdir: Path, template: list[str]) -
     command = [part.format(project=workdir) for part in template]
     env = {**os.environ, "SHOTKIT_DATABASE_URL": f"postgresql://shotkit:{SPACED}@127.0.0.1:bad/x"}
     for args in (command, command + [url]):
-        result = subprocess.run(
-            [sys.executable, "-m", "shotkit", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=workdir,
-            timeout=60,
-        )
+        result = shotkit(*args, env=env, cwd=workdir, timeout=60)
         assert not leaked(result.stdout + result.stderr), (args, result.stdout, result.stderr)
         assert "Traceback" not in result.stderr
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .test_export_inplace import changed_lines, hand, snapshot  # noqa: F401 - `hand` is a fixture
-from .test_export_inplace import cli as run
+from .conftest import cli_combined as run
+from .test_export_inplace import changed_lines, snapshot
 
 
 def test_select_moves_only_the_selected_lines(hand: Path, capsys) -> None:

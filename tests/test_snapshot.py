@@ -10,8 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 import yaml
 
-from .conftest import upgraded
-from .test_sync import cli
+from .conftest import cli, shotkit, upgraded
 
 SHOTS = 300
 
@@ -26,22 +25,7 @@ def version(directory: Path, hero: str) -> Path:
 
 
 def sync(url: str, project: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "shotkit",
-            "sync",
-            str(project),
-            "--database-url",
-            url,
-            "--lock-timeout",
-            "20",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return shotkit("sync", str(project), "--database-url", url, "--lock-timeout", "20", timeout=60)
 
 
 def exported_shots(capsys, url: str, out: Path) -> list[dict]:

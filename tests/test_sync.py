@@ -18,64 +18,12 @@ from hypothesis import HealthCheck, given, settings
 
 from shotkit import yamlio
 from shotkit.apply import lock_key
-from shotkit.cli import main
 from shotkit.db import transaction
 from shotkit.model import derived_id
 
-from .conftest import ROOT, upgraded
+from .conftest import ROOT, WS, cli, counts, execute, plan_json, run_main, shotkit, shotkit_process, upgraded
 from .strategies import production
 from .test_service import check_seed_queries, run_walkthrough
-
-WS = "workspace-123"
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    target = tmp_path / "project"
-    shutil.copytree(ROOT / "manifests", target)
-    return target
-
-
-def cli(capsys: pytest.CaptureFixture, *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def shotkit(*args: str, **kwargs) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "-m", "shotkit", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        **kwargs,
-    )
-
-
-def counts(url: str, tmp_path: Path, workspace: str = WS) -> tuple[int, int]:
-    engine = upgraded(url, tmp_path).engine
-    with engine.connect() as connection:
-        assets = connection.execute(
-            sa.text("SELECT count(*) FROM assets WHERE workspace_id = :w"), {"w": workspace}
-        ).scalar()
-        links = connection.execute(
-            sa.text("SELECT count(*) FROM asset_relationships WHERE workspace_id = :w"), {"w": workspace}
-        ).scalar()
-    engine.dispose()
-    return assets, links
-
-
-def execute(url: str, tmp_path: Path, sql: str, **params) -> None:
-    engine = upgraded(url, tmp_path).engine
-    with engine.begin() as connection:
-        connection.execute(sa.text(sql), params)
-    engine.dispose()
-
-
-def plan_json(capsys, project: Path, url: str, *extra: str) -> dict:
-    code, out, err = cli(capsys, "plan", str(project), "--database-url", url, "--format", "json", *extra)
-    assert code == 0, err
-    return json.loads(out)
 
 
 def test_sync_is_idempotent(any_url: str, project: Path, tmp_path: Path, capsys) -> None:
@@ -277,18 +225,21 @@ def test_canonical_manifests_survive_sync_then_export_byte_for_byte(
     source = tmp_path_factory.mktemp("source")
     text = yamlio.dump(data)
     (source / "production.yaml").write_text(text)
-    assert main(["fmt", str(source)]) == 0
+    assert run_main(["fmt", str(source)]) == 0
     canonical = (source / "production.yaml").read_text()
-    assert main(["sync", str(source), "--database-url", hypothesis_db]) == 0
+    assert run_main(["sync", str(source), "--database-url", hypothesis_db]) == 0
     out = tmp_path_factory.mktemp("export")
-    assert main(["export", "--database-url", hypothesis_db, "--workspace", workspace, "--out", str(out)]) == 0
+    assert (
+        run_main(["export", "--database-url", hypothesis_db, "--workspace", workspace, "--out", str(out)])
+        == 0
+    )
     assert (out / "production.yaml").read_text() == canonical
 
 
 def test_concurrent_syncs_all_succeed_with_one_state(pg_url: str, project: Path, tmp_path: Path) -> None:
     upgraded(pg_url, tmp_path)
     processes = [
-        shotkit("sync", str(project), "--database-url", pg_url, "--format", "json") for _ in range(6)
+        shotkit_process("sync", str(project), "--database-url", pg_url, "--format", "json") for _ in range(6)
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
     results = [(p.returncode, out, err) for p, (out, err) in zip(processes, outputs)]
@@ -323,10 +274,8 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: P
     big = tmp_path / "big"
     big_production(big, 4000)
     watcher = sa.create_engine(upgraded(pg_url, tmp_path).engine.url, isolation_level="AUTOCOMMIT")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    process = shotkit_process(
+        "sync", str(big), "--database-url", pg_url, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     killed_during_write = False
     deadline = time.monotonic() + 60
@@ -347,12 +296,7 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: P
     watcher.dispose()
     assert killed_during_write, "the sync finished before it could be killed mid-write"
     assert counts(pg_url, tmp_path) == (0, 0)
-    rerun = subprocess.run(
-        [sys.executable, "-m", "shotkit", "sync", str(big), "--database-url", pg_url, "--format", "json"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    rerun = shotkit("sync", str(big), "--database-url", pg_url, "--format", "json", timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert counts(pg_url, tmp_path) == (1 + 4000 * 3, 4000 * 3)
 
@@ -554,7 +498,8 @@ def test_export_keeps_entries_not_in_the_database_unless_pruned(
 def test_concurrent_syncs_on_sqlite_serialise(sqlite_url: str, project: Path, tmp_path: Path) -> None:
     upgraded(sqlite_url, tmp_path)
     processes = [
-        shotkit("sync", str(project), "--database-url", sqlite_url, "--format", "json") for _ in range(4)
+        shotkit_process("sync", str(project), "--database-url", sqlite_url, "--format", "json")
+        for _ in range(4)
     ]
     outputs = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0] * 4, [err for _, err in outputs]

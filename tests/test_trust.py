@@ -14,9 +14,8 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from shotkit import AssetService, planfile
 from shotkit.model import derived_id
 
-from .conftest import async_url, upgraded
+from .conftest import WS, async_url, cli, counts, execute, plan_json, upgraded
 from .test_service import run_walkthrough
-from .test_sync import WS, cli, counts, execute, plan_json, project  # noqa: F401 - fixture
 
 SHOT = derived_id(WS, "shot", "03A")
 
