@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from shotkit import mdescape
-from shotkit.cli import main
 from shotkit.operations import (
     AssetOperation,
     CreateAsset,
