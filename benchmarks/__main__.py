@@ -19,6 +19,7 @@ plus `shotkit validate` of the demo (manifests/) against 0.25 s. --huge adds 100
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -37,6 +38,10 @@ def main() -> None:
     parser.add_argument("--no-service", action="store_true", help="skip the per-call AssetService sample")
     parser.add_argument("--service-sample", type=int, default=50, help="shots in that sample")
     args = parser.parse_args()
+    # Started in the background, a shell ignores SIGINT for us: restore it, and let SIGTERM
+    # unwind too, so the throwaway cluster is always stopped.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     sizes = sorted(set(args.shots + ([100_000] if args.huge else [])))
     rows: list[Row] = []
     cluster = measure.start_cluster()

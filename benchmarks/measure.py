@@ -57,8 +57,9 @@ def best(fn: Callable[[], Any], repeat: int = 3) -> float:
     return min(times)
 
 
-def child(args: list[str], cwd: Path) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of one `python -m shotkit ...` process."""
+def child(args: list[str], cwd: Path) -> tuple[float, float, float]:
+    """Wall seconds, CPU seconds (user + sys: steadier on a busy machine) and peak memory (MB)
+    of one `python -m shotkit ...` process."""
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, "-m", "shotkit", *args],
@@ -76,7 +77,7 @@ def child(args: list[str], cwd: Path) -> tuple[float, float]:
         raise RuntimeError(
             f"shotkit {' '.join(args)} failed ({process.returncode}): {errors.decode()[-2000:]}"
         )
-    return seconds, usage.ru_maxrss / 1024
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def write_project(directory: Path, shots: int) -> str:
@@ -114,9 +115,9 @@ class Statements:
 
 def step(project: Path, statements: Statements, label: str, args: list[str], shots: int, **row: Any) -> Row:
     statements.reset()
-    seconds, memory = child(args, project)
-    print(f"  {label}: {seconds:.2f} s", file=sys.stderr, flush=True)
-    return Row(shots, label, seconds, memory_mb=memory, statements=statements.count(), **row)
+    seconds, cpu, memory = child(args, project)
+    print(f"  {label}: {seconds:.2f} s ({cpu:.2f} s CPU)", file=sys.stderr, flush=True)
+    return Row(shots, label, seconds, cpu=cpu, memory_mb=memory, statements=statements.count(), **row)
 
 
 def write_limit(dsn: str) -> float:
@@ -248,8 +249,8 @@ def check_counts(dsn: str, shots: int) -> None:
 def demo_validate() -> Row:
     """`shotkit validate manifests` in the repository, best of 5 wall times (pre-commit's case)."""
     runs = [child(["validate", "manifests"], ROOT) for _ in range(5)]
-    seconds, memory = min(runs)
-    return Row(0, "validate (demo, wall)", seconds, target=0.25, memory_mb=memory)
+    seconds, cpu, memory = min(runs)
+    return Row(0, "validate (demo, wall)", seconds, cpu=cpu, target=0.25, memory_mb=memory)
 
 
 def machine() -> str:

@@ -13,6 +13,7 @@ class Row:
     limit: str = ""  # what the step is compared with
     limit_seconds: float | None = None
     target: float | None = None  # the ratio it must stay under (or the seconds, without a limit)
+    cpu: float | None = None  # the child's user + sys seconds
     memory_mb: float | None = None
     statements: int | None = None
 
@@ -38,6 +39,7 @@ class Row:
             "demo" if self.shots == 0 else f"{self.shots:,}",
             self.step,
             f"{self.seconds:.2f}",
+            f"{self.cpu:.2f}" if self.cpu is not None else "",
             f"{self.limit} {self.limit_seconds:.2f} s" if self.limit_seconds else self.limit,
             f"{ratio:.2f}x" if ratio is not None else "",
             target,
@@ -47,7 +49,7 @@ class Row:
         ]
 
 
-HEADER = ["shots", "step", "seconds", "limit", "ratio", "target", "verdict", "peak MB", "statements"]
+HEADER = ["shots", "step", "seconds", "CPU s", "limit", "ratio", "target", "verdict", "peak MB", "statements"]
 
 
 def table(rows: list[Row]) -> str:
