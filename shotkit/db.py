@@ -140,6 +140,8 @@ def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:
 
 
 _EXPONENT_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?[eE][-+]?\d+|-0\.0(?![0-9eE])')
+# json.dumps with options builds an encoder per call; a COPY calls this once per JSON value.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 # What `_EXPONENT_NUMBER` could rewrite, inside strings or not: one scan in C without a
 # callback per string. Most documents hold neither, and are then written as json.dumps wrote them.
 _MAYBE_REWRITTEN = re.compile(r"[0-9][eE]|-0\.0")
@@ -161,7 +163,7 @@ def json_dumps(value: object) -> str:
     (read back as the integer 10000000000000000) nor the sign of `-0.0`: an integral float is
     written with its digits and `.0` (which numeric keeps, so it reads back as a float), and
     -0.0 as 0.0, on both databases alike. Strings are skipped whole, so text is never touched."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    text = _ENCODER.encode(value)
     if _MAYBE_REWRITTEN.search(text) is None:
         return text
     return _EXPONENT_NUMBER.sub(_exact_number, text)
