@@ -142,9 +142,13 @@ def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:
 _EXPONENT_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?[eE][-+]?\d+|-0\.0(?![0-9eE])')
 # json.dumps with options builds an encoder per call; a COPY calls this once per JSON value.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-# What `_EXPONENT_NUMBER` could rewrite, inside strings or not: one scan in C without a
-# callback per string. Most documents hold neither, and are then written as json.dumps wrote them.
+# What `_EXPONENT_NUMBER` could rewrite, in two scans in C without a callback per string.
+# The first is nearly free but any uuid's hex can set it off (`1e`); the second is slower
+# but strict: `_ENCODER` writes a number only at the start or after ": ", ", " or "[", so a
+# number to rewrite always matches it (text inside strings can too: then the rewrite runs
+# for nothing, never the other way round). Most documents hold no such number.
 _MAYBE_REWRITTEN = re.compile(r"[0-9][eE]|-0\.0")
+_NUMBER_TO_REWRITE = re.compile(r"(?:^|[:,\[] ?)(?:-?[0-9]+(?:\.[0-9]+)?[eE]|-0\.0)")
 
 
 def _exact_number(match: re.Match[str]) -> str:
@@ -164,7 +168,7 @@ def json_dumps(value: object) -> str:
     written with its digits and `.0` (which numeric keeps, so it reads back as a float), and
     -0.0 as 0.0, on both databases alike. Strings are skipped whole, so text is never touched."""
     text = _ENCODER.encode(value)
-    if _MAYBE_REWRITTEN.search(text) is None:
+    if _MAYBE_REWRITTEN.search(text) is None or _NUMBER_TO_REWRITE.search(text) is None:
         return text
     return _EXPONENT_NUMBER.sub(_exact_number, text)
 
