@@ -305,8 +305,9 @@ def _chunks(rows: list[Any], size: int = 10_000) -> list[list[Any]]:
 
 
 class _Postgres:
-    """Set-based writes: each chunk of 10,000 rows is one statement over a JSON recordset
-    (`jsonb_to_recordset`), or one `= ANY(array)`; never a statement per row."""
+    """Set-based writes: inserts go through COPY into a temporary table, then one INSERT ...
+    SELECT; updates are one statement per 10,000 rows over a JSON recordset
+    (`jsonb_to_recordset`), deletes one `= ANY(array)`; never a statement per row."""
 
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
@@ -318,13 +319,38 @@ class _Postgres:
         return {"rows": json_dumps([{c: r.get(c) for c in columns} for r in rows])}
 
     def insert(self, table: sa.Table, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+        """COPY is the server's bulk path (no JSON text to build and parse back); the INSERT
+        from the temporary table still checks every constraint of the real one, and the
+        temporary table goes before the transaction ends."""
+        if not rows:
+            return
         columns = ("id",) + columns
-        names = ", ".join(columns)
-        statement = sa.text(
-            f"INSERT INTO {table.name} ({names}) SELECT {names} FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS v({self._recordset(columns)})"
-        )
-        for chunk in _chunks(rows):
-            self.connection.execute(statement, self._rows(chunk, columns))
+        names, staging = ", ".join(columns), f"shotkit_staging_{table.name}"
+        self.connection.exec_driver_sql(f"CREATE TEMPORARY TABLE {staging} ({self._recordset(columns)})")
+        self._copy(staging, names, rows, columns)
+        self.connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {staging}")
+        self.connection.exec_driver_sql(f"DROP TABLE {staging}")
+
+    def _copy(self, staging: str, names: str, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+        """The rows through psycopg's COPY, JSON columns as shotkit's own JSON text. A
+        driver error becomes SQLAlchemy's, so `sync` reports it as it reports any other."""
+        import psycopg  # only here: a SQLite-only run never loads the PostgreSQL driver
+
+        json_columns = {i for i, c in enumerate(columns) if _PG_TYPES[c] == "jsonb"}
+        statement = f"COPY {staging} ({names}) FROM STDIN"
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    values = [row.get(c) for c in columns]
+                    for i in json_columns:
+                        if values[i] is not None:
+                            values[i] = json_dumps(values[i])
+                    copy.write_row(values)
+        except psycopg.Error as err:
+            raise sa.exc.DBAPIError(statement, None, err) from None
+        finally:
+            cursor.close()
 
     def update(
         self, table: sa.Table, rows: list[dict[str, Any]], columns: tuple[str, ...], touch: bool = False

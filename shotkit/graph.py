@@ -9,9 +9,10 @@ not pay for 150,000 edges. `shotkit graph` draws the full graph.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
+if TYPE_CHECKING:
+    import networkx as nx
 
 from .model import TAKE, Production, Workspace
 from .problems import WARNING, Problem, did_you_mean
@@ -19,20 +20,33 @@ from .schema import location
 
 
 def cyclic_relationship_types(production: Production) -> set[str]:
-    """Relationship types whose parent and child types sit on one cycle of the type graph."""
-    types = nx.DiGraph()
-    for rel in production.project.registry.relationship_types.values():
-        types.add_edge(rel.parent, rel.child, name=rel.name)
-    cyclic: set[str] = set()
-    for component in nx.strongly_connected_components(types):
-        for parent, child, name in types.subgraph(component).edges(data="name"):
-            if len(component) > 1 or parent == child:
-                cyclic.add(name)
-    return cyclic
+    """Relationship types whose parent and child types sit on one cycle of the type graph:
+    those whose child type reaches back to the parent type. The type graph has a handful of
+    nodes, so a plain search does it without loading networkx (a tenth of a small validate)."""
+    relationships = production.project.registry.relationship_types.values()
+    children: dict[str, set[str]] = {}
+    for rel in relationships:
+        children.setdefault(rel.parent, set()).add(rel.child)
+    return {rel.name for rel in relationships if _reaches(children, rel.child, rel.parent)}
+
+
+def _reaches(children: dict[str, set[str]], start: str, goal: str) -> bool:
+    seen, todo = {start}, [start]
+    while todo:
+        node = todo.pop()
+        if node == goal:
+            return True
+        for child in children.get(node, ()):
+            if child not in seen:
+                seen.add(child)
+                todo.append(child)
+    return False
 
 
 def build_graph(production: Production, only: set[str] | None = None) -> nx.MultiDiGraph:
     """The production's graph; with `only`, just the links of those relationship types."""
+    import networkx as nx  # here, not at the top: `validate` of the seed's types never needs it
+
     graph = nx.MultiDiGraph()
     for workspace in production.workspaces.values():
         links = [link for link in workspace.links if only is None or link.type in only]
@@ -55,7 +69,9 @@ def build_graph(production: Production, only: set[str] | None = None) -> nx.Mult
 
 def check(production: Production) -> list[Problem]:
     problems = _references(production)
-    problems += _cycles(build_graph(production, only=cyclic_relationship_types(production)))
+    cyclic = cyclic_relationship_types(production)
+    if cyclic:
+        problems += _cycles(build_graph(production, only=cyclic))
     problems += _selected_takes(production)
     problems += _unused(production)
     return problems
@@ -66,9 +82,7 @@ def _references(production: Production) -> list[Problem]:
     problems: list[Problem] = []
     suggest = _Suggestions()
     for workspace in production.workspaces.values():
-        by_key: dict[str, list[str]] = {}
-        for asset_type, key in workspace.assets:
-            by_key.setdefault(key, []).append(asset_type)
+        by_key: dict[str, list[str]] | None = None  # built at the first broken reference only
         for link in workspace.links:
             rel = registry.relationship_types[link.type]
             if rel.nested:
@@ -88,6 +102,8 @@ def _references(production: Production) -> list[Problem]:
                 link.child_key,
             ) in production.invalid:
                 continue
+            if by_key is None:
+                by_key = _types_by_key(workspace)
             others = [t for t in by_key.get(link.child_key, []) if t != link.child_type]
             if others:
                 problems.append(
@@ -105,6 +121,13 @@ def _references(production: Production) -> list[Problem]:
                     )
                 )
     return problems
+
+
+def _types_by_key(workspace: Workspace) -> dict[str, list[str]]:
+    by_key: dict[str, list[str]] = {}
+    for asset_type, key in workspace.assets:
+        by_key.setdefault(key, []).append(asset_type)
+    return by_key
 
 
 class _Suggestions:
@@ -131,6 +154,8 @@ MAX_SUGGESTIONS = 200
 
 
 def _cycles(graph: nx.MultiDiGraph) -> list[Problem]:
+    import networkx as nx
+
     problems: list[Problem] = []
     for component in nx.strongly_connected_components(graph):
         first = next(iter(component))

@@ -43,11 +43,18 @@ class State:
     drift: list[str] = field(default_factory=list)  # JSON of an unexpected shape, read as {}: warnings
 
 
+# Columns only the fingerprint needs: on PostgreSQL the database digests each row itself,
+# so these are neither sent nor decoded there.
+_FINGERPRINT_ONLY = {"assets": ("updated_at",), "asset_relationships": ("created_at",)}
+
+
 def _columns(table: sa.Table, dialect: str, prefix: str) -> list[Any]:
     """The table's columns, uuids as text on PostgreSQL (no UUID object per value), and a
     link's metadata NULL when empty (most links: the driver is spared decoding `{}`)."""
     out: list[Any] = []
     for column in table.c:
+        if dialect == "postgresql" and column.name in _FINGERPRINT_ONLY[table.name]:
+            continue
         if dialect == "postgresql" and isinstance(column.type, sa.Uuid):
             out.append(sa.cast(column, sa.Text).label(prefix + column.name))
         elif column.name == "relationship_metadata":
@@ -65,51 +72,77 @@ def _nulls(columns: list[Any]) -> list[Any]:
     return [sa.type_coerce(sa.null(), c.type).label(c.name) for c in columns]
 
 
+def _digest(table: sa.Table, dialect: str) -> Any:
+    """PostgreSQL: the MD5 of the row's every column (`updated_at` included), as 16 bytes.
+    Times go in as epoch seconds, so the session's TimeZone and DateStyle do not change the
+    digest. SQLite has no digest function: its rows are hashed in Python instead."""
+    if dialect != "postgresql":
+        return sa.null().label("digest")
+    parts = [
+        f"extract(epoch FROM {table.name}.{c.name})"
+        if isinstance(c.type, sa.DateTime)
+        else f"{table.name}.{c.name}"
+        for c in table.c
+    ]
+    row = f"decode(md5(CAST(ROW({', '.join(parts)}) AS text)), 'hex')"
+    return sa.literal_column(row, sa.LargeBinary).label("digest")
+
+
 def _query(workspace: str, dialect: str) -> sa.CompoundSelect[Any]:
     """Assets and links in one statement: one statement sees one snapshot, so a sync
     committing in between cannot tear the read (assets new, links old) on any isolation level."""
     asset_columns, link_columns = _columns(assets, dialect, "a_"), _columns(rels, dialect, "l_")
     kind = sa.literal_column("0", sa.Integer).label("kind")
-    first = sa.select(kind, *asset_columns, *_nulls(link_columns)).where(assets.c.workspace_id == workspace)
-    second = sa.select(sa.literal_column("1", sa.Integer), *_nulls(asset_columns), *link_columns).where(
-        rels.c.workspace_id == workspace
+    first = sa.select(kind, _digest(assets, dialect), *asset_columns, *_nulls(link_columns)).where(
+        assets.c.workspace_id == workspace
     )
+    second = sa.select(
+        sa.literal_column("1", sa.Integer), _digest(rels, dialect), *_nulls(asset_columns), *link_columns
+    ).where(rels.c.workspace_id == workspace)
     return sa.union_all(first, second).order_by(
         sa.literal_column("kind"), sa.literal_column("a_id"), sa.literal_column("l_id")
     )
 
 
 def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ()) -> State:
-    """The whole workspace in one statement. The fingerprint hashes the rows as the driver
-    returns them, ordered by id, JSON keys in the database's own order: the same rows give
-    the same digest, and any write to them (`updated_at` included) changes it. `claimed`:
-    ids the manifests adopt with `id:`, looked up in other workspaces."""
-    width = len(assets.c)
+    """The whole workspace in one statement, and its fingerprint: the same rows give the same
+    digest, and any write to them (`updated_at` included, by any tool) changes it. On
+    PostgreSQL it hashes the database's own digest of each row, in id order; on SQLite the
+    rows as the driver returns them. `claimed`: ids the manifests adopt with `id:`, looked up
+    in other workspaces."""
+    dialect = connection.dialect.name
+    asset_names = [c.name for c in assets.c if dialect != "postgresql" or c.name != "updated_at"]
+    link_names = [c.name for c in rels.c if dialect != "postgresql" or c.name != "created_at"]
+    width = len(asset_names)
     asset_rows: list[tuple[Any, ...]] = []
     link_rows: list[tuple[Any, ...]] = []
-    for values in connection.execute(_query(workspace, connection.dialect.name)):
+    digests: list[bytes] = []
+    for values in connection.execute(_query(workspace, dialect)):
+        if values[1] is not None:
+            digests.append(values[1])
         if values[0] == 0:
-            asset_rows.append(tuple(values[1 : 1 + width]))
+            asset_rows.append(tuple(values[2 : 2 + width]))
         else:
-            link_rows.append(tuple(values[1 + width :]))
-    digest = hashlib.sha256(repr((asset_rows, link_rows)).encode()).hexdigest()
-    state = State(workspace, fingerprint="sha256:" + digest)
-    asset_names = [c.name for c in assets.c]
+            link_rows.append(tuple(values[2 + width :]))
+    hashed = b"".join(digests) if dialect == "postgresql" else repr((asset_rows, link_rows)).encode()
+    state = State(workspace, fingerprint="sha256:" + hashlib.sha256(hashed).hexdigest())
     for asset in asset_rows:
         row = _asset_row(dict(zip(asset_names, asset)), state.drift)
         state.assets[row["id"]] = row
-    link_names = [c.name for c in rels.c]
     for link in link_rows:
-        row = dict(zip(link_names, link))
-        for name in ("id", "parent_asset_id", "child_asset_id"):
-            row[name] = str(row[name])
-        row["relationship_metadata"] = _object(
-            row["relationship_metadata"], f"link {row['id']} relationship_metadata", state.drift
-        )
-        del row["created_at"]
-        state.links[(row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])] = row
+        state.links.update([_link_row(dict(zip(link_names, link)), state.drift)])
     state.elsewhere = _elsewhere(connection, workspace, [i for i in claimed if i not in state.assets])
     return state
+
+
+def _link_row(row: dict[str, Any], drift: list[str]) -> tuple[tuple[str, str, str], dict[str, Any]]:
+    for name in ("id", "parent_asset_id", "child_asset_id"):
+        row[name] = str(row[name])
+    row["relationship_metadata"] = _object(
+        row["relationship_metadata"], f"link {row['id']} relationship_metadata", drift
+    )
+    row.pop("created_at", None)
+    return (row["parent_asset_id"], row["child_asset_id"], row["relationship_type"]), row
 
 
 def _asset_row(row: dict[str, Any], drift: list[str]) -> dict[str, Any]:
@@ -130,7 +163,7 @@ def _asset_row(row: dict[str, Any], drift: list[str]) -> dict[str, Any]:
     # `source` is shotkit's own bookkeeping: anything but an object is drift, read as "none".
     row["source"] = row["source"] if isinstance(row["source"], dict) else None
     row["created_at"] = row["created_at"].isoformat() if row["created_at"] else None
-    del row["updated_at"]
+    row.pop("updated_at", None)
     return row
 
 
