@@ -134,18 +134,25 @@ class _Text:
 # --- the walk -----------------------------------------------------------------------------
 
 
-class _Flow:
-    """Edits of flow collections (`{a: b}`, `[a, b]`), item by item like block lists: an item
-    removed takes its separator with it, one added goes in with `, `, a moved one keeps its
-    text; comments and line breaks between the other items stay."""
+class _Edits:
+    """What every kind of edit shares: the text, the edits made so far, and `node` (the walk
+    that dispatches on a node's kind, in `_Walk`)."""
 
-    t: _Text
+    def __init__(self, text: str) -> None:
+        self.t = _Text(text)
+        self.edits: list[Edit] = []
 
     def add(self, start: int, end: int, text: str, path: Path) -> None:
-        raise NotImplementedError
+        self.edits.append(Edit(start, end, text, path))
 
     def node(self, node: yaml.Node, new: Any, path: Path, in_flow: bool) -> None:
         raise NotImplementedError
+
+
+class _Flow(_Edits):
+    """Edits of flow collections (`{a: b}`, `[a, b]`), item by item like block lists: an item
+    removed takes its separator with it, one added goes in with `, `, a moved one keeps its
+    text; comments and line breaks between the other items stay."""
 
     def flow_mapping(self, node: yaml.MappingNode, new: dict[str, Any], path: Path) -> None:
         if not node.value:
@@ -234,53 +241,9 @@ def _separator(gap: str) -> int:
     raise EditFailure("no separator between two flow items")
 
 
-class _Walk(_Flow):
-    def __init__(self, text: str) -> None:
-        self.t = _Text(text)
-        self.edits: list[Edit] = []
-
-    def add(self, start: int, end: int, text: str, path: Path) -> None:
-        self.edits.append(Edit(start, end, text, path))
-
-    def node(self, node: yaml.Node, new: Any, path: Path, in_flow: bool) -> None:
-        if same(value_of(node), new):
-            return
-        if isinstance(node, yaml.MappingNode) and isinstance(new, dict) and new:
-            if node.flow_style or in_flow:
-                self.flow_mapping(node, new, path)
-            else:
-                self.block_mapping(node, new, path)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(new, list) and new:
-            if node.flow_style or in_flow:
-                self.flow_sequence(node, new, path)
-            else:
-                self.block_sequence(node, new, path)
-        elif isinstance(node, yaml.ScalarNode) and not isinstance(new, (dict, list)):
-            self.add(node.start_mark.index, self.t.end(node), self.scalar(node, new, in_flow), path)
-        elif in_flow or (isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.flow_style):
-            self.add(node.start_mark.index, self.t.end(node), flow_value(new), path)
-        else:
-            raise _Unsupported(path)  # a block value of another kind: the parent replaces it
-
-    def scalar(self, node: yaml.ScalarNode, new: Any, in_flow: bool) -> str:
-        if not isinstance(new, str):
-            return yamlio.scalar(new)
-        if node.style == "'" and _single_ok(new):
-            return "'" + new.replace("'", "''") + "'"
-        if node.style in ("|", ">") and not in_flow and yamlio._literal_ok(new):
-            return "\n".join(yamlio._literal(new, self._block_indent(node)))
-        if not node.style:  # plain (PyYAML says None, libyaml says "")
-            return yamlio.scalar(new, flow=in_flow)
-        return yamlio.quote(new)
-
-    def _block_indent(self, node: yaml.ScalarNode) -> int:
-        body = self.t.line_after(node.start_mark.index)
-        line = self.t.text[body : self.t.line_after(body)]
-        return (
-            len(line) - len(line.lstrip(" ")) if line.strip() else self.t.indent_of(node.start_mark.index) + 2
-        )
-
-    # block mappings ------------------------------------------------------------------------
+class _BlockMappings(_Edits):
+    """Edits of block mappings: a changed value in place, a new key after its predecessor, a
+    removed key with the comments attached to it."""
 
     def block_mapping(self, node: yaml.MappingNode, new: dict[str, Any], path: Path) -> None:
         old = {value_of(k): (k, v) for k, v in node.value}
@@ -355,7 +318,10 @@ class _Walk(_Flow):
         start = self.t.attached_comments(self.t.line_start(start))
         self.add(start, end, "", path)
 
-    # block sequences -----------------------------------------------------------------------
+
+class _BlockSequences(_Edits):
+    """Edits of block sequences, aligned item by item by identity (difflib): a moved item keeps
+    its own text, a new one is written like its siblings."""
 
     def block_sequence(self, node: yaml.SequenceNode, new: list[Any], path: Path) -> None:
         old_ids = [identity(value_of(item)) for item in node.value]
@@ -418,6 +384,49 @@ class _Walk(_Flow):
         if not re.fullmatch(r" *- +", before):
             raise _Unsupported(path)
         return line + before.index("-")
+
+
+class _Walk(_BlockMappings, _BlockSequences, _Flow):
+    """The edits that turn a document's text into one holding `new`: each node is edited in
+    the style it is written in (block or flow, plain or quoted scalar)."""
+
+    def node(self, node: yaml.Node, new: Any, path: Path, in_flow: bool) -> None:
+        if same(value_of(node), new):
+            return
+        if isinstance(node, yaml.MappingNode) and isinstance(new, dict) and new:
+            if node.flow_style or in_flow:
+                self.flow_mapping(node, new, path)
+            else:
+                self.block_mapping(node, new, path)
+        elif isinstance(node, yaml.SequenceNode) and isinstance(new, list) and new:
+            if node.flow_style or in_flow:
+                self.flow_sequence(node, new, path)
+            else:
+                self.block_sequence(node, new, path)
+        elif isinstance(node, yaml.ScalarNode) and not isinstance(new, (dict, list)):
+            self.add(node.start_mark.index, self.t.end(node), self.scalar(node, new, in_flow), path)
+        elif in_flow or (isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.flow_style):
+            self.add(node.start_mark.index, self.t.end(node), flow_value(new), path)
+        else:
+            raise _Unsupported(path)  # a block value of another kind: the parent replaces it
+
+    def scalar(self, node: yaml.ScalarNode, new: Any, in_flow: bool) -> str:
+        if not isinstance(new, str):
+            return yamlio.scalar(new)
+        if node.style == "'" and _single_ok(new):
+            return "'" + new.replace("'", "''") + "'"
+        if node.style in ("|", ">") and not in_flow and yamlio._literal_ok(new):
+            return "\n".join(yamlio._literal(new, self._block_indent(node)))
+        if not node.style:  # plain (PyYAML says None, libyaml says "")
+            return yamlio.scalar(new, flow=in_flow)
+        return yamlio.quote(new)
+
+    def _block_indent(self, node: yaml.ScalarNode) -> int:
+        body = self.t.line_after(node.start_mark.index)
+        line = self.t.text[body : self.t.line_after(body)]
+        return (
+            len(line) - len(line.lstrip(" ")) if line.strip() else self.t.indent_of(node.start_mark.index) + 2
+        )
 
 
 def _step(node: yaml.MappingNode) -> int:
