@@ -315,3 +315,37 @@ def test_the_workflow_installs_from_the_checkout_shotkit_came_from(
     git(tmp_path, "tag", "v9.1")
     assert checkout_source(tmp_path) == (None if expected is None else (expected, "v9.1"))
     assert checkout_source(tmp_path / "nowhere") is None
+
+
+def test_from_database_of_an_init_project_keeps_its_layout(
+    capsys: pytest.CaptureFixture, any_url: str, tmp_path: Path
+) -> None:
+    """Sync records files relative to the project root (`manifests/shots.yaml` where
+    `shotkit.yaml` sits above `manifests/`, the layout init writes); bringing that database
+    under git again, or exporting into `manifests` after a file was lost, puts them back in
+    `manifests/`, not in `manifests/manifests/`."""
+    upgraded(any_url, tmp_path)
+    first = tmp_path / "first"
+    assert run(capsys, "init", str(first), "--workspace", "lighthouse")[0] == 0
+    (first / "manifests" / "scripts").mkdir()
+    (first / "manifests" / "scripts" / "opening.fountain").write_text("HERO walks in.\n")
+    with (first / "manifests" / "shots.yaml").open("a") as manifest:
+        manifest.write("scripts:\n  opening: {name: Opening, file: scripts/opening.fountain}\n")
+    assert run(capsys, "validate", str(first / "manifests"))[0] == 0
+    assert run(capsys, "sync", str(first / "manifests"), "--database-url", any_url)[0] == 0
+
+    fresh = tmp_path / "fresh"
+    code, out, err = run(capsys, "init", str(fresh), "--from-database", any_url, "--workspace", "lighthouse")
+    assert code == 0, err
+    manifests = {p for p in snapshot(fresh) if p.startswith("manifests/")}
+    assert manifests == {"manifests/shots.yaml", "manifests/scripts/opening.fountain"}, manifests
+    assert "file: scripts/opening.fountain" in (fresh / "manifests" / "shots.yaml").read_text()
+    code, out, _ = run(
+        capsys, "plan", str(fresh / "manifests"), "--database-url", any_url, "--detailed-exitcode"
+    )
+    assert code == 0, out
+
+    (first / "manifests" / "shots.yaml").unlink()
+    code, out, err = run(capsys, "export", "--out", str(first / "manifests"), "--database-url", any_url)
+    assert code == 0, err
+    assert (first / "manifests" / "shots.yaml").is_file() and not (first / "manifests" / "manifests").exists()
