@@ -349,3 +349,19 @@ def test_from_database_of_an_init_project_keeps_its_layout(
     code, out, err = run(capsys, "export", "--out", str(first / "manifests"), "--database-url", any_url)
     assert code == 0, err
     assert (first / "manifests" / "shots.yaml").is_file() and not (first / "manifests" / "manifests").exists()
+
+
+def test_a_folder_name_with_control_characters_is_escaped_in_the_output(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    """A folder name is the user's text: a line break or an escape sequence in it is shown as
+    `\\n` or `\\x1b`, never printed raw (one line per file written; no terminal control)."""
+    project = tmp_path / "a\nb\x1b[31m"
+    for _ in range(2):  # written, then "already a shotkit project"
+        code, out, err = run(capsys, "init", str(project))
+        assert code == 0, err
+        assert "\x1b" not in out + err and "\\x1b" in out
+        assert all(
+            line.startswith(("wrote ", "Next:", "kept ")) or "exists:" in line for line in out.splitlines()
+        )
+    assert 'workspace: "a-b-31m"' in (project / "shotkit.yaml").read_text()
