@@ -90,8 +90,10 @@ class _Workspace:
         result: Export,
         reserved: frozenset[Any] = frozenset(),
         declared: dict[tuple[str, str], str] | None = None,
+        base: str = "",
     ) -> None:
         self.project = project
+        self.base = base  # the output directory, relative to the project root ("" when it is the root)
         self.reserved = reserved  # (type, key) written in the files: runtime rows get other keys
         self.declared = declared or {}  # (type, id) -> the key of the entry that declares `id:` in the files
         self.state = state
@@ -153,6 +155,7 @@ class _Workspace:
                 continue
             source = row["source"] or {}
             file = safe_relative(source.get("file"), (".yaml", ".yml")) if row["manifest_key"] else None
+            file = self.from_root(file)
             if row["manifest_key"] and file is None and source.get("file") is not None:
                 self.result.warnings.append(
                     f"{row['type']} '{row['manifest_key']}': recorded file {source.get('file')!r} is not a safe relative path; written to {new_file(self.state.workspace)}"
@@ -203,10 +206,19 @@ class _Workspace:
             out["metadata"] = metadata
         return out
 
+    def from_root(self, path: str | None) -> str | None:
+        """A recorded path (relative to the project root, as sync records it) as a path
+        relative to the output directory, when the output directory is a folder below the root
+        that holds it (`init --from-database`, `export --out manifests` with `shotkit.yaml`
+        above `manifests/`); other paths are kept as they are."""
+        if path and self.base and path.startswith(self.base + "/"):
+            return path[len(self.base) + 1 :]
+        return path
+
     def script_body(self, row: dict[str, Any], out: dict[str, Any]) -> None:
         body_file = safe_relative((row["source"] or {}).get("body_file")) if row["manifest_key"] else None
         if body_file and "text" in out:
-            self.result.bodies[body_file] = out.pop("text")
+            self.result.bodies[self.from_root(body_file) or body_file] = out.pop("text")
             out["file"] = _relative_to(body_file, (row["source"] or {}).get("file") or "")
 
     def item(self, link: dict[str, Any]) -> Any:
@@ -331,13 +343,15 @@ def export(
     documents: dict[str, Document],
     prune: bool = False,
     unreadable: frozenset[str] = frozenset(),
+    base: str = "",
 ) -> Export:
     """Each workspace's rows merged into its files (`documents`, by path relative to the output
-    directory); rows with no place in them go to new files. Rows recorded in an `unreadable`
-    file (one that does not parse) are not written anywhere: they would be duplicates."""
+    directory, which is `base` relative to the project root); rows with no place in them go to
+    new files. Rows recorded in an `unreadable` file (one that does not parse) are not written
+    anywhere: they would be duplicates."""
     result = Export()
     for state in states:
-        _Files(project, state, documents, result, prune, unreadable).run()
+        _Files(project, state, documents, result, prune, unreadable, base).run()
     return result
 
 
@@ -357,6 +371,7 @@ class _Files:
         result: Export,
         prune: bool,
         unreadable: frozenset[str],
+        base: str = "",
     ) -> None:
         self.project, self.state, self.result, self.prune = project, state, result, prune
         self.workspace = state.workspace
@@ -380,7 +395,7 @@ class _Files:
                     row_id = _uuid(entry.get("id")) if isinstance(entry, dict) else None
                     if row_id is not None:
                         declared.setdefault((t.name, row_id), key)
-        rows = _Workspace(project, _ours(project, state, result), result, reserved, declared)
+        rows = _Workspace(project, _ours(project, state, result), result, reserved, declared, base)
         self.database: dict[tuple[Any, ...], dict[str, Placed]] = defaultdict(dict)
         for placed in rows.placed():
             self.database[placed.section][placed.key] = placed
@@ -582,6 +597,12 @@ def read_folder(out: Path) -> Folder:
             folder.documents[relative] = document
     folder.unreadable = frozenset(unreadable)
     return folder
+
+
+def base_of(out: Path, project: Project) -> str:
+    """The output directory relative to the project root ("" when it is the root or not below it)."""
+    root, folder = project.root.resolve(), out.resolve()
+    return folder.relative_to(root).as_posix() if folder != root and folder.is_relative_to(root) else ""
 
 
 def absent_workspaces(folder: Folder, project: Project, present: set[str]) -> list[str]:

@@ -198,16 +198,18 @@ def default_owner(owners: set[str | None]) -> str:
 def _report(directory: Path, result: Scaffold) -> None:
     from .console import info as emit
     from .documents import shown_path
+    from .escape import text_inline
 
     for relative in result.written:
-        emit(f"wrote {shown_path(directory / relative)}")
+        emit(text_inline(f"wrote {shown_path(directory / relative)}"))
     for relative in result.kept:
-        emit(f"kept {shown_path(directory / relative)} (it exists; not changed)")
+        emit(text_inline(f"kept {shown_path(directory / relative)} (it exists; not changed)"))
 
 
 def _already(directory: Path) -> int:
     from .console import info as emit
     from .documents import shown_path
+    from .escape import text_inline
 
     found = existing_project(directory)
     if found is None:
@@ -217,7 +219,7 @@ def _already(directory: Path) -> int:
         if found.parent.resolve() == directory.resolve()
         else "inside a shotkit project"
     )
-    emit(f"{shown_path(found)} exists: {shown_path(directory)} is {inside}; nothing changed")
+    emit(text_inline(f"{shown_path(found)} exists: {shown_path(directory)} is {inside}; nothing changed"))
     return 0
 
 

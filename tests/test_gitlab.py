@@ -281,3 +281,21 @@ def test_the_ci_file_says_to_copy_what_it_runs() -> None:
         name = Path(path).name
         assert (ROOT / "examples" / "gitlab" / name).is_file()
         assert f"as `{path}`" in text and path in docs and f"examples/gitlab/{name}" in docs
+
+
+def test_a_missing_variable_or_an_answer_that_is_not_json_is_one_line(gitlab: Any, tmp_path: Path) -> None:
+    """SHOTKIT_GITLAB_TOKEN not set (forgotten, or protected and so not given to a merge
+    request's pipeline) and a URL that is not GitLab's API are the user's mistakes: one
+    `error:` line naming them, never a traceback."""
+    fake = gitlab({NOTES: [], "/api/v4/html/user": b"<html>sign in</html>"})
+    (tmp_path / "plan.md").write_text(PLAN)
+    result = fake.run(tmp_path, "note", "plan.md", SHOTKIT_GITLAB_TOKEN="")
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith("error: the variable SHOTKIT_GITLAB_TOKEN is not set"), result.stderr
+    result = fake.run(tmp_path, "note", "plan.md", CI_MERGE_REQUEST_IID="")
+    assert result.returncode == 1 and "CI_MERGE_REQUEST_IID is not set" in result.stderr, result.stderr
+    url = f"http://127.0.0.1:{fake.server.server_address[1]}/api/v4/html"
+    result = fake.run(tmp_path, "note", "plan.md", CI_API_V4_URL=url)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "the answer is not JSON" in result.stderr
+    assert fake.writes() == []

@@ -315,3 +315,53 @@ def test_the_workflow_installs_from_the_checkout_shotkit_came_from(
     git(tmp_path, "tag", "v9.1")
     assert checkout_source(tmp_path) == (None if expected is None else (expected, "v9.1"))
     assert checkout_source(tmp_path / "nowhere") is None
+
+
+def test_from_database_of_an_init_project_keeps_its_layout(
+    capsys: pytest.CaptureFixture, any_url: str, tmp_path: Path
+) -> None:
+    """Sync records files relative to the project root (`manifests/shots.yaml` where
+    `shotkit.yaml` sits above `manifests/`, the layout init writes); bringing that database
+    under git again, or exporting into `manifests` after a file was lost, puts them back in
+    `manifests/`, not in `manifests/manifests/`."""
+    upgraded(any_url, tmp_path)
+    first = tmp_path / "first"
+    assert run(capsys, "init", str(first), "--workspace", "lighthouse")[0] == 0
+    (first / "manifests" / "scripts").mkdir()
+    (first / "manifests" / "scripts" / "opening.fountain").write_text("HERO walks in.\n")
+    with (first / "manifests" / "shots.yaml").open("a") as manifest:
+        manifest.write("scripts:\n  opening: {name: Opening, file: scripts/opening.fountain}\n")
+    assert run(capsys, "validate", str(first / "manifests"))[0] == 0
+    assert run(capsys, "sync", str(first / "manifests"), "--database-url", any_url)[0] == 0
+
+    fresh = tmp_path / "fresh"
+    code, out, err = run(capsys, "init", str(fresh), "--from-database", any_url, "--workspace", "lighthouse")
+    assert code == 0, err
+    manifests = {p for p in snapshot(fresh) if p.startswith("manifests/")}
+    assert manifests == {"manifests/shots.yaml", "manifests/scripts/opening.fountain"}, manifests
+    assert "file: scripts/opening.fountain" in (fresh / "manifests" / "shots.yaml").read_text()
+    code, out, _ = run(
+        capsys, "plan", str(fresh / "manifests"), "--database-url", any_url, "--detailed-exitcode"
+    )
+    assert code == 0, out
+
+    (first / "manifests" / "shots.yaml").unlink()
+    code, out, err = run(capsys, "export", "--out", str(first / "manifests"), "--database-url", any_url)
+    assert code == 0, err
+    assert (first / "manifests" / "shots.yaml").is_file() and not (first / "manifests" / "manifests").exists()
+
+
+def test_a_folder_name_with_control_characters_is_escaped_in_the_output(
+    capsys: pytest.CaptureFixture, tmp_path: Path
+) -> None:
+    """A folder name is the user's text: a line break or an escape sequence in it is shown as
+    `\\n` or `\\x1b`, never printed raw (one line per file written; no terminal control)."""
+    project = tmp_path / "a\nb\x1b[31m"
+    for _ in range(2):  # written, then "already a shotkit project"
+        code, out, err = run(capsys, "init", str(project))
+        assert code == 0, err
+        assert "\x1b" not in out + err and "\\x1b" in out
+        assert all(
+            line.startswith(("wrote ", "Next:", "kept ")) or "exists:" in line for line in out.splitlines()
+        )
+    assert 'workspace: "a-b-31m"' in (project / "shotkit.yaml").read_text()

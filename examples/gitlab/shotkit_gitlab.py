@@ -30,11 +30,32 @@ class Failure(Exception):
     """A one-line reason the job fails."""
 
 
+def env(name: str) -> str:
+    """A CI/CD variable the job needs; a missing one is a one-line failure naming it."""
+    value = os.environ.get(name, "")
+    if not value:
+        hint = (
+            " (set it as a masked CI/CD variable; a protected one is not given to merge-request"
+            " pipelines of unprotected branches)"
+            if name == "SHOTKIT_GITLAB_TOKEN"
+            else " (GitLab sets it in the pipelines the example .gitlab-ci.yml runs this in)"
+        )
+        raise Failure(f"the variable {name} is not set{hint}")
+    return value
+
+
+def parse(raw: bytes, what: str) -> Any:
+    try:
+        return json.loads(raw or b"null")
+    except ValueError:
+        raise Failure(f"{what}: the answer is not JSON (is CI_API_V4_URL GitLab's API?)") from None
+
+
 def request(method: str, path: str, body: dict[str, Any] | None = None) -> tuple[bytes, Any]:
     """One API call: (the response body, its headers)."""
-    url = path if path.startswith("http") else f"{os.environ['CI_API_V4_URL']}{path}"
+    url = path if path.startswith("http") else f"{env('CI_API_V4_URL')}{path}"
     data = json.dumps(body).encode() if body is not None else None
-    headers = {"PRIVATE-TOKEN": os.environ["SHOTKIT_GITLAB_TOKEN"], "Content-Type": "application/json"}
+    headers = {"PRIVATE-TOKEN": env("SHOTKIT_GITLAB_TOKEN"), "Content-Type": "application/json"}
     call = urllib.request.Request(url, method=method, data=data, headers=headers)
     try:
         with urllib.request.urlopen(call, timeout=30) as response:
@@ -44,7 +65,7 @@ def request(method: str, path: str, body: dict[str, Any] | None = None) -> tuple
 
 
 def api(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    return json.loads(request(method, path, body)[0] or b"null")
+    return parse(request(method, path, body)[0], f"{method} {path}")
 
 
 def every(path: str) -> list[Any]:
@@ -54,7 +75,10 @@ def every(path: str) -> list[Any]:
     for _ in range(MAX_PAGES):
         joiner = "&" if "?" in path else "?"
         raw, headers = request("GET", f"{path}{joiner}per_page=100&page={page}")
-        items.extend(json.loads(raw))
+        page_items = parse(raw, f"GET {path}")
+        if not isinstance(page_items, list):
+            raise Failure(f"GET {path}: the answer is not a list")
+        items.extend(page_items)
         page = (headers.get("X-Next-Page") or "").strip()
         if not page:
             return items
@@ -62,7 +86,7 @@ def every(path: str) -> list[Any]:
 
 
 def project() -> str:
-    return f"/projects/{os.environ['CI_PROJECT_ID']}"
+    return f"/projects/{env('CI_PROJECT_ID')}"
 
 
 def me() -> int:
@@ -73,7 +97,7 @@ def note(path: str) -> None:
     """The plan as ONE merge-request note: the note this token wrote with the marker is edited;
     anyone can paste the marker into a note of their own, so the author is checked too."""
     body = read(path)
-    notes = f"{project()}/merge_requests/{os.environ['CI_MERGE_REQUEST_IID']}/notes"
+    notes = f"{project()}/merge_requests/{env('CI_MERGE_REQUEST_IID')}/notes"
     user = me()
     mine = [n for n in every(f"{notes}?sort=asc") if MARKER in n["body"] and n["author"]["id"] == user]
     if mine:
@@ -87,7 +111,7 @@ def merged_request(sha: str) -> dict[str, Any]:
     found = [
         mr
         for mr in every(f"{project()}/repository/commits/{sha}/merge_requests")
-        if mr["state"] == "merged" and mr["target_branch"] == os.environ["CI_DEFAULT_BRANCH"]
+        if mr["state"] == "merged" and mr["target_branch"] == env("CI_DEFAULT_BRANCH")
     ]
     if not found:
         raise Failure(
@@ -100,7 +124,7 @@ def merged_request(sha: str) -> dict[str, Any]:
 def reviewed_plan(out: str) -> None:
     """The plan.json the `plan` job saved on the merge request's last pipeline: the plan
     reviewers saw. `shotkit sync --plan` refuses it if the database changed since."""
-    mr = merged_request(os.environ["CI_COMMIT_SHA"])
+    mr = merged_request(env("CI_COMMIT_SHA"))
     pipelines = every(f"{project()}/merge_requests/{mr['iid']}/pipelines")
     if not pipelines:
         raise Failure(f"merge request !{mr['iid']} has no pipeline: no plan was reviewed")

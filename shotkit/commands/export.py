@@ -80,7 +80,9 @@ def export(
         absent = export_.absent_workspaces(folder, project, {s.workspace for s in states} | set(empty))
         _no_rows(absent, database)
         empty += absent
-    result = export_.export(project, states, folder.documents, prune, folder.unreadable)
+    result = export_.export(
+        project, states, folder.documents, prune, folder.unreadable, export_.base_of(out, project)
+    )
     for warning in result.warnings + result.failures:
         emit(text_inline(f"warning: {warning}"))
     for note in result.notes:
