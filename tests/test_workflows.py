@@ -193,7 +193,7 @@ def test_the_action_runs_a_command_and_reports_its_exit_code(tmp_path: Path) -> 
 
 # Packages a generated file may install by name from PyPI (each checked to be published
 # there). shotkit is not: it is installed from a git repository or a checkout.
-PUBLISHED = {"pre-commit", "ruamel.yaml"}
+PUBLISHED = {"pre-commit", "ruamel.yaml", "py-spy", "pyinstrument"}
 PIP_OPTIONS_WITH_VALUE = {"-r", "-c", "-i", "--index-url", "--extra-index-url", "-f", "--find-links"}
 
 
