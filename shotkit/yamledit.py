@@ -234,7 +234,77 @@ def _separator(gap: str) -> int:
     raise EditFailure("no separator between two flow items")
 
 
-class _Walk(_Flow):
+class _Sequences(_Flow):
+    """Edits of block sequences (`- a` lines), item by item: a removed item takes its lines and
+    the comments directly above it, a moved one keeps its text, a new one is written like its
+    siblings."""
+
+    edits: list[Edit]
+
+    def block_sequence(self, node: yaml.SequenceNode, new: list[Any], path: Path) -> None:
+        old_ids = [identity(value_of(item)) for item in node.value]
+        new_ids = [identity(item) for item in new]
+        column = self.t.indent_of(self._dash(node.value[0], path))
+        matcher = difflib.SequenceMatcher(None, old_ids, new_ids, autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            if op == "equal":
+                for i, j in zip(range(i1, i2), range(j1, j2)):
+                    self.node_in_block(node.value[i], new[j], path + (j,))
+                continue
+            for i in range(i1, i2):
+                self.add(*self.item_span(node.value[i], path), "", path + (i,))
+            if j2 > j1:
+                at = (
+                    self.t.line_after(self.t.end(node.value[i1 - 1]))
+                    if i1
+                    else self.t.line_start(self._dash(node.value[0], path))
+                )
+                self.add(
+                    at,
+                    at,
+                    "".join(self.item_text(node, new[j], column, path) for j in range(j1, j2)),
+                    path + (j1,),
+                )
+
+    def item_span(self, item: yaml.Node, path: Path) -> tuple[int, int]:
+        """An item's lines, with the comment lines directly above it."""
+        start = self.t.attached_comments(self.t.line_start(self._dash(item, path)))
+        return start, self.t.line_after(self.t.end(item))
+
+    def item_text(self, node: yaml.SequenceNode, new: Any, column: int, path: Path) -> str:
+        """A new or moved item: a moved one keeps its own text, a new one is written like its siblings."""
+        for item in node.value:
+            if same(value_of(item), new):
+                start, end = self.item_span(item, path)
+                text = self.t.text[start:end]
+                return text if text.endswith("\n") else text + "\n"
+        flow = any(isinstance(i, yaml.MappingNode) and i.flow_style for i in node.value)
+        if flow and isinstance(new, dict) and new:
+            return " " * column + "- " + flow_value(new) + "\n"
+        return "\n".join(block_items([new], column)) + "\n"
+
+    def node_in_block(self, node: yaml.Node, new: Any, path: Path) -> None:
+        mark = len(self.edits)
+        try:
+            self.node(node, new, path, in_flow=False)
+        except _Unsupported:
+            del self.edits[mark:]
+            dash = self._dash(node, path)
+            column = self.t.indent_of(dash)
+            lines = block_items([new], column)
+            self.add(self.t.line_start(dash), self.t.end(node), "\n".join(lines), path)
+
+    def _dash(self, item: yaml.Node, path: Path) -> int:
+        """Index of the `-` that starts a block sequence item."""
+        start = item.start_mark.index
+        line = self.t.line_start(start)
+        before = self.t.text[line:start]
+        if not re.fullmatch(r" *- +", before):
+            raise _Unsupported(path)
+        return line + before.index("-")
+
+
+class _Walk(_Sequences):
     def __init__(self, text: str) -> None:
         self.t = _Text(text)
         self.edits: list[Edit] = []
@@ -354,70 +424,6 @@ class _Walk(_Flow):
             return
         start = self.t.attached_comments(self.t.line_start(start))
         self.add(start, end, "", path)
-
-    # block sequences -----------------------------------------------------------------------
-
-    def block_sequence(self, node: yaml.SequenceNode, new: list[Any], path: Path) -> None:
-        old_ids = [identity(value_of(item)) for item in node.value]
-        new_ids = [identity(item) for item in new]
-        column = self.t.indent_of(self._dash(node.value[0], path))
-        matcher = difflib.SequenceMatcher(None, old_ids, new_ids, autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            if op == "equal":
-                for i, j in zip(range(i1, i2), range(j1, j2)):
-                    self.node_in_block(node.value[i], new[j], path + (j,))
-                continue
-            for i in range(i1, i2):
-                self.add(*self.item_span(node.value[i], path), "", path + (i,))
-            if j2 > j1:
-                at = (
-                    self.t.line_after(self.t.end(node.value[i1 - 1]))
-                    if i1
-                    else self.t.line_start(self._dash(node.value[0], path))
-                )
-                self.add(
-                    at,
-                    at,
-                    "".join(self.item_text(node, new[j], column, path) for j in range(j1, j2)),
-                    path + (j1,),
-                )
-
-    def item_span(self, item: yaml.Node, path: Path) -> tuple[int, int]:
-        """An item's lines, with the comment lines directly above it."""
-        start = self.t.attached_comments(self.t.line_start(self._dash(item, path)))
-        return start, self.t.line_after(self.t.end(item))
-
-    def item_text(self, node: yaml.SequenceNode, new: Any, column: int, path: Path) -> str:
-        """A new or moved item: a moved one keeps its own text, a new one is written like its siblings."""
-        for item in node.value:
-            if same(value_of(item), new):
-                start, end = self.item_span(item, path)
-                text = self.t.text[start:end]
-                return text if text.endswith("\n") else text + "\n"
-        flow = any(isinstance(i, yaml.MappingNode) and i.flow_style for i in node.value)
-        if flow and isinstance(new, dict) and new:
-            return " " * column + "- " + flow_value(new) + "\n"
-        return "\n".join(block_items([new], column)) + "\n"
-
-    def node_in_block(self, node: yaml.Node, new: Any, path: Path) -> None:
-        mark = len(self.edits)
-        try:
-            self.node(node, new, path, in_flow=False)
-        except _Unsupported:
-            del self.edits[mark:]
-            dash = self._dash(node, path)
-            column = self.t.indent_of(dash)
-            lines = block_items([new], column)
-            self.add(self.t.line_start(dash), self.t.end(node), "\n".join(lines), path)
-
-    def _dash(self, item: yaml.Node, path: Path) -> int:
-        """Index of the `-` that starts a block sequence item."""
-        start = item.start_mark.index
-        line = self.t.line_start(start)
-        before = self.t.text[line:start]
-        if not re.fullmatch(r" *- +", before):
-            raise _Unsupported(path)
-        return line + before.index("-")
 
 
 def _step(node: yaml.MappingNode) -> int:
