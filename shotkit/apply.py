@@ -108,8 +108,7 @@ def lock(connection: sa.Connection, workspaces: list[str], timeout: float) -> No
 def sync(
     database: Database,
     workspaces: list[str],
-    make_plan: Callable[[dict[str, state_.State]], Plan] | None,
-    saved: Plan | None,
+    source: Plan | Callable[[dict[str, state_.State]], Plan],
     owner: str,
     lock_timeout: float,
     max_deletes: int | None,
@@ -117,8 +116,8 @@ def sync(
     claimed: dict[str, list[str]] | None = None,
     record: Callable[[sa.Connection, Plan, bool], None] | None = None,
 ) -> Outcome:
-    """Lock, read the state again, then apply: the saved plan if its state is unchanged, else
-    the plan `make_plan` computes. Either way the plan must pass `invariants.verify`.
+    """Lock, read the state again, then apply: a saved plan (`source` is a Plan) if its state is
+    unchanged, else the plan `source` computes from the states just read. Either way the plan must pass `invariants.verify`.
     `progress` is told each step, and the rows written out of the plan's (console.meter)."""
     show = progress or _unwatched
     try:
@@ -129,12 +128,11 @@ def sync(
             states = {
                 name: state_.read(connection, name, (claimed or {}).get(name, ())) for name in workspaces
             }
-            if saved is not None:
-                plan = _unchanged_since(saved, states, max_deletes)
+            if isinstance(source, Plan):
+                plan = _unchanged_since(source, states, max_deletes)
             else:
-                assert make_plan is not None
                 show("planning", 0, 0)
-                plan = make_plan(states)
+                plan = source(states)
             show("checking the plan", 0, 0)
             verify(plan, states, owner)
             drift = [message for state in states.values() for message in state.drift]

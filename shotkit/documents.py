@@ -140,12 +140,13 @@ def read_regular(path: Path, max_size: int = MAX_FILE_SIZE) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as err:
         raise ReadRefused(f"cannot read: {err.strerror}") from None
+    info = os.fstat(fd)  # before fdopen, which refuses a directory with IsADirectoryError
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ReadRefused(
+            f"not a regular file ({_file_kind(info.st_mode)}); shotkit reads only regular files"
+        )
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise ReadRefused(
-                f"not a regular file ({_file_kind(info.st_mode)}); shotkit reads only regular files"
-            )
         if info.st_size > max_size:
             raise ReadRefused(
                 f"file is {info.st_size} bytes, over the limit of {max_size}; split it into several files"

@@ -14,18 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from shotkit.cli import main
-
 from .conftest import ROOT, upgraded
+from .conftest import cli as run
 
 REFERENCES = ROOT / "tests" / "manifests" / "invalid" / "references"
 LISTED_TWICE = "shots.s1.audio: 'rain' is listed twice (first as item 1)"
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def reported(fmt: str, out: str) -> set[tuple[str, int, int, str]]:

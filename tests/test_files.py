@@ -134,6 +134,25 @@ def test_a_project_file_that_is_not_a_regular_file_is_refused(
     )
 
 
+def test_a_directory_named_as_a_file_is_refused_without_an_internal_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    # os.fdopen refuses a directory's descriptor (IsADirectoryError) before fstat could tell
+    (tmp_path / "c.yaml").write_text("shotkit: 1\nworkspace: w\nscripts:\n  s: {name: S, file: notes}\n")
+    (tmp_path / "notes").mkdir()
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert (code, err) == (1, "")
+    assert out.splitlines()[0].endswith(
+        "c.yaml:4:22: script file 'notes': not a regular file (a directory); shotkit reads only regular files"
+    )
+    (tmp_path / "shotkit.yaml").mkdir()
+    code, out, err = run(capsys, "validate", str(tmp_path))
+    assert (code, err) == (1, "")
+    assert out.splitlines()[0].endswith(
+        "shotkit.yaml:1:1: not a regular file (a directory); shotkit reads only regular files"
+    )
+
+
 def test_fmt_rewrites_the_file_a_link_leads_to_and_keeps_the_link(
     tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:

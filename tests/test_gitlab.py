@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from .conftest import ROOT, upgraded
+from .conftest import ROOT, shotkit, upgraded
 
 SCRIPT = ROOT / "examples" / "gitlab" / "shotkit_gitlab.py"
 CI_FILE = ROOT / "examples" / "gitlab" / ".gitlab-ci.yml"
@@ -198,17 +198,6 @@ def test_no_drift_closes_the_issue_and_an_error_is_no_check(gitlab: Any, tmp_pat
     result = fake.run(tmp_path, "drift", "drift.md", "1")
     assert result.returncode == 1 and "exit code 1" in result.stderr
     assert len(fake.writes()) == 2  # the failed plan touched no issue
-
-
-def shotkit(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "shotkit", *args],
-        check=False,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def merge_routes(plan: bytes, *, job_status: str = "success") -> dict[str, Any]:

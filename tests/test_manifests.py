@@ -9,6 +9,8 @@ import pytest
 
 from shotkit import pipeline
 
+from .conftest import ROOT
+
 HERE = Path(__file__).parent / "manifests"
 VALID = sorted(p.name for p in (HERE / "valid").iterdir())
 INVALID = sorted(p.name for p in (HERE / "invalid").iterdir())
@@ -41,7 +43,7 @@ def test_invalid_case(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_demo_production_is_valid() -> None:
-    loaded = pipeline.load([Path(__file__).parent.parent / "manifests"])
+    loaded = pipeline.load([ROOT / "manifests"])
     assert loaded.problems == []
     workspace = loaded.production.workspaces["workspace-123"]
     assert len([a for a in workspace.assets.values() if a.type == "shot_take"]) == 2

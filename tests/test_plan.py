@@ -35,6 +35,7 @@ from shotkit.plan import Plan, WorkspacePlan
 from shotkit.project import Project
 from shotkit.state import State
 
+from .conftest import ROOT
 from .strategies import production as productions
 
 OWNER = "studio-repo"
@@ -522,7 +523,7 @@ def test_a_delete_that_writes_another_row_than_it_shows_is_refused(tmp_path: Pat
 
 def documented() -> list[Any]:
     """The JSON examples of docs/plan-format.md, in order: the document, then one per kind."""
-    text = (Path(__file__).resolve().parent.parent / "docs" / "plan-format.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "plan-format.md").read_text(encoding="utf-8")
     return [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", text, re.S | re.M)]
 
 

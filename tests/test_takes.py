@@ -11,11 +11,11 @@ import sqlalchemy as sa
 import yaml
 
 from shotkit import documents, model
-from shotkit.cli import main
 from shotkit.project import load_project
 from shotkit.tables import asset_relationships
 
 from .conftest import async_url, upgraded
+from .conftest import cli as run
 
 LINKS = """\
 shotkit: 1
@@ -32,12 +32,6 @@ shots:
       - {ref: m, volumn: 0.5, role: lead, volume_db: -3, Volume: 1}
     takes: [{attempt: 1, selected: true}]
 """
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_a_misspelled_link_key_is_a_located_warning_with_the_close_name(

@@ -29,8 +29,7 @@ def sync(
         outcome = apply.sync(
             database,
             source.workspaces,
-            None if source.saved is not None else source.plan,
-            source.saved,
+            source.saved if source.saved is not None else source.plan,
             source.project.owner,
             lock_timeout,
             max_deletes,
