@@ -505,4 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(
             f"internal error ({type(err).__name__}): {redact(str(err))}. This is a bug in shotkit; rerun with SHOTKIT_DEBUG=1 for the traceback and report it."
         )
+    finally:
+        if "shotkit.db" in sys.modules:  # only commands that opened a database imported it
+            sys.modules["shotkit.db"].close_all()
     return 0

@@ -6,6 +6,7 @@ import contextlib
 import json
 import re
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -108,7 +109,23 @@ def describe(err: BaseException) -> str:
     return redact(text_inline(text[0] if text else type(original).__name__))
 
 
+_OPENED: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def close_all() -> None:
+    """Dispose of every engine this process made. The CLI calls it when a command returns, so
+    no connection outlives its command, also when shotkit runs inside another program."""
+    for engine in list(_OPENED):
+        engine.dispose()
+
+
 def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:
+    engine = _make_engine(url, lock_timeout)
+    _OPENED.add(engine)
+    return engine
+
+
+def _make_engine(url: URL, lock_timeout: float) -> Engine:
     backend = url.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise DatabaseError(

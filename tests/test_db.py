@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import make_url
 
 from shotkit import db
 from shotkit.errors import DatabaseError
@@ -162,3 +163,26 @@ def test_migrate_legacy_is_idempotent(any_url: str, tmp_path: Path) -> None:
             sa.text("SELECT count(*) FROM asset_relationships WHERE relationship_type = 'uses_character'")
         ).scalar()
     assert rows == 2
+
+
+def test_a_command_run_in_process_leaves_no_connection_open(
+    pg_url: str, pg_admin: sa.Engine, project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The CLI disposes of the engines a command made when it returns: a program that runs
+    shotkit's `main` many times does not collect open connections (nor does a failed command)."""
+    from shotkit.cli import main
+
+    database = make_url(pg_url).database
+
+    def connections() -> int:
+        with pg_admin.connect() as connection:
+            return connection.execute(
+                sa.text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name"), {"name": database}
+            ).scalar_one()
+
+    assert main(["db", "upgrade", "--database-url", pg_url, "--project", str(project)]) == 0
+    assert main(["sync", str(project), "--database-url", pg_url]) == 0
+    assert main(["plan", str(project), "--database-url", pg_url]) == 0
+    assert main(["sync", str(project / "nope"), "--database-url", pg_url]) == 1
+    assert connections() == 0
+    capsys.readouterr()
