@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 from .model import TAKE, Production, Workspace
 from .problems import WARNING, Problem, did_you_mean
+from .registry import SELECTED_KEY
 from .schema import location
 
 
@@ -178,11 +179,11 @@ def _selected_takes(production: Production) -> list[Problem]:
                 takes.setdefault(("shot", asset.key.rsplit("#", 1)[0]), []).append(asset)
         for shot_ref, shot_takes in takes.items():
             shot = workspace.assets[shot_ref]
-            selected = sorted((t for t in shot_takes if t.metadata.get("selected")), key=lambda t: t.path)
+            selected = sorted((t for t in shot_takes if t.metadata.get(SELECTED_KEY)), key=lambda t: t.path)
             for extra in selected[1:]:
                 problems.append(
                     extra.document.problem(
-                        extra.path + ("selected",),
+                        extra.path + (SELECTED_KEY,),
                         f"shot '{shot.key}' has more than one selected take (attempt {selected[0].metadata['attempt_number']} is selected too)",
                     )
                 )

@@ -18,6 +18,7 @@ from . import mdescape as esc
 from .model import TAKE, Production, Workspace
 from .operations import AssetOperation, CreateAsset, LinkOperation
 from .plan import Plan, WorkspacePlan
+from .registry import COST_KEY, SELECTED_KEY
 from .semantic import by_shot, shot_lines, summary_line
 
 MARKER = "<!-- shotkit-plan -->"
@@ -123,7 +124,7 @@ def _costs(plan: Plan) -> Iterator[str]:
     takes = [c for w in plan.workspaces for c in w.changes if isinstance(c, CreateAsset) and c.type == TAKE]
     if not takes:
         return
-    costs = [(c.row.get("asset_metadata") or {}).get("generation_cost") for c in takes]
+    costs = [(c.row.get("asset_metadata") or {}).get(COST_KEY) for c in takes]
     known = [float(x) for x in costs if isinstance(x, (int, float)) and not isinstance(x, bool)]
     unknown = f" ({len(takes) - len(known)} without a cost)" if len(known) < len(takes) else ""
     yield ""
@@ -232,7 +233,7 @@ def _shot_graph(workspace: Workspace, shot: str, counter: Iterator[int]) -> Iter
         if link.type == "uses_audio":
             yield f'  {root} -->|"layer {link.sequence}"| {node}["audio: {name}"]'
         elif link.type == "generation_attempt":
-            selected = bool(child and child.metadata.get("selected") is True)
+            selected = bool(child and child.metadata.get(SELECTED_KEY) is True)
             yield f'  {root} --> {node}["take {link.sequence}{" (selected)" if selected else ""}"]'
             if selected:
                 yield f"  class {node} selected"

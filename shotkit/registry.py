@@ -121,6 +121,12 @@ VIDEO_FIELD = "video"  # a take's one video
 ATTEMPT_NUMBER = "attempt_number"  # where a take's `attempt` is stored (the seed's key)
 SELECTED_KEY = "selected"  # the selected flag, at most one per shot, stored under its own name
 SELECTED = Field(SELECTED_KEY, {"type": "boolean"}, flag=True)
+# Where the other take fields are stored: the readers (stats, the shot list, the plan comment)
+# use these names, never the strings.
+QUALITY_KEY = "quality_score"
+NOTES_KEY = "director_notes"
+PARAMS_KEY = "generation_params"  # the manifest's `generation:`
+COST_KEY = "generation_cost"  # the manifest's `cost:`
 ATTEMPT_FIELD = Field(
     "attempt",
     {"type": "integer", "minimum": 1, "maximum": MAX_SEQUENCE},
@@ -133,10 +139,10 @@ TAKE_TYPE = AssetType(
     (  # manifest order (canonical form and the schema follow it); stored under the seed's keys
         ATTEMPT_FIELD,
         SELECTED,
-        Field("quality_score", NUMBER),
-        Field("director_notes", STRING),
-        Field("generation", {"type": "object"}, stored_as="generation_params"),
-        Field("cost", NON_NEGATIVE, stored_as="generation_cost"),
+        Field(QUALITY_KEY, NUMBER),
+        Field(NOTES_KEY, STRING),
+        Field("generation", {"type": "object"}, stored_as=PARAMS_KEY),
+        Field("cost", NON_NEGATIVE, stored_as=COST_KEY),
     ),
     builtin=True,
     nested=True,

@@ -22,6 +22,7 @@ from .operations import (
     UpdateLink,
     unreachable,
 )
+from .registry import COST_KEY, PARAMS_KEY, SELECTED_KEY
 
 if TYPE_CHECKING:
     from .plan import Plan, WorkspacePlan
@@ -93,7 +94,7 @@ def selection(changes: list[AssetOperation]) -> tuple[list[str], list[str]]:
             continue
         if (
             isinstance(change, CreateAsset)
-            and (change.row.get("asset_metadata") or {}).get("selected") is True
+            and (change.row.get("asset_metadata") or {}).get(SELECTED_KEY) is True
         ):
             after.append(attempt(change))
         if isinstance(change, UpdateAsset):
@@ -118,10 +119,10 @@ def shot_lines(changes: list[AssetOperation], links: list[LinkOperation]) -> lis
 def _take_summary(row: dict[str, Any]) -> str:
     metadata = row.get("asset_metadata") or {}
     parts = []
-    generation = metadata.get("generation_params")
+    generation = metadata.get(PARAMS_KEY)
     if isinstance(generation, dict) and (generation.get("provider") or generation.get("model")):
         parts.append("/".join(value(generation[k], 30) for k in ("provider", "model") if generation.get(k)))
-    if isinstance(metadata.get("generation_cost"), (int, float)):
+    if isinstance(metadata.get(COST_KEY), (int, float)):
         parts.append(f"cost {metadata['generation_cost']:.2f}")
     return f" ({', '.join(parts)})" if parts else ""
 

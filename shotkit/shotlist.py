@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .model import ATTEMPT, GENERATED, TAKE, VIDEO, Asset, Production, Workspace
+from .registry import ATTEMPT_NUMBER, COST_KEY, NOTES_KEY, PARAMS_KEY, QUALITY_KEY, SELECTED_KEY
 
 _UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\]")
 
@@ -220,15 +221,15 @@ def _layer(position: int, asset: Asset, link_meta: dict[str, Any]) -> Layer:
 def _take(asset: Asset, links: dict[str, list[Any]]) -> Take:
     meta = asset.metadata
     video = next((child for _, child, _ in links.get(GENERATED, []) if child.type == VIDEO), None)
-    generation = meta.get("generation_params")
+    generation = meta.get(PARAMS_KEY)
     take = Take(
         key=asset.key,
-        attempt=int(meta.get("attempt_number", 0)),
+        attempt=int(meta.get(ATTEMPT_NUMBER, 0)),
         name=asset.name,
-        selected=bool(meta.get("selected")),
-        cost=number(meta.get("generation_cost")),
-        quality=number(meta.get("quality_score")),
-        notes=_text(meta.get("director_notes")),
+        selected=bool(meta.get(SELECTED_KEY)),
+        cost=number(meta.get(COST_KEY)),
+        quality=number(meta.get(QUALITY_KEY)),
+        notes=_text(meta.get(NOTES_KEY)),
         generation=generation if isinstance(generation, dict) else {},
         video_url=None,
         video_duration=None,

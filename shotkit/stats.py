@@ -12,6 +12,7 @@ from typing import Any
 
 from .escape import text_inline
 from .model import TAKE, Production
+from .registry import COST_KEY, PARAMS_KEY, SELECTED_KEY
 
 STATS_FORMAT_VERSION = 1
 
@@ -35,9 +36,9 @@ def compute(production: Production) -> dict[str, Any]:
                 continue
             shot = asset.key.rsplit("#", 1)[0]
             takes_by_shot[shot] += 1
-            selected += bool(asset.metadata.get("selected"))
-            cost = float(asset.metadata.get("generation_cost") or 0)
-            params = asset.metadata.get("generation_params") or {}
+            selected += bool(asset.metadata.get(SELECTED_KEY))
+            cost = float(asset.metadata.get(COST_KEY) or 0)
+            params = asset.metadata.get(PARAMS_KEY) or {}
             cost_by_shot[shot] += cost
             cost_by_provider[str(params.get("provider", "(none)"))] += cost
             cost_by_model[f"{params.get('provider', '(none)')}/{params.get('model', '(none)')}"] += cost
