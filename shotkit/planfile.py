@@ -178,6 +178,8 @@ def read(path: Path) -> dict[str, Any]:
         raise ShotkitError(f"{shown} is not valid JSON: {err}") from None
     if not isinstance(document, dict) or document.get("kind") != "shotkit-plan":
         raise ShotkitError(f"{shown} is not a saved shotkit plan (make one with `shotkit plan -o FILE`)")
+    if "format_version" not in document:
+        raise ShotkitError(f"{shown} has no format_version; this shotkit reads plan format {FORMAT_VERSION}")
     if document.get("format_version") != FORMAT_VERSION:
         found = text_inline(repr(document.get("format_version")))
         raise ShotkitError(f"{shown} has plan format {found}; this shotkit reads format {FORMAT_VERSION}")

@@ -571,3 +571,13 @@ def test_applying_a_plan_leaves_nothing_to_do(data: dict[str, Any]) -> None:
     assert again == WorkspacePlan("w", FINGERPRINT)
     whole = Plan(OWNER, False, [plan])
     assert Plan.from_json(json.loads(json.dumps(whole.to_json()))) == whole
+
+
+def test_a_plan_without_a_format_version_says_so(tmp_path: Path) -> None:
+    document = every_kind_plan().to_json()
+    del document["format_version"]
+    path = tmp_path / "plan.json"
+    path.write_text(planfile.dumps(document))
+    with pytest.raises(ShotkitError) as refused:
+        plan_.load(path)
+    assert str(refused.value) == f"{path} has no format_version; this shotkit reads plan format 1"
