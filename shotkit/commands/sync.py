@@ -48,7 +48,7 @@ def sync(
                 "plan": outcome.plan.to_json(),
             }
         )
-    else:
+    elif not console.quiet():  # rendering a first sync's 260,000 lines costs seconds: not for nothing
         console.info(console.plan_text(render.text(outcome.plan)))
         if outcome.plan.has_changes:
             console.info("Applied in one transaction.")
