@@ -159,13 +159,28 @@ def _make_engine(url: URL, lock_timeout: float) -> Engine:
 _EXPONENT_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?[eE][-+]?\d+|-0\.0(?![0-9eE])')
 # json.dumps with options builds an encoder per call; a COPY calls this once per JSON value.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
-# What `_EXPONENT_NUMBER` could rewrite, in two scans in C without a callback per string.
-# The first is nearly free but any uuid's hex can set it off (`1e`); the second is slower
-# but strict: `_ENCODER` writes a number only at the start or after ": ", ", " or "[", so a
-# number to rewrite always matches it (text inside strings can too: then the rewrite runs
-# for nothing, never the other way round). Most documents hold no such number.
-_MAYBE_REWRITTEN = re.compile(r"[0-9][eE]|-0\.0")
-_NUMBER_TO_REWRITE = re.compile(r"(?:^|[:,\[] ?)(?:-?[0-9]+(?:\.[0-9]+)?[eE]|-0\.0)")
+# What `_EXPONENT_NUMBER` could rewrite, found without scanning the text with a regular
+# expression (which costs seconds on a 130 MB plan): `repr` of a float writes an exponent as
+# `e+NN`/`e-NN` (two or three digits) after a digit, and `_ENCODER` ends a number with `,`,
+# `}`, `]` or the end of the text. str.find runs in C; each hit is checked where it is found.
+# A uuid's `...1e-4a0b...` is a hit but never passes the check; text inside a string can
+# pass it, and the rewrite then runs for nothing (it skips strings), never the other way round.
+_EXPONENT_AT = re.compile(r"[0-9]e[-+][0-9]{2,3}(?:[,}\]]|$)")
+_NEGATIVE_ZERO_AT = re.compile(r"-0\.0(?:[,}\]]|$)")
+
+
+def _may_need_rewrite(text: str) -> bool:
+    for needle, pattern, back in (
+        ("e+", _EXPONENT_AT, 1),
+        ("e-", _EXPONENT_AT, 1),
+        ("-0.0", _NEGATIVE_ZERO_AT, 0),
+    ):
+        at = text.find(needle, back)
+        while at != -1:
+            if pattern.match(text, at - back):
+                return True
+            at = text.find(needle, at + 1)
+    return False
 
 
 def _exact_number(match: re.Match[str]) -> str:
@@ -185,7 +200,7 @@ def json_dumps(value: object) -> str:
     written with its digits and `.0` (which numeric keeps, so it reads back as a float), and
     -0.0 as 0.0, on both databases alike. Strings are skipped whole, so text is never touched."""
     text = _ENCODER.encode(value)
-    if _MAYBE_REWRITTEN.search(text) is None or _NUMBER_TO_REWRITE.search(text) is None:
+    if not _may_need_rewrite(text):
         return text
     return _EXPONENT_NUMBER.sub(_exact_number, text)
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import documents, graph, model
+from . import collector, documents, graph, model
 from .errors import ManifestError
 from .problems import Problem, errors, sort_problems
 from .project import Project, read_project
@@ -43,16 +42,13 @@ def load(paths: list[Path], max_file_size: int = documents.MAX_FILE_SIZE) -> Loa
     if project_problems:  # its types and owner are unknown: checking manifests would mislead
         everything = sort_problems(project_problems + problems)
         return Loaded(project, model.Production(project), everything, [], len(files))
-    gc.disable()  # building many small objects: the collector would rescan them all, again and again
-    try:
+    with collector.paused():
         docs, found = documents.load_files(files, max_file_size)
         problems += found
         production, found = model.build(docs, project, documents.read_script_files(docs, project.root))
         production.complete = production.complete and not problems
         problems += found
         problems += graph.check(production)
-    finally:
-        gc.enable()
     return Loaded(project, production, sort_problems(problems), docs, len(files))
 
 

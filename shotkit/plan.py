@@ -30,7 +30,7 @@ from .operations import (
     link_operation,
     summary_key,
 )
-from .state import ASSET_FIELDS, State, same
+from .state import _SCALARS, ASSET_FIELDS, State, same
 
 PLAN_FORMAT_VERSION = planfile.FORMAT_VERSION
 DEFAULT_MAX_DELETES = 50
@@ -201,8 +201,9 @@ def field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[FieldChange]
     """Field-level differences, with dotted paths inside `asset_metadata`."""
     out: list[FieldChange] = []
     for name in ASSET_FIELDS:
-        if same(old[name], new[name]):
-            continue
+        a, b = old[name], new[name]
+        if (type(a) is type(b) and type(a) in _SCALARS and a == b) or same(a, b):
+            continue  # the scalar columns are compared without a call: most rows do not change
         if name == "asset_metadata":
             out.extend(_dict_changes("asset_metadata", old[name], new[name]))
         else:
@@ -362,9 +363,15 @@ class _Links:
         AssetService made, say: a selected take), which a delete may not take with it."""
         deleted = {change.id for change in self.plan.deletes}
         blocked: list[Ends] = []
-        for ident, actual in sorted(self.state.links.items(), key=lambda item: item[0]):
-            goes = actual["parent_asset_id"] in deleted or actual["child_asset_id"] in deleted
-            if ident in wanted_links or not (goes or actual["parent_asset_id"] in self.wanted):
+        # Only the links that go are sorted (in the order of their idents), not every link.
+        strays = [
+            (ident, actual, actual["parent_asset_id"] in deleted or actual["child_asset_id"] in deleted)
+            for ident, actual in self.state.links.items()
+            if ident not in wanted_links
+        ]
+        strays.sort(key=lambda item: item[0])
+        for _, actual, goes in strays:
+            if not (goes or actual["parent_asset_id"] in self.wanted):
                 continue
             label = self.label(actual)
             if actual["owner"] == self.owner:

@@ -9,11 +9,11 @@ over 65,536 characters), the rest are counted. Every value goes through `mdescap
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import collector
 from . import mdescape as esc
 from .model import TAKE, Production, Workspace
 from .operations import AssetOperation, CreateAsset, LinkOperation
@@ -50,13 +50,8 @@ def render(
     last_runs: list[dict[str, Any]] | None = None,
     max_chars: int = MAX_CHARS,
 ) -> str:
-    enabled = gc.isenabled()
-    gc.disable()  # grouping a large plan makes many small lists: the collector would rescan the plan each time
-    try:
+    with collector.paused():  # grouping a large plan makes many small lists
         return _render(plan, production, last_runs, max_chars)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _render(

@@ -15,17 +15,33 @@ from .tables import assets
 
 ASSET_FIELDS = ("workspace_id", "type", "name", "url", "duration", "asset_metadata")
 BOOKKEEPING_FIELDS = ("manifest_key", "owner", "source")
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def same(a: Any, b: Any) -> bool:
     """JSON equality that tells 1 from 1.0 and true from 1 (Python's == does not),
     and ignores key order (jsonb keeps none)."""
-    if type(a) is not type(b):
+    kind = type(a)
+    if kind is not type(b):
         return False
+    # Scalars first, then loops rather than all() over a generator: a plan calls this for
+    # every field of every row (1.6 million calls for a no-op plan at 10,000 shots).
+    if kind in _SCALARS:
+        return bool(a == b)
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(value, b[key]) for key, value in a.items())
+        if len(a) != len(b):
+            return False
+        for key, value in a.items():  # noqa: SIM110 (a loop: no generator per call)
+            if key not in b or not same(value, b[key]):
+                return False
+        return True
     if isinstance(a, list):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        if len(a) != len(b):
+            return False
+        for x, y in zip(a, b):  # noqa: SIM110
+            if not same(x, y):
+                return False
+        return True
     return bool(a == b)
 
 

@@ -214,6 +214,13 @@ def test_float_metadata_round_trips_exactly(any_url: str, tmp_path: Path, capsys
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     code, out, _ = cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
     assert code == 0 and "No changes." in out, out
+    # The history keeps the plan as the text serialised once (cast to jsonb on PostgreSQL).
+    out = cli(capsys, "history", "--database-url", any_url, "--format", "json", "--with-plan")[1]
+    run = json.loads(out)["runs"][-1]
+    (created,) = run["plan"]["workspaces"][0]["changes"]
+    recorded = created["row"]["asset_metadata"]
+    assert recorded["big"] == 1e16 and isinstance(recorded["big"], float) and recorded["list"][0] == 2e20
+    assert run["plan_fingerprint"].startswith("sha256:") and run["summary"]["create"] == 1
     assert cli(capsys, "export", "--database-url", any_url, "--out", str(project))[0] == 0
     from shotkit import yamlio
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import console, pipeline
+from .. import collector, console, pipeline
 from ..errors import ShotkitError
 from ..project import Project, load_project
 
@@ -40,14 +40,15 @@ class PlanSource:
         if self.saved is not None:
             return self.saved
         assert self.production is not None
-        return plan_.compute(self.production, states, self.prune, self.max_deletes)
+        with collector.paused():
+            return plan_.compute(self.production, states, self.prune, self.max_deletes)
 
     def read_states(self, database: Database, show: console.Show = console.silent) -> dict[str, State]:
         """The current state of every workspace the plan covers, in one snapshot."""
         from .. import db, state
 
         read = {}
-        with db.snapshot(database) as connection:
+        with db.snapshot(database) as connection, collector.paused():
             for done, name in enumerate(self.workspaces):
                 show(f"reading workspace {name}", done, len(self.workspaces))
                 read[name] = state.read(connection, name, self.claimed.get(name, ()))

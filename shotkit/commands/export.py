@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import console
+from .. import collector, console
 from ..escape import text_inline
 from ._output import emit, warn
 
@@ -20,6 +20,7 @@ def _read_states(database: Database, workspaces: list[str]) -> list[State]:
 
     with (
         db.snapshot(database) as connection,
+        collector.paused(),
         console.progress(workspaces or state.workspaces(connection), "reading workspaces") as names,
     ):
         return [state.read(connection, name) for name in names]
@@ -80,9 +81,10 @@ def export(
         absent = export_.absent_workspaces(folder, project, {s.workspace for s in states} | set(empty))
         _no_rows(absent, database)
         empty += absent
-    result = export_.export(
-        project, states, folder.documents, prune, folder.unreadable, export_.base_of(out, project)
-    )
+    with collector.paused():
+        result = export_.export(
+            project, states, folder.documents, prune, folder.unreadable, export_.base_of(out, project)
+        )
     for warning in result.warnings + result.failures:
         emit(text_inline(f"warning: {warning}"))
     for note in result.notes:

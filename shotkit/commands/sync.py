@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import console
+from .. import collector, console
 from ._output import emit_json, warn
 from ._plans import plan_source
 
@@ -25,7 +25,7 @@ def sync(
         show("loading manifests", 0, 0)
         source = plan_source(paths, plan_file, prune, max_deletes)
     database = db.open_database(database_url, source.project.root, lock_timeout=lock_timeout)
-    with console.meter(fmt == "text") as show:
+    with console.meter(fmt == "text") as show, collector.paused():
         outcome = apply.sync(
             database,
             source.workspaces,
@@ -47,7 +47,7 @@ def sync(
                 "plan": outcome.plan.to_json(),
             }
         )
-    else:
+    elif not console.quiet():  # rendering a first sync's 260,000 lines costs seconds: not for nothing
         console.info(console.plan_text(render.text(outcome.plan)))
         if outcome.plan.has_changes:
             console.info("Applied in one transaction.")
