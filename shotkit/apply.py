@@ -117,8 +117,9 @@ def sync(
     record: Callable[[sa.Connection, Plan, bool], None] | None = None,
 ) -> Outcome:
     """Lock, read the state again, then apply: a saved plan (`source` is a Plan) if its state is
-    unchanged, else the plan `source` computes from the states just read. Either way the plan must pass `invariants.verify`.
-    `progress` is told each step, and the rows written out of the plan's (console.meter)."""
+    unchanged, else the plan `source` computes from the states just read. Either way the plan
+    must pass `invariants.verify`. `progress` is told each step, and the rows written out of
+    the plan's (console.meter)."""
     show = progress or _unwatched
     try:
         with transaction(database) as connection:
@@ -136,15 +137,7 @@ def sync(
             show("checking the plan", 0, 0)
             verify(plan, states, owner)
             drift = [message for state in states.values() for message in state.drift]
-            applied = plan.has_changes or any(w.bookkeeping for w in plan.workspaces)
-            written = _Written(show, sum(_rows(w) for w in plan.workspaces))
-            if applied:
-                for workspace in plan.workspaces:
-                    execute(connection, workspace, plan.owner, written.step)
-            if record:  # the history (shotkit.history), in this transaction
-                written.stage("recording the run in the history")
-                record(connection, plan, applied)
-            written.stage("committing")
+            applied = _write(connection, plan, show, record)
     except sa.exc.SQLAlchemyError as err:
         if "database is locked" in str(err):
             raise DatabaseError(
@@ -156,6 +149,25 @@ def sync(
             f"sync failed and was rolled back, nothing changed: {text_inline(str(err))}"
         ) from None
     return Outcome(plan, applied, drift)
+
+
+def _write(
+    connection: sa.Connection,
+    plan: Plan,
+    show: Progress,
+    record: Callable[[sa.Connection, Plan, bool], None] | None,
+) -> bool:
+    """The plan's writes and its history row, in the sync's transaction; whether it wrote."""
+    applied = plan.has_changes or any(w.bookkeeping for w in plan.workspaces)
+    written = _Written(show, sum(_rows(w) for w in plan.workspaces))
+    if applied:
+        for workspace in plan.workspaces:
+            execute(connection, workspace, plan.owner, written.step)
+    if record:  # the history (shotkit.history)
+        written.stage("recording the run in the history")
+        record(connection, plan, applied)
+    written.stage("committing")
+    return applied
 
 
 def _unchanged_since(saved: Plan, states: dict[str, state_.State], max_deletes: int | None) -> Plan:

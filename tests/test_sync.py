@@ -270,10 +270,11 @@ def big_production(directory: Path, shots: int) -> None:
 
 
 def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: Path) -> None:
-    upgraded(pg_url, tmp_path)
+    database = upgraded(pg_url, tmp_path)
+    database.engine.dispose()
     big = tmp_path / "big"
     big_production(big, 4000)
-    watcher = sa.create_engine(upgraded(pg_url, tmp_path).engine.url, isolation_level="AUTOCOMMIT")
+    watcher = sa.create_engine(database.engine.url, isolation_level="AUTOCOMMIT")
     process = shotkit_process(
         "sync", str(big), "--database-url", pg_url, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
