@@ -170,3 +170,16 @@ def test_no_module_named_after_a_command_is_left_behind() -> None:
     assert not (ROOT / "shotkit" / "commands.py").exists() and not os.path.exists(
         ROOT / "shotkit" / "commands_review.py"
     )
+
+
+def test_history_outside_a_project_creates_no_database(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`history` only reads: with no URL and no embedded database yet there is nothing to show,
+    and it must not leave a `.shotkit/shotkit.db` behind."""
+    monkeypatch.delenv("SHOTKIT_DATABASE_URL", raising=False)
+    for fmt in ("text", "json"):
+        code, out, err = run(capsys, "history", "--project", str(tmp_path), "--format", fmt)
+        assert code == 0, err
+        assert out.strip() == "No syncs recorded yet." if fmt == "text" else json.loads(out)["runs"] == []
+    assert list(tmp_path.iterdir()) == []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ._output import emit, emit_json, project_root, warn
 
@@ -15,10 +16,14 @@ def history(
     from .. import db
     from .. import history as history_
 
-    database = db.open_database(database_url, project_root(project))
-    with db.snapshot(database) as connection:
-        rows = history_.runs(connection, workspaces, limit, with_plan)
-        recorded = history_.recorded_workspaces(connection) if workspaces else []
+    root = project_root(project)
+    rows: list[dict[str, Any]] = []
+    recorded: list[str] = []
+    if database_url or (root / db.EMBEDDED_PATH).exists():  # a read: never create the embedded file
+        database = db.open_database(database_url, root)
+        with db.snapshot(database) as connection:
+            rows = history_.runs(connection, workspaces, limit, with_plan)
+            recorded = history_.recorded_workspaces(connection) if workspaces else []
     warn(history_.unrecorded(workspaces, recorded))
     if fmt == "json":
         emit_json({"format_version": 1, "runs": rows})
