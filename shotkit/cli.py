@@ -11,6 +11,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -474,6 +475,7 @@ def main(argv: list[str] | None = None) -> int:
 
     set_quiet(False)  # until the group's own --quiet is parsed
     _remember_secrets(argv)
+    before = _engines()
     try:
         cli.main(args=argv, prog_name="shotkit", standalone_mode=False)
     except ManifestError as err:
@@ -506,6 +508,13 @@ def main(argv: list[str] | None = None) -> int:
             f"internal error ({type(err).__name__}): {redact(str(err))}. This is a bug in shotkit; rerun with SHOTKIT_DEBUG=1 for the traceback and report it."
         )
     finally:
-        if "shotkit.db" in sys.modules:  # only commands that opened a database imported it
-            sys.modules["shotkit.db"].close_all()
+        for engine in _engines() - before:  # the command's own: the caller's are left alone
+            engine.dispose()
     return 0
+
+
+def _engines() -> set[Any]:
+    """The database engines made so far (none if no command has imported `shotkit.db`: small
+    commands never do)."""
+    module = sys.modules.get("shotkit.db")
+    return module.engines() if module else set()

@@ -112,11 +112,11 @@ def describe(err: BaseException) -> str:
 _OPENED: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def close_all() -> None:
-    """Dispose of every engine this process made. The CLI calls it when a command returns, so
-    no connection outlives its command, also when shotkit runs inside another program."""
-    for engine in list(_OPENED):
-        engine.dispose()
+def engines() -> set[Engine]:
+    """The engines this process has made and still holds. The CLI disposes of those a command
+    made when it returns, so no connection outlives its command, also when shotkit runs inside
+    another program (whose own engines it leaves alone)."""
+    return set(_OPENED)
 
 
 def make_engine(url: URL, lock_timeout: float = 60.0) -> Engine:

@@ -121,7 +121,7 @@ def hand(tmp_path: Path) -> Path:
 def engines_closed() -> Iterator[None]:
     """Close the database connections opened meanwhile, by shotkit or by the test.
 
-    `cli.main` disposes of the engines a command made (`db.close_all`); tests that call the API
+    `cli.main` disposes of the engines a command made (`db.engines()`); tests that call the API
     directly do not go through it. A command used to leave its engine to the process's exit. Run in this
     process, its pooled connection would outlive it: when the engine is collected, psycopg
     warns (a ResourceWarning, an error here) and the warning keeps the connection open, so a
