@@ -68,9 +68,13 @@ class RowLabel:
     def to_json(self) -> dict[str, Any]:
         return self.label_json()
 
+    @staticmethod
+    def label_from_json(item: dict[str, Any]) -> tuple[str, str, str | None, str, str | None]:
+        return item["id"], item["type"], item["key"], item["name"], item["shot"]
+
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> RowLabel:
-        return cls(item["id"], item["type"], item["key"], item["name"], item["shot"])
+        return cls(*cls.label_from_json(item))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +89,7 @@ class CreateAsset(RowLabel):
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> CreateAsset:
-        return cls(item["id"], item["type"], item["key"], item["name"], item["shot"], item["row"])
+        return cls(*cls.label_from_json(item), item["row"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +106,7 @@ class UpdateAsset(RowLabel):
 
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> UpdateAsset:
-        label = (item["id"], item["type"], item["key"], item["name"], item["shot"])
-        return cls(*label, _fields(item["fields"]), item["row"])
+        return cls(*cls.label_from_json(item), _fields(item["fields"]), item["row"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,7 @@ class DeleteAsset(RowLabel):
     @classmethod
     def from_json(cls, item: dict[str, Any]) -> DeleteAsset:
         """`planfile.check` has made sure the row's id is the one shown."""
-        return cls(item["id"], item["type"], item["key"], item["name"], item["shot"])
+        return cls(*cls.label_from_json(item))
 
 
 @dataclass(frozen=True, slots=True)
