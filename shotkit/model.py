@@ -73,10 +73,11 @@ class Asset:
     body_file: str | None = None  # a script's `file:`, relative to the project root
     file: str | None = None  # the manifest file, relative to the project root
     _id: str | None = field(default=None, repr=False)
+    # (type, key), made once: the workspace's index and every link from this asset share it
+    ref: tuple[str, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def ref(self) -> tuple[str, str]:
-        return (self.type, self.key)
+    def __post_init__(self) -> None:
+        self.ref = (self.type, self.key)
 
     @property
     def id(self) -> str:
@@ -150,21 +151,23 @@ class _Checks:
         """The entry's column fields (`url`, `duration`) by column; None when a duration cannot
         be stored exactly (reported)."""
         out: dict[str, Any] = {}
-        for spec in asset_type.fields:
-            if spec.column is None or spec.name not in entry:
+        for name, column, float_column in asset_type.column_fields:
+            if name not in entry:
                 continue
-            value = entry[spec.name]
-            if spec.float_column:
-                value = self.exact_float(document, path + (spec.name,), value)
+            value = entry[name]
+            if float_column and (type(value) is not float or value != value):
+                value = self.exact_float(document, path + (name,), value)
                 if value is None:
                     return None
-            out[spec.column] = value
+            out[column] = value
         return out
 
     def whole_numbers(
         self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], asset_type: AssetType
     ) -> bool:
         """The type's integer fields hold whole numbers (JSON Schema lets 1.0 pass)."""
+        if all(type(entry.get(name)) is not float for name in asset_type.whole_fields):
+            return True  # the common case, without building paths
         found = [
             (path + (name,), problem)
             for name in asset_type.whole_fields
@@ -204,12 +207,11 @@ class _Ids:
 
     def __init__(self, checks: _Checks) -> None:
         self.checks = checks
-        self.declared: dict[tuple[str, str, str], Asset] = {}
         self.adopted: dict[str, Asset] = {}
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
         assert asset.document is not None
-        first = self.declared.get((workspace.name, asset.type, asset.key))
+        first = workspace.assets.get(asset.ref)
         if first is not None:
             assert first.document is not None
             line, column = first.document.position(first.path, key=True)
@@ -231,7 +233,6 @@ class _Ids:
                 )
                 return False
             self.adopted[asset.adopted_id] = asset
-        self.declared[workspace.name, asset.type, asset.key] = asset
         workspace.assets[asset.ref] = asset
         return True
 
@@ -369,7 +370,9 @@ class _Assets:
                 key=True,
             )
             return None
-        if asset_type.name == "shot" and asset.adopted_id in (None, derived_id(workspace.name, "shot", key)):
+        if asset_type.name == "shot" and (
+            asset.adopted_id is None or asset.adopted_id == derived_id(workspace.name, "shot", key)
+        ):
             # A shot's number defaults to its key. A shot adopted by `id:` (made at runtime, by the
             # AssetService) keeps exactly the number it has: none when it was made without one.
             metadata.setdefault("shot_number", key)
@@ -412,10 +415,14 @@ class _Links:
     def __init__(self, checks: _Checks, registry: Registry) -> None:
         self.checks = checks
         self.registry = registry
+        self.list_fields: dict[str, dict[str, RelationshipType]] = {}  # by asset type, asked once
 
     def add(self, document: Document, workspace: Workspace, asset: Asset, entry: dict[str, Any]) -> None:
         lists: list[tuple[RelationshipType, list[Any], tuple[Any, ...]]] = []
-        for field_name, rel in self.registry.list_fields(asset.type).items():
+        list_fields = self.list_fields.get(asset.type)
+        if list_fields is None:
+            list_fields = self.list_fields[asset.type] = self.registry.list_fields(asset.type)
+        for field_name, rel in list_fields.items():
             if field_name in entry:
                 lists.append((rel, entry[field_name], asset.path + (field_name,)))
         for rel_name, items in (entry.get("links") or {}).items():
