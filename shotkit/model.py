@@ -120,11 +120,10 @@ def build(
 ) -> tuple[Production, list[Problem]]:
     """The production the documents declare; `scripts` holds the script files they name, read
     by the documents stage (`documents.read_script_files`), so this stage does no I/O."""
-    builder = _Builder(project, scripts)
+    builder = Builder(project, scripts)
     for document in documents:
         builder.add(document)
-    builder.ids.finish(builder.production)
-    return builder.production, builder.checks.problems
+    return builder.finish()
 
 
 class _Checks:
@@ -256,8 +255,9 @@ def adopted_id(entry: dict[str, Any]) -> str | None:
     return str(uuid.UUID(entry["id"])) if "id" in entry else None
 
 
-class _Builder:
-    """One document at a time: its shape checked, then each entry of each section."""
+class Builder:
+    """One document at a time: its shape checked, then each entry of each section. A caller
+    may add each document as soon as it is read, and drop its data once added (`pipeline`)."""
 
     def __init__(self, project: Project, scripts: ScriptFiles) -> None:
         self.project = project
@@ -270,7 +270,16 @@ class _Builder:
         self.links = _Links(self.checks, self.registry)
         self.nested = _Nested(self.checks, self.ids)
 
-    def add(self, document: Document) -> None:
+    def finish(self) -> tuple[Production, list[Problem]]:
+        """The production of every document added, and the problems found in them."""
+        self.ids.finish(self.production)
+        return self.production, self.checks.problems
+
+    def add(self, document: Document, scripts: ScriptFiles | None = None) -> None:
+        """Adds the document's entries; `scripts`: the script files it names, if not given
+        when the builder was made."""
+        if scripts:
+            self.assets.scripts.update(scripts)
         bad_entries = self.schema_problems(document)
         if bad_entries is None:
             self.production.complete = False  # the file's shape is wrong: leave all of it out
