@@ -205,7 +205,7 @@ def _unused(production: Production) -> list[Problem]:
     registry = production.project.registry
     linkable = {r.child for r in registry.relationship_types.values() if not r.nested} - {"shot"}
     for workspace in production.workspaces.values():
-        used = {(link.child_type, link.child_key) for link in workspace.links}
+        used = {(link.child_type, link.child_key) for link in workspace.links if link.child_type in linkable}
         for ref, asset in workspace.assets.items():
             if asset.type in linkable and ref not in used:
                 assert asset.document is not None

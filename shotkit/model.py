@@ -385,9 +385,8 @@ class _Assets:
             # A shot's number defaults to its key. A shot adopted by `id:` (made at runtime, by the
             # AssetService) keeps exactly the number it has: none when it was made without one.
             metadata.setdefault("shot_number", key)
-        if not self.checks.merge_metadata(
-            document, path, metadata, entry.get("metadata"), asset_type.meta_keys
-        ):
+        extra = entry.get("metadata")
+        if extra and not self.checks.merge_metadata(document, path, metadata, extra, asset_type.meta_keys):
             return None
         asset.metadata = metadata
         return asset if self.ids.declare(workspace, asset) else None
@@ -533,6 +532,14 @@ class _Nested:
     def __init__(self, checks: _Checks, ids: _Ids) -> None:
         self.checks = checks
         self.ids = ids
+        self.names: dict[tuple[str, int], str] = {}  # default names, one string per attempt
+
+    def default_name(self, asset_type: str, attempt: int) -> str:
+        name = self.names.get((asset_type, attempt))
+        if name is None:
+            take = take_name(attempt)
+            name = self.names[asset_type, attempt] = take if asset_type == TAKE else video_name(take)
+        return name
 
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list[Any]) -> None:
         attempts: dict[int, int] = {}
@@ -564,7 +571,7 @@ class _Nested:
         attempt = entry["attempt"]
         key = take_key(shot.key, attempt)
         place = _Place(document, workspace, path, shot.order, shot.file)
-        take = self.asset(place, TAKE_TYPE, key, entry, take_name(attempt))
+        take = self.asset(place, TAKE_TYPE, key, entry, attempt)
         if take is not None:
             workspace.links.append(
                 Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path)
@@ -583,18 +590,19 @@ class _Nested:
         if not self.checks.whole_numbers(document, path, entry, VIDEO_TYPE):
             return
         place = _Place(document, workspace, path, take.order, take.file)
-        if self.asset(place, VIDEO_TYPE, take.key, entry, video_name(take_name(attempt))) is not None:
+        if self.asset(place, VIDEO_TYPE, take.key, entry, attempt) is not None:
             workspace.links.append(
                 Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path)
             )
 
     def asset(
-        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], default_name: str
+        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], attempt: int
     ) -> Asset | None:
         """A take or a video: its stored fields (with the entry's `metadata:`), its columns."""
         metadata = asset_type.stored(entry)
-        if not self.checks.merge_metadata(
-            place.document, place.path, metadata, entry.get("metadata"), asset_type.meta_keys
+        extra = entry.get("metadata")
+        if extra and not self.checks.merge_metadata(
+            place.document, place.path, metadata, extra, asset_type.meta_keys
         ):
             return None
         columns = self.checks.columns(place.document, place.path, entry, asset_type)
@@ -604,7 +612,7 @@ class _Nested:
             place.workspace.name,
             asset_type.name,
             key,
-            entry.get("name", default_name),
+            entry["name"] if "name" in entry else self.default_name(asset_type.name, attempt),
             adopted_id(entry),
             url=columns.get("url"),
             duration=columns.get("duration"),
