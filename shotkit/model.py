@@ -95,9 +95,14 @@ class Link:
     child_key: str
     child_type: str
     sequence: int | None
-    metadata: dict[str, Any]
+    _metadata: dict[str, Any] | None  # None for none: most links have none, and a dict each is 64 bytes
     document: Document
     path: tuple[Any, ...]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The link's metadata (a new empty dict when it has none, so a caller may change it)."""
+        return {} if self._metadata is None else self._metadata
 
 
 @dataclass
@@ -452,7 +457,7 @@ class _Links:
         seen: dict[str, int] = {}
         for index, item in enumerate(items):
             key, metadata = (
-                (item, {}) if isinstance(item, str) else self.item(document, path + (index,), item)
+                (item, None) if isinstance(item, str) else self.item(document, path + (index,), item)
             )
             if key in seen:
                 self.checks.error(
@@ -478,7 +483,7 @@ class _Links:
 
     def item(
         self, document: Document, path: tuple[Any, ...], item: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, dict[str, Any] | None]:
         """`{ref: KEY, ...}`: the other keys are the link's metadata, free-form; one a letter or
         two from a key shotkit reads (`volumn`) is most likely a typo, so it is warned about."""
         metadata = {k: v for k, v in item.items() if k != "ref"}
@@ -491,7 +496,7 @@ class _Links:
                     f"{location(path + (name,))}: '{name}' is not a link field shotkit reads; kept as link metadata{hint}",
                     key=True,
                 )
-        return item["ref"], metadata
+        return item["ref"], metadata or None
 
 
 def misspelled_link_key(name: Any) -> str:
@@ -574,7 +579,7 @@ class _Nested:
         take = self.asset(place, TAKE_TYPE, key, entry, attempt)
         if take is not None:
             workspace.links.append(
-                Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path)
+                Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, None, document, path)
             )
         return take
 
@@ -592,7 +597,7 @@ class _Nested:
         place = _Place(document, workspace, path, take.order, take.file)
         if self.asset(place, VIDEO_TYPE, take.key, entry, attempt) is not None:
             workspace.links.append(
-                Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path)
+                Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, None, document, path)
             )
 
     def asset(
