@@ -97,7 +97,14 @@ class Link:
     sequence: int | None
     _metadata: dict[str, Any] | None  # None for none: most links have none, and a dict each is 64 bytes
     document: Document
-    path: tuple[Any, ...]
+    # Where it is declared: a list item's path is its list's (shared by the list's links) and
+    # its index, sequence - 1, put together only for a message; a take's or video's is its own.
+    _where: tuple[Any, ...]
+    _listed: bool = False
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        return self._where + (self.sequence - 1,) if self._listed and self.sequence else self._where
 
     @property
     def metadata(self) -> dict[str, Any]:
@@ -170,7 +177,10 @@ class _Checks:
         self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], asset_type: AssetType
     ) -> bool:
         """The type's integer fields hold whole numbers (JSON Schema lets 1.0 pass)."""
-        if all(type(entry.get(name)) is not float for name in asset_type.whole_fields):
+        for name in asset_type.whole_fields:
+            if type(entry.get(name)) is float:
+                break
+        else:
             return True  # the common case, without building paths
         found = [
             (path + (name,), problem)
@@ -477,7 +487,8 @@ class _Links:
                     index + 1,
                     metadata,
                     document,
-                    path + (index,),
+                    path,
+                    True,
                 )
             )
 
@@ -575,8 +586,9 @@ class _Nested:
     ) -> Asset | None:
         attempt = entry["attempt"]
         key = take_key(shot.key, attempt)
-        place = _Place(document, workspace, path, shot.order, shot.file)
-        take = self.asset(place, TAKE_TYPE, key, entry, attempt)
+        take = self.asset(
+            _Place(document, workspace, path, shot.order, shot.file), TAKE_TYPE, key, entry, attempt
+        )
         if take is not None:
             workspace.links.append(
                 Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, None, document, path)
@@ -613,19 +625,20 @@ class _Nested:
         columns = self.checks.columns(place.document, place.path, entry, asset_type)
         if columns is None:
             return None
-        asset = Asset(
+        asset = Asset(  # positional: a third faster than by keyword, and this runs for every take and video
             place.workspace.name,
             asset_type.name,
             key,
             entry["name"] if "name" in entry else self.default_name(asset_type.name, attempt),
-            adopted_id(entry),
-            url=columns.get("url"),
-            duration=columns.get("duration"),
-            metadata=metadata,
-            document=place.document,
-            path=place.path,
-            order=place.order,
-            file=place.file,
+            adopted_id(entry) if "id" in entry else None,
+            columns.get("url"),
+            columns.get("duration"),
+            metadata,
+            place.document,
+            place.path,
+            place.order,
+            None,  # body_file: scripts only
+            place.file,
         )
         return asset if self.ids.declare(place.workspace, asset) else None
 
