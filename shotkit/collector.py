@@ -33,8 +33,9 @@ def paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
-            gc.freeze()  # everything tracked to the permanent generation, counts reset...
-            gc.unfreeze()  # ...and from there to the oldest: no object is scanned by the move
+            if gc.get_freeze_count() == 0:  # a program that froze objects itself keeps them so
+                gc.freeze()  # everything tracked to the permanent generation, counts reset...
+                gc.unfreeze()  # ...and from there to the oldest: no object is scanned by the move
             gc.enable()
 
 
