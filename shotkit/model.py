@@ -377,7 +377,7 @@ class _Assets:
             asset_type.name,
             key,
             entry["name"],
-            adopted_id(entry),
+            adopted_id(entry) if "id" in entry else None,
             document=document,
             path=path,
             order=place.order,
@@ -441,10 +441,12 @@ class _Links:
         self.list_fields: dict[str, dict[str, RelationshipType]] = {}  # by asset type, asked once
 
     def add(self, document: Document, workspace: Workspace, asset: Asset, entry: dict[str, Any]) -> None:
-        lists: list[tuple[RelationshipType, list[Any], tuple[Any, ...]]] = []
         list_fields = self.list_fields.get(asset.type)
         if list_fields is None:
             list_fields = self.list_fields[asset.type] = self.registry.list_fields(asset.type)
+        if not list_fields and "links" not in entry:
+            return  # most assets (audio layers, characters, scripts) link to nothing
+        lists: list[tuple[RelationshipType, list[Any], tuple[Any, ...]]] = []
         for field_name, rel in list_fields.items():
             if field_name in entry:
                 lists.append((rel, entry[field_name], asset.path + (field_name,)))
@@ -465,10 +467,12 @@ class _Links:
     ) -> None:
         """One list: each item a link, its position the sequence (an audio layer's order)."""
         seen: dict[str, int] = {}
+        links = workspace.links
         for index, item in enumerate(items):
-            key, metadata = (
-                (item, None) if isinstance(item, str) else self.item(document, path + (index,), item)
-            )
+            if isinstance(item, str):
+                key, metadata = item, None
+            else:
+                key, metadata = self.item(document, path + (index,), item)
             if key in seen:
                 self.checks.error(
                     document,
@@ -477,7 +481,7 @@ class _Links:
                 )
                 continue
             seen[key] = index
-            workspace.links.append(
+            links.append(
                 Link(
                     workspace.name,
                     rel.name,
