@@ -4,11 +4,21 @@ Reading a workspace, computing its plan, applying it and loading the manifests e
 hundreds of thousands of dicts and lists, none of them in a reference cycle. With the collector
 running, every few hundred of them start a collection that rescans what is already alive: at
 10,000 shots that was a third of computing a plan (`desired` alone 1.36 s with it, 0.44 s
-without). Nothing is lost by pausing it: cycles made meanwhile are collected once it resumes.
+without). Nothing is lost by pausing it: cycles made meanwhile are collected by a later full
+collection.
+
+Two more scans of everything are skipped (0.25-0.3 s each for the 10,000-shot manifests):
+
+* when a pause ends, what it made is handed to the oldest generation unscanned (`gc.freeze`
+  then `gc.unfreeze`): left in the youngest, the first allocation after the pause would scan
+  all of it at once, only to find it alive;
+* when the process ends, what is still alive is frozen, so the interpreter's final collection
+  does not walk the whole model just before the operating system takes the memory back.
 """
 
 from __future__ import annotations
 
+import atexit
 import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,4 +33,10 @@ def paused() -> Iterator[None]:
         yield
     finally:
         if enabled:
+            if gc.get_freeze_count() == 0:  # a program that froze objects itself keeps them so
+                gc.freeze()  # everything tracked to the permanent generation, counts reset...
+                gc.unfreeze()  # ...and from there to the oldest: no object is scanned by the move
             gc.enable()
+
+
+atexit.register(gc.freeze)

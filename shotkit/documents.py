@@ -16,13 +16,30 @@ SUFFIXES = (".yaml", ".yml")
 SKIPPED_FILES = {"shotkit.yaml", "shotkit.yml"}
 
 
+_DROPPED = object()
+
+
 @dataclass
 class Document:
+    """One manifest: its text (positions for messages are found in it, only when there is
+    something to report) and its data, which a command that keeps only the model drops
+    (`drop_data`): read again from the text, should anything ask for it after all."""
+
     path: Path
     shown: str
     text: str
-    data: Any
+    _data: Any
     _tree: yamlio.NodeTree | None = field(default=None, repr=False)
+
+    @property
+    def data(self) -> Any:
+        if self._data is _DROPPED:
+            self._data = yamlio.parse(self.text)
+        return self._data
+
+    def drop_data(self) -> None:
+        """Free the parsed data: the model holds what it needs of it (a third of the memory)."""
+        self._data = _DROPPED
 
     def position(self, path: tuple[Any, ...], key: bool = False) -> tuple[int, int]:
         if self._tree is None:  # the slow path, taken only when there is something to report

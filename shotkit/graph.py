@@ -82,12 +82,16 @@ def _references(production: Production) -> list[Problem]:
     registry = production.project.registry
     problems: list[Problem] = []
     suggest = _Suggestions()
+    listed = {name: rel for name, rel in registry.relationship_types.items() if not rel.nested}
     for workspace in production.workspaces.values():
         by_key: dict[str, list[str]] | None = None  # built at the first broken reference only
+        assets = workspace.assets
         for link in workspace.links:
-            rel = registry.relationship_types[link.type]
-            if rel.nested:
+            rel = listed.get(link.type)
+            if rel is None:
                 continue  # takes and videos are declared inside their parent: right by construction
+            if (link.child_type, link.child_key) in assets and link.parent[0] == rel.parent:
+                continue  # the common case, in one test
             if link.parent[0] != rel.parent:
                 problems.append(
                     link.document.problem(
@@ -205,7 +209,7 @@ def _unused(production: Production) -> list[Problem]:
     registry = production.project.registry
     linkable = {r.child for r in registry.relationship_types.values() if not r.nested} - {"shot"}
     for workspace in production.workspaces.values():
-        used = {(link.child_type, link.child_key) for link in workspace.links}
+        used = {(link.child_type, link.child_key) for link in workspace.links if link.child_type in linkable}
         for ref, asset in workspace.assets.items():
             if asset.type in linkable and ref not in used:
                 assert asset.document is not None

@@ -73,10 +73,11 @@ class Asset:
     body_file: str | None = None  # a script's `file:`, relative to the project root
     file: str | None = None  # the manifest file, relative to the project root
     _id: str | None = field(default=None, repr=False)
+    # (type, key), made once: the workspace's index and every link from this asset share it
+    ref: tuple[str, str] = field(init=False, repr=False, compare=False)
 
-    @property
-    def ref(self) -> tuple[str, str]:
-        return (self.type, self.key)
+    def __post_init__(self) -> None:
+        self.ref = (self.type, self.key)
 
     @property
     def id(self) -> str:
@@ -94,9 +95,21 @@ class Link:
     child_key: str
     child_type: str
     sequence: int | None
-    metadata: dict[str, Any]
+    _metadata: dict[str, Any] | None  # None for none: most links have none, and a dict each is 64 bytes
     document: Document
-    path: tuple[Any, ...]
+    # Where it is declared: a list item's path is its list's (shared by the list's links) and
+    # its index, sequence - 1, put together only for a message; a take's or video's is its own.
+    _where: tuple[Any, ...]
+    _listed: bool = False
+
+    @property
+    def path(self) -> tuple[Any, ...]:
+        return self._where + (self.sequence - 1,) if self._listed and self.sequence else self._where
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The link's metadata (a new empty dict when it has none, so a caller may change it)."""
+        return {} if self._metadata is None else self._metadata
 
 
 @dataclass
@@ -119,11 +132,10 @@ def build(
 ) -> tuple[Production, list[Problem]]:
     """The production the documents declare; `scripts` holds the script files they name, read
     by the documents stage (`documents.read_script_files`), so this stage does no I/O."""
-    builder = _Builder(project, scripts)
+    builder = Builder(project, scripts)
     for document in documents:
         builder.add(document)
-    builder.ids.finish(builder.production)
-    return builder.production, builder.checks.problems
+    return builder.finish()
 
 
 class _Checks:
@@ -150,21 +162,26 @@ class _Checks:
         """The entry's column fields (`url`, `duration`) by column; None when a duration cannot
         be stored exactly (reported)."""
         out: dict[str, Any] = {}
-        for spec in asset_type.fields:
-            if spec.column is None or spec.name not in entry:
+        for name, column, float_column in asset_type.column_fields:
+            if name not in entry:
                 continue
-            value = entry[spec.name]
-            if spec.float_column:
-                value = self.exact_float(document, path + (spec.name,), value)
+            value = entry[name]
+            if float_column and (type(value) is not float or value != value):
+                value = self.exact_float(document, path + (name,), value)
                 if value is None:
                     return None
-            out[spec.column] = value
+            out[column] = value
         return out
 
     def whole_numbers(
         self, document: Document, path: tuple[Any, ...], entry: dict[str, Any], asset_type: AssetType
     ) -> bool:
         """The type's integer fields hold whole numbers (JSON Schema lets 1.0 pass)."""
+        for name in asset_type.whole_fields:
+            if type(entry.get(name)) is float:
+                break
+        else:
+            return True  # the common case, without building paths
         found = [
             (path + (name,), problem)
             for name in asset_type.whole_fields
@@ -204,12 +221,11 @@ class _Ids:
 
     def __init__(self, checks: _Checks) -> None:
         self.checks = checks
-        self.declared: dict[tuple[str, str, str], Asset] = {}
         self.adopted: dict[str, Asset] = {}
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
         assert asset.document is not None
-        first = self.declared.get((workspace.name, asset.type, asset.key))
+        first = workspace.assets.get(asset.ref)
         if first is not None:
             assert first.document is not None
             line, column = first.document.position(first.path, key=True)
@@ -231,7 +247,6 @@ class _Ids:
                 )
                 return False
             self.adopted[asset.adopted_id] = asset
-        self.declared[workspace.name, asset.type, asset.key] = asset
         workspace.assets[asset.ref] = asset
         return True
 
@@ -255,8 +270,9 @@ def adopted_id(entry: dict[str, Any]) -> str | None:
     return str(uuid.UUID(entry["id"])) if "id" in entry else None
 
 
-class _Builder:
-    """One document at a time: its shape checked, then each entry of each section."""
+class Builder:
+    """One document at a time: its shape checked, then each entry of each section. A caller
+    may add each document as soon as it is read, and drop its data once added (`pipeline`)."""
 
     def __init__(self, project: Project, scripts: ScriptFiles) -> None:
         self.project = project
@@ -269,7 +285,16 @@ class _Builder:
         self.links = _Links(self.checks, self.registry)
         self.nested = _Nested(self.checks, self.ids)
 
-    def add(self, document: Document) -> None:
+    def finish(self) -> tuple[Production, list[Problem]]:
+        """The production of every document added, and the problems found in them."""
+        self.ids.finish(self.production)
+        return self.production, self.checks.problems
+
+    def add(self, document: Document, scripts: ScriptFiles | None = None) -> None:
+        """Adds the document's entries; `scripts`: the script files it names, if not given
+        when the builder was made."""
+        if scripts:
+            self.assets.scripts.update(scripts)
         bad_entries = self.schema_problems(document)
         if bad_entries is None:
             self.production.complete = False  # the file's shape is wrong: leave all of it out
@@ -352,7 +377,7 @@ class _Assets:
             asset_type.name,
             key,
             entry["name"],
-            adopted_id(entry),
+            adopted_id(entry) if "id" in entry else None,
             document=document,
             path=path,
             order=place.order,
@@ -369,13 +394,14 @@ class _Assets:
                 key=True,
             )
             return None
-        if asset_type.name == "shot" and asset.adopted_id in (None, derived_id(workspace.name, "shot", key)):
+        if asset_type.name == "shot" and (
+            asset.adopted_id is None or asset.adopted_id == derived_id(workspace.name, "shot", key)
+        ):
             # A shot's number defaults to its key. A shot adopted by `id:` (made at runtime, by the
             # AssetService) keeps exactly the number it has: none when it was made without one.
             metadata.setdefault("shot_number", key)
-        if not self.checks.merge_metadata(
-            document, path, metadata, entry.get("metadata"), asset_type.meta_keys
-        ):
+        extra = entry.get("metadata")
+        if extra and not self.checks.merge_metadata(document, path, metadata, extra, asset_type.meta_keys):
             return None
         asset.metadata = metadata
         return asset if self.ids.declare(workspace, asset) else None
@@ -412,10 +438,16 @@ class _Links:
     def __init__(self, checks: _Checks, registry: Registry) -> None:
         self.checks = checks
         self.registry = registry
+        self.list_fields: dict[str, dict[str, RelationshipType]] = {}  # by asset type, asked once
 
     def add(self, document: Document, workspace: Workspace, asset: Asset, entry: dict[str, Any]) -> None:
+        list_fields = self.list_fields.get(asset.type)
+        if list_fields is None:
+            list_fields = self.list_fields[asset.type] = self.registry.list_fields(asset.type)
+        if not list_fields and "links" not in entry:
+            return  # most assets (audio layers, characters, scripts) link to nothing
         lists: list[tuple[RelationshipType, list[Any], tuple[Any, ...]]] = []
-        for field_name, rel in self.registry.list_fields(asset.type).items():
+        for field_name, rel in list_fields.items():
             if field_name in entry:
                 lists.append((rel, entry[field_name], asset.path + (field_name,)))
         for rel_name, items in (entry.get("links") or {}).items():
@@ -435,10 +467,12 @@ class _Links:
     ) -> None:
         """One list: each item a link, its position the sequence (an audio layer's order)."""
         seen: dict[str, int] = {}
+        links = workspace.links
         for index, item in enumerate(items):
-            key, metadata = (
-                (item, {}) if isinstance(item, str) else self.item(document, path + (index,), item)
-            )
+            if isinstance(item, str):
+                key, metadata = item, None
+            else:
+                key, metadata = self.item(document, path + (index,), item)
             if key in seen:
                 self.checks.error(
                     document,
@@ -447,7 +481,7 @@ class _Links:
                 )
                 continue
             seen[key] = index
-            workspace.links.append(
+            links.append(
                 Link(
                     workspace.name,
                     rel.name,
@@ -457,13 +491,14 @@ class _Links:
                     index + 1,
                     metadata,
                     document,
-                    path + (index,),
+                    path,
+                    True,
                 )
             )
 
     def item(
         self, document: Document, path: tuple[Any, ...], item: dict[str, Any]
-    ) -> tuple[str, dict[str, Any]]:
+    ) -> tuple[str, dict[str, Any] | None]:
         """`{ref: KEY, ...}`: the other keys are the link's metadata, free-form; one a letter or
         two from a key shotkit reads (`volumn`) is most likely a typo, so it is warned about."""
         metadata = {k: v for k, v in item.items() if k != "ref"}
@@ -476,7 +511,7 @@ class _Links:
                     f"{location(path + (name,))}: '{name}' is not a link field shotkit reads; kept as link metadata{hint}",
                     key=True,
                 )
-        return item["ref"], metadata
+        return item["ref"], metadata or None
 
 
 def misspelled_link_key(name: Any) -> str:
@@ -517,6 +552,14 @@ class _Nested:
     def __init__(self, checks: _Checks, ids: _Ids) -> None:
         self.checks = checks
         self.ids = ids
+        self.names: dict[tuple[str, int], str] = {}  # default names, one string per attempt
+
+    def default_name(self, asset_type: str, attempt: int) -> str:
+        name = self.names.get((asset_type, attempt))
+        if name is None:
+            take = take_name(attempt)
+            name = self.names[asset_type, attempt] = take if asset_type == TAKE else video_name(take)
+        return name
 
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list[Any]) -> None:
         attempts: dict[int, int] = {}
@@ -547,11 +590,12 @@ class _Nested:
     ) -> Asset | None:
         attempt = entry["attempt"]
         key = take_key(shot.key, attempt)
-        place = _Place(document, workspace, path, shot.order, shot.file)
-        take = self.asset(place, TAKE_TYPE, key, entry, take_name(attempt))
+        take = self.asset(
+            _Place(document, workspace, path, shot.order, shot.file), TAKE_TYPE, key, entry, attempt
+        )
         if take is not None:
             workspace.links.append(
-                Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, {}, document, path)
+                Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, None, document, path)
             )
         return take
 
@@ -567,36 +611,38 @@ class _Nested:
         if not self.checks.whole_numbers(document, path, entry, VIDEO_TYPE):
             return
         place = _Place(document, workspace, path, take.order, take.file)
-        if self.asset(place, VIDEO_TYPE, take.key, entry, video_name(take_name(attempt))) is not None:
+        if self.asset(place, VIDEO_TYPE, take.key, entry, attempt) is not None:
             workspace.links.append(
-                Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, {}, document, path)
+                Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, None, document, path)
             )
 
     def asset(
-        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], default_name: str
+        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], attempt: int
     ) -> Asset | None:
         """A take or a video: its stored fields (with the entry's `metadata:`), its columns."""
         metadata = asset_type.stored(entry)
-        if not self.checks.merge_metadata(
-            place.document, place.path, metadata, entry.get("metadata"), asset_type.meta_keys
+        extra = entry.get("metadata")
+        if extra and not self.checks.merge_metadata(
+            place.document, place.path, metadata, extra, asset_type.meta_keys
         ):
             return None
         columns = self.checks.columns(place.document, place.path, entry, asset_type)
         if columns is None:
             return None
-        asset = Asset(
+        asset = Asset(  # positional: a third faster than by keyword, and this runs for every take and video
             place.workspace.name,
             asset_type.name,
             key,
-            entry.get("name", default_name),
-            adopted_id(entry),
-            url=columns.get("url"),
-            duration=columns.get("duration"),
-            metadata=metadata,
-            document=place.document,
-            path=place.path,
-            order=place.order,
-            file=place.file,
+            entry["name"] if "name" in entry else self.default_name(asset_type.name, attempt),
+            adopted_id(entry) if "id" in entry else None,
+            columns.get("url"),
+            columns.get("duration"),
+            metadata,
+            place.document,
+            place.path,
+            place.order,
+            None,  # body_file: scripts only
+            place.file,
         )
         return asset if self.ids.declare(place.workspace, asset) else None
 

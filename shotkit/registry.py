@@ -62,6 +62,11 @@ class AssetType:
         return tuple(f.name for f in self.fields if f.whole)
 
     @cached_property
+    def column_fields(self) -> tuple[tuple[str, str, bool], ...]:
+        """(field name, column, float column) of each field stored in a column."""
+        return tuple((f.name, f.column, f.float_column) for f in self.fields if f.column is not None)
+
+    @cached_property
     def meta_keys(self) -> frozenset[str]:
         return frozenset(key for _, key, _ in self._stored_fields)
 

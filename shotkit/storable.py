@@ -24,6 +24,11 @@ Found = tuple[tuple[Any, ...], str, bool]  # (path, message, at_key)
 
 def problems(data: Any) -> list[Found]:
     """Every value of `data` no database can store, with its path (keys as the user wrote them)."""
+    try:
+        if type(data) in (dict, list) and _storable(data):
+            return []  # the common case, found without building a path for every value
+    except RecursionError:  # deeper than the parser allows: the walk below has no limit
+        pass
     found: list[Found] = []
     _scalar(data, (), found)
     stack: list[tuple[tuple[Any, ...], Any]] = [((), data)] if isinstance(data, (dict, list)) else []
@@ -43,6 +48,38 @@ def problems(data: Any) -> list[Found]:
             elif kind is not bool and value is not None and (kind is not str or "\x00" in value):
                 _scalar(value, path + (key,), found)
     return found
+
+
+def _storable(node: dict[Any, Any] | list[Any]) -> bool:
+    """Whether every key and value under `node` can be stored: the same tests as `problems`,
+    in a plain recursion that builds nothing (half the time of the walk on valid manifests)."""
+    if type(node) is dict:
+        for key in node:
+            if type(key) is not str or "\x00" in key:
+                return False
+        values: Any = node.values()
+    else:
+        values = node
+    for value in values:
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value:
+                return False
+        elif kind is dict or kind is list:
+            if not _storable(value):
+                return False
+        elif kind is float:
+            if not _isfinite(value):
+                return False
+        elif kind is int:
+            if not MIN_INT <= value <= MAX_INT:
+                return False
+        elif kind is not bool and value is not None:
+            return False
+    return True
+
+
+_isfinite = math.isfinite
 
 
 def _bad_key(key: Any) -> str:

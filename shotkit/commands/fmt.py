@@ -29,7 +29,7 @@ def _canonical_text(document: Document, project: Project) -> str:
 
 
 def fmt(paths: list[Path], check: bool) -> int:
-    loaded = pipeline.load_valid(paths)
+    loaded = pipeline.load_valid(paths, keep_data=True)  # rewrites the files from their data
     changed = 0
     for document in loaded.documents:
         text = _canonical_text(document, loaded.project)

@@ -12,7 +12,7 @@ from ._output import emit
 def select(shot: str, attempt: int, paths: list[Path]) -> int:
     from ..selection import select as select_take
 
-    loaded = pipeline.load_valid(paths)
+    loaded = pipeline.load_valid(paths, keep_data=True)  # rewrites the files from their data
     result = select_take(loaded.documents, shot, attempt)
     where = result.document.shown
     if result.text == result.document.text:
