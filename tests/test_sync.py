@@ -285,7 +285,7 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: P
             writing = connection.execute(
                 sa.text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND state = 'active' AND query ILIKE 'INSERT INTO%'"
+                    "AND state = 'active' AND (query ILIKE 'COPY %' OR query ILIKE 'INSERT INTO%')"
                 )
             ).scalar()
             if writing:
@@ -451,7 +451,8 @@ def test_writes_are_set_based(pg_url: str, tmp_path: Path, capsys) -> None:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
     writes = [s for s in statements if s[0] in ("INSERT", "UPDATE", "DELETE")]
     assert counts(pg_url, tmp_path) == (3001, 3000)
-    assert len(writes) == 2 and not any(many for _, many in writes), writes
+    # The rows go by COPY straight into the tables, over the driver's cursor (not seen here).
+    assert writes == [], writes
     assert len(statements) < 20 and history == ["INSERT"]
 
 
