@@ -375,31 +375,31 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 
 
 def _copy_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[str]:
-    """The rows in COPY's text format, in blocks of 5,000 lines: a value is escaped only when
-    it holds a backslash, tab, newline or carriage return (COPY's four specials), NULL is `\\N`,
-    a number is its `repr` (exact for floats), JSON columns are shotkit's own JSON text. Built
-    here with str methods: psycopg's per-value `write_row` adapters cost twice as much."""
-    kinds = [_PG_TYPES[c] for c in columns]
+    """The rows in COPY's text format, in blocks of 5,000 lines: NULL is `\\N`, a number its
+    `repr` (exact for floats), a JSON column shotkit's own JSON text. Built with str methods:
+    psycopg's per-value adapters (`write_row`) cost more. A line is escaped only if it holds
+    one of COPY's four specials (backslash, tab, newline, carriage return) beyond the tabs
+    that join its fields and the backslash of each `\\N`; then each field is escaped alone."""
+    json_at = [i for i, c in enumerate(columns) if _PG_TYPES[c] == "jsonb"]
+    tabs = len(columns) - 1
     lines: list[str] = []
     for row in rows:
-        fields = []
-        for column, kind in zip(columns, kinds):
-            value = row.get(column)
-            if value is None:
-                fields.append("\\N")
-                continue
-            text = json_dumps(value) if kind == "jsonb" else value if isinstance(value, str) else repr(value)
-            fields.append(text.translate(_COPY_ESCAPES) if _special(text) else text)
-        lines.append("\t".join(fields))
+        values = [row.get(c) for c in columns]
+        for i in json_at:
+            value = values[i]
+            if value is not None:
+                values[i] = "{}" if type(value) is dict and not value else json_dumps(value)
+        fields = ["\\N" if v is None else v if isinstance(v, str) else repr(v) for v in values]
+        line = "\t".join(fields)
+        specials = line.count("\t") - tabs + line.count("\\") - values.count(None)  # each \\N has one
+        if specials or "\n" in line or "\r" in line:
+            line = "\t".join(f if v is None else f.translate(_COPY_ESCAPES) for f, v in zip(fields, values))
+        lines.append(line)
         if len(lines) == 5_000:
             yield "\n".join(lines) + "\n"
             lines = []
     if lines:
         yield "\n".join(lines) + "\n"
-
-
-def _special(text: str) -> bool:
-    return "\\" in text or "\t" in text or "\n" in text or "\r" in text
 
 
 class _SQLite:
