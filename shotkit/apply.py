@@ -8,6 +8,7 @@ state's fingerprint changed since it was made, and is otherwise applied exactly 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import uuid
 from collections.abc import Callable, Iterator
@@ -63,6 +64,13 @@ _PG_TYPES = {
     "sequence": "integer",
     "relationship_metadata": "jsonb",
 }
+
+
+# psycopg logs "error ignored terminating <psycopg.Copy [BAD]>" (a warning) when the connection
+# is lost in the middle of a COPY; with no handler anywhere, Python's last-resort handler
+# printed it on stderr, beside the sync's own one-line error. A NullHandler on psycopg's logger
+# only stops that fallback: an embedding program's own handlers still receive the record.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
 def lock_key(workspace: str) -> int:

@@ -654,3 +654,24 @@ def test_history_abridges_a_plan_over_its_bound(
         "the history keeps its summary and fingerprints, not its rows"
     )
     assert len(cli(capsys, "history", "--database-url", any_url)[1].splitlines()) == 2
+
+
+def test_a_failed_copy_rolls_back_everything_history_included(
+    pg_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
+    """The links' COPY fails (a constraint a DBA added) after the assets' COPY went in: the sync
+    says so in one line, and leaves no asset, no link and no history row."""
+    upgraded(pg_url, tmp_path)
+    execute(
+        pg_url, tmp_path, "ALTER TABLE asset_relationships ADD CONSTRAINT test_short CHECK (sequence < 2)"
+    )
+    code, out, err = cli(capsys, "sync", str(project), "--database-url", pg_url)
+    assert code == 1 and "sync failed and was rolled back, nothing changed" in err and "test_short" in err, (
+        err
+    )
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert counts(pg_url, tmp_path) == (0, 0)
+    assert cli(capsys, "history", "--database-url", pg_url)[1].strip() == "No syncs recorded yet."
+    execute(pg_url, tmp_path, "ALTER TABLE asset_relationships DROP CONSTRAINT test_short")
+    assert cli(capsys, "sync", str(project), "--database-url", pg_url)[0] == 0
+    assert counts(pg_url, tmp_path) == (13, 12)
