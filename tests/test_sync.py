@@ -665,7 +665,7 @@ def test_a_failed_copy_rolls_back_everything_history_included(
     execute(
         pg_url, tmp_path, "ALTER TABLE asset_relationships ADD CONSTRAINT test_short CHECK (sequence < 2)"
     )
-    code, out, err = cli(capsys, "sync", str(project), "--database-url", pg_url)
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", pg_url)
     assert code == 1 and "sync failed and was rolled back, nothing changed" in err and "test_short" in err, (
         err
     )
