@@ -200,6 +200,8 @@ def json_dumps(value: object) -> str:
     written with its digits and `.0` (which numeric keeps, so it reads back as a float), and
     -0.0 as 0.0, on both databases alike. Strings are skipped whole, so text is never touched."""
     text = _ENCODER.encode(value)
+    if "e+" not in text and "e-" not in text and "-0.0" not in text:
+        return text  # most values (a COPY sends one per JSON column and row): no search at all
     if not _may_need_rewrite(text):
         return text
     return _EXPONENT_NUMBER.sub(_exact_number, text)

@@ -19,10 +19,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 
 from .db import json_dumps
-from .plan import Plan
+from .plan import Plan, WorkspacePlan
 from .tables import sync_runs
 
 Recorder = Callable[[sa.Connection, Plan, bool], None]
+
+HISTORY_PLAN_BOUND = 10_000
+"""The most entries (changes, links, bookkeeping, unmanaged and pending rows) a workspace's plan
+may have for `sync_runs.plan` to keep it whole. Above it the row keeps the plan's document with
+those lists left empty and an `abridged` marker: storing a first sync's 130 MB plan as jsonb
+was about 40% of that sync, and a plan of that size is read from the saved plan file (`plan
+--out`) or the database itself, not from the history. docs/database.md describes the marker."""
 
 
 def _git(root: Path, *args: str) -> str | None:
@@ -73,6 +80,26 @@ def _plan_value(connection: sa.Connection) -> sa.ColumnElement[Any]:
     return text if connection.dialect.name == "sqlite" else sa.cast(text, JSONB)
 
 
+def entries(workspace: WorkspacePlan) -> int:
+    """The entries of a workspace's plan that the bound counts."""
+    lists = (workspace.changes, workspace.links, workspace.bookkeeping, workspace.unmanaged)
+    return sum(len(items) for items in lists) + len(workspace.pending_prune)
+
+
+def document(plan: Plan, workspace: WorkspacePlan) -> dict[str, Any]:
+    """The document `sync_runs.plan` keeps for one workspace: its whole plan, or, above
+    HISTORY_PLAN_BOUND entries, the plan without its lists, marked as abridged (its summary,
+    `has_changes` and fingerprint are the whole plan's)."""
+    count = entries(workspace)
+    if count <= HISTORY_PLAN_BOUND:
+        return Plan(plan.owner, plan.prune, [workspace]).to_json()
+    empty = WorkspacePlan(workspace.workspace, workspace.fingerprint)
+    out = Plan(plan.owner, plan.prune, [empty]).to_json()
+    out["has_changes"], out["summary"] = workspace.has_changes, workspace.summary()
+    out["abridged"] = {"entries": count, "bound": HISTORY_PLAN_BOUND}
+    return out
+
+
 def recorder(root: Path) -> Recorder:
     """A function apply.sync calls inside its transaction, once the plan is known."""
     who, sha, url = actor(root), commit(root), run_url()
@@ -81,8 +108,8 @@ def recorder(root: Path) -> Recorder:
         now = datetime.now(timezone.utc)
         rows = []
         for workspace in plan.workspaces:
-            document = Plan(plan.owner, plan.prune, [workspace]).to_json()
-            text = json_dumps(document)
+            kept = document(plan, workspace)
+            text = json_dumps(kept)
             rows.append(
                 {
                     "ran_at": now,
@@ -94,7 +121,7 @@ def recorder(root: Path) -> Recorder:
                     "applied": applied,
                     "plan_fingerprint": fingerprint(text),
                     "state_fingerprint": workspace.fingerprint,
-                    "summary": document["summary"],  # counted once
+                    "summary": kept["summary"],  # counted once
                     "plan_text": text,
                 }
             )
@@ -172,7 +199,22 @@ def text(rows: list[dict[str, Any]]) -> str:
             f"#{row['id']}  {row['ran_at']}  {clean(row['workspace'])}  by {clean(row['actor'] or '?', 40)}  "
             f"commit {commit_sha}  {what}"
         )
+        note = abridged_note(row.get("plan"))
+        if note:
+            lines.append(f"    {clean(note, 200)}")
     return "\n".join(lines)
+
+
+def abridged_note(plan: Any) -> str | None:
+    """What `--with-plan` says of a run whose plan the history kept without its lists (over
+    HISTORY_PLAN_BOUND), so an abridged plan is never taken for an empty one."""
+    marker = plan.get("abridged") if isinstance(plan, dict) else None
+    if not isinstance(marker, dict):
+        return None
+    return (
+        f"plan abridged: it had {marker.get('entries')} entries, over the history's bound of "
+        f"{marker.get('bound')}; the history keeps its summary and fingerprints, not its rows"
+    )
 
 
 def recorded_workspaces(connection: sa.Connection) -> list[str]:

@@ -276,7 +276,8 @@ def _diff_declared(
         if conflict:
             conflicts.append(conflict)
         elif actual is None:
-            plan.changes.append(CreateAsset(*_label(row, shot_of), {**row, "owner": owner}))
+            row["owner"] = owner  # desired() made the row for this plan: no copy of it per create
+            plan.changes.append(CreateAsset(*_label(row, shot_of), row))
         elif changes := field_changes(actual, row):
             row = {**row, "owner": actual["owner"]}
             plan.changes.append(UpdateAsset(*_label(row, shot_of), tuple(changes), row))
@@ -340,8 +341,8 @@ class _Links:
     def declared(self, ident: tuple[str, str, str], row: dict[str, Any]) -> LinkOperation | None:
         actual = self.state.links.get(ident)
         if actual is None:
-            new = {**row, "id": link_id(*ident), "owner": self.owner}
-            return AddLink(*self.label(row), row["sequence"], row["relationship_metadata"], new)
+            row["id"], row["owner"] = link_id(*ident), self.owner  # desired()'s row, not a copy
+            return AddLink(*self.label(row), row["sequence"], row["relationship_metadata"], row)
         fields = []
         if actual["sequence"] != row["sequence"]:
             fields.append(FieldChange("sequence", actual["sequence"], row["sequence"]))

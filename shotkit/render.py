@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,16 @@ if TYPE_CHECKING:
 
 LISTED = 10  # unmanaged / pending rows listed by name before "and N more"
 
-__all__ = ["REPORTERS", "PlanOutput", "as_json", "change_lines", "link_lines", "summary_line", "text"]
+__all__ = [
+    "REPORTERS",
+    "PlanOutput",
+    "as_json",
+    "change_lines",
+    "lines",
+    "link_lines",
+    "summary_line",
+    "text",
+]
 
 
 def _value(value: Any) -> str:
@@ -103,19 +112,24 @@ def _notes(workspace: WorkspacePlan) -> list[str]:
 
 
 def text(plan: Plan) -> str:
-    out: list[str] = []
+    return "\n".join(lines(plan))
+
+
+def lines(plan: Plan) -> Iterator[str]:
+    """The lines of `text`, made one at a time: a first sync's plan is 260,000 lines, which
+    `sync` writes as they come rather than holding them and their joined text at once."""
     for workspace in plan.workspaces:
-        body = [line for c in workspace.changes for line in change_lines(c)]
-        body += [line for link in workspace.links for line in link_lines(link)]
         notes = _notes(workspace)
-        if not body and not notes:
+        if not (workspace.changes or workspace.links or notes):  # each operation has a line
             continue
-        out.append(f"Workspace {text_inline(workspace.workspace)}:")
-        out.extend("  " + line for line in body)
-        out.extend("  note: " + note for note in notes)
-        out.append("")
-    out.append(summary_line(plan))
-    return "\n".join(out)
+        yield f"Workspace {text_inline(workspace.workspace)}:"
+        for change in workspace.changes:
+            yield from ("  " + line for line in change_lines(change))
+        for link in workspace.links:
+            yield from ("  " + line for line in link_lines(link))
+        yield from ("  note: " + note for note in notes)
+        yield ""
+    yield summary_line(plan)
 
 
 def as_json(plan: Plan) -> str:

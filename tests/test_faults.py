@@ -55,7 +55,7 @@ def sync(url: str, project: Path) -> subprocess.Popen:
 
 
 def when_writing(url: str, process: subprocess.Popen, fault: Callable[[int], None]) -> bool:
-    """Call `fault(backend pid)` once the sync's backend is running an INSERT or UPDATE."""
+    """Call `fault(backend pid)` once the sync's backend is running a COPY, an INSERT or an UPDATE."""
     watcher = sa.create_engine(
         url.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
     )
@@ -66,7 +66,7 @@ def when_writing(url: str, process: subprocess.Popen, fault: Callable[[int], Non
                 pid = connection.execute(
                     sa.text(
                         "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                        "AND state = 'active' AND (query ILIKE 'INSERT INTO%' OR query ILIKE 'UPDATE%')"
+                        "AND state = 'active' AND (query ILIKE 'COPY %' OR query ILIKE 'INSERT INTO%' OR query ILIKE 'UPDATE%')"
                     )
                 ).scalar()
                 if pid:

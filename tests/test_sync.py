@@ -285,7 +285,7 @@ def test_sigkill_mid_sync_leaves_the_database_as_before(pg_url: str, tmp_path: P
             writing = connection.execute(
                 sa.text(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
-                    "AND state = 'active' AND query ILIKE 'INSERT INTO%'"
+                    "AND state = 'active' AND (query ILIKE 'COPY %' OR query ILIKE 'INSERT INTO%')"
                 )
             ).scalar()
             if writing:
@@ -451,7 +451,8 @@ def test_writes_are_set_based(pg_url: str, tmp_path: Path, capsys) -> None:
         sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)
     writes = [s for s in statements if s[0] in ("INSERT", "UPDATE", "DELETE")]
     assert counts(pg_url, tmp_path) == (3001, 3000)
-    assert len(writes) == 2 and not any(many for _, many in writes), writes
+    # The rows go by COPY straight into the tables, over the driver's cursor (not seen here).
+    assert writes == [], writes
     assert len(statements) < 20 and history == ["INSERT"]
 
 
@@ -547,3 +548,130 @@ def test_export_leaves_out_rows_of_another_project(
     assert not (project / "props.yaml").exists() and not (project / "workspace-123.new.yaml").exists()
     plan = plan_json(capsys, project, sqlite_url)
     assert plan["has_changes"] is False and plan["summary"]["unmanaged"] == 1
+
+
+COPY_HOSTILE = (
+    "shotkit: 1\n"
+    "characters:\n"
+    '  tab:\n    name: "a\\tb\\\\N c\\\\.\\r\\nd \\\\ e"\n    description: "x\\ty\\\\z\\nw"\n'
+    '  nul-ish:\n    name: "\\\\N"\n    description: "{\\"k\\": \\"\\\\\\\\\\"}"\n'
+    "  plain:\n    name: Plain\n"
+    "audio:\n"
+    "  big:\n    name: Big\n    url: https://cdn.example.com/a.wav\n    duration: 1.0e16\n    kind: music\n"
+    "shots:\n"
+    '  "01":\n    name: "tab\\tshot"\n    characters: [tab, nul-ish, plain]\n    audio: [big]\n'
+)
+
+
+def ident(value: object) -> str:
+    """A uuid as the plan writes it (SQLite's column gives 32 hex digits back)."""
+    return str(uuid.UUID(str(value)))
+
+
+def test_first_sync_writes_every_column_of_the_plan(any_url: str, tmp_path: Path, capsys) -> None:
+    """The rows a first sync writes (by COPY on PostgreSQL) are the rows of the plan, column by
+    column, COPY's specials (tab, newline, carriage return, backslash, a literal \\N) included."""
+    upgraded(any_url, tmp_path)
+    project = tmp_path / "copy"
+    project.mkdir()
+    (project / "shotkit.yaml").write_text(f"workspace: {WS}\nowner: copy-repo\n")
+    (project / "a.yaml").write_text(COPY_HOSTILE)
+    saved = tmp_path / "plan.json"
+    assert cli(capsys, "plan", str(project), "--database-url", any_url, "--out", str(saved))[0] == 0
+    document = json.loads(saved.read_text())
+    assert cli(capsys, "sync", str(project), "--database-url", any_url, "--plan", str(saved))[0] == 0
+    (workspace,) = document["workspaces"]
+    engine = upgraded(any_url, tmp_path).engine
+    with engine.connect() as connection:
+        assets = {
+            ident(r["id"]): dict(r) for r in connection.execute(sa.text("SELECT * FROM assets")).mappings()
+        }
+        links = {
+            ident(r["id"]): dict(r)
+            for r in connection.execute(sa.text("SELECT * FROM asset_relationships")).mappings()
+        }
+    engine.dispose()
+    json_columns = ("asset_metadata", "source", "relationship_metadata")
+
+    def stored(row: dict, column: str):
+        value = row[column]
+        if column in json_columns and isinstance(value, str):  # SQLite gives JSON text back
+            return json.loads(value)
+        return ident(value) if column in ("id", "parent_asset_id", "child_asset_id") else value
+
+    assert len(assets) == len(workspace["changes"]) == 5 and len(links) == len(workspace["links"]) == 4
+    for change in workspace["changes"]:
+        row = change["row"]
+        assert {c: stored(assets[row["id"]], c) for c in row} == row
+    for link in workspace["links"]:
+        row = link["row"]
+        assert {c: stored(links[row["id"]], c) for c in row} == row
+    names = {r["name"] for r in assets.values()}
+    assert "a\tb\\N c\\.\r\nd \\ e" in names and "\\N" in names and "tab\tshot" in names
+    big = next(r for r in assets.values() if r["name"] == "Big")
+    assert big["duration"] == 1e16
+    code, out, _ = cli(capsys, "plan", str(project), "--database-url", any_url, "--detailed-exitcode")
+    assert code == 0 and "No changes." in out, out
+
+
+def test_history_abridges_a_plan_over_its_bound(
+    any_url: str, project: Path, tmp_path: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Above HISTORY_PLAN_BOUND entries, `sync_runs.plan` keeps the plan without its lists, with a
+    marker; its summary is still the whole plan's, and `history --with-plan` says it is abridged."""
+    from shotkit import history
+
+    upgraded(any_url, tmp_path)
+    monkeypatch.setattr(history, "HISTORY_PLAN_BOUND", 5)
+    code, out, err = cli(capsys, "sync", str(project), "--database-url", any_url, "--format", "json")
+    assert code == 0, err
+    applied = json.loads(out)
+    entries = sum(len(applied["plan"]["workspaces"][0][k]) for k in ("changes", "links", "bookkeeping"))
+    assert entries == 25 and applied["summary"]["create"] == 13
+    monkeypatch.setattr(history, "HISTORY_PLAN_BOUND", 10_000)
+    (project / "scene-03.yaml").write_text(
+        (project / "scene-03.yaml").read_text().replace("name: Villain\n", "name: Villain Two\n")
+    )
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    runs = json.loads(
+        cli(capsys, "history", "--database-url", any_url, "--format", "json", "--with-plan")[1]
+    )["runs"]
+    small, large = runs
+    assert "abridged" not in small["plan"] and len(small["plan"]["workspaces"][0]["changes"]) == 1
+    plan = large["plan"]
+    assert plan["abridged"] == {"entries": 25, "bound": 5}
+    assert large["summary"] == plan["summary"] == applied["summary"] and plan["has_changes"] is True
+    assert all(plan["workspaces"][0][k] == [] for k in ("changes", "links", "bookkeeping", "unmanaged"))
+    assert plan["workspaces"][0]["fingerprint"] == applied["plan"]["workspaces"][0]["fingerprint"]
+    assert (
+        large["plan_fingerprint"].startswith("sha256:")
+        and large["plan_fingerprint"] != small["plan_fingerprint"]
+    )
+    lines = cli(capsys, "history", "--database-url", any_url, "--with-plan")[1].splitlines()
+    assert len(lines) == 3 and "13 created" in lines[1]
+    assert lines[2].strip() == (
+        "plan abridged: it had 25 entries, over the history's bound of 5; "
+        "the history keeps its summary and fingerprints, not its rows"
+    )
+    assert len(cli(capsys, "history", "--database-url", any_url)[1].splitlines()) == 2
+
+
+def test_a_failed_copy_rolls_back_everything_history_included(
+    pg_url: str, project: Path, tmp_path: Path, capsys
+) -> None:
+    """The links' COPY fails (a constraint a DBA added) after the assets' COPY went in: the sync
+    says so in one line, and leaves no asset, no link and no history row."""
+    upgraded(pg_url, tmp_path)
+    execute(
+        pg_url, tmp_path, "ALTER TABLE asset_relationships ADD CONSTRAINT test_short CHECK (sequence < 2)"
+    )
+    code, _, err = cli(capsys, "sync", str(project), "--database-url", pg_url)
+    assert code == 1 and "sync failed and was rolled back, nothing changed" in err and "test_short" in err, (
+        err
+    )
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert counts(pg_url, tmp_path) == (0, 0)
+    assert cli(capsys, "history", "--database-url", pg_url)[1].strip() == "No syncs recorded yet."
+    execute(pg_url, tmp_path, "ALTER TABLE asset_relationships DROP CONSTRAINT test_short")
+    assert cli(capsys, "sync", str(project), "--database-url", pg_url)[0] == 0
+    assert counts(pg_url, tmp_path) == (13, 12)
