@@ -115,21 +115,38 @@ def text(plan: Plan) -> str:
     return "\n".join(lines(plan))
 
 
-def lines(plan: Plan) -> Iterator[str]:
+def lines(plan: Plan, listed: int | None = None) -> Iterator[str]:
     """The lines of `text`, made one at a time: a first sync's plan is 260,000 lines, which
-    `sync` writes as they come rather than holding them and their joined text at once."""
+    `sync` writes as they come rather than holding them and their joined text at once.
+    `listed`: a workspace with more operations than this gets one line of counts instead of a
+    line each (what `sync` prints after applying; the reviewed plan lists them all)."""
     for workspace in plan.workspaces:
         notes = _notes(workspace)
         if not (workspace.changes or workspace.links or notes):  # each operation has a line
             continue
         yield f"Workspace {text_inline(workspace.workspace)}:"
-        for change in workspace.changes:
-            yield from ("  " + line for line in change_lines(change))
-        for link in workspace.links:
-            yield from ("  " + line for line in link_lines(link))
+        operations = len(workspace.changes) + len(workspace.links)
+        if listed is not None and operations > listed:
+            yield "  " + _counted(workspace, listed)
+        else:
+            for change in workspace.changes:
+                yield from ("  " + line for line in change_lines(change))
+            for link in workspace.links:
+                yield from ("  " + line for line in link_lines(link))
         yield from ("  note: " + note for note in notes)
         yield ""
     yield summary_line(plan)
+
+
+def _counted(workspace: WorkspacePlan, listed: int) -> str:
+    s = workspace.summary()
+    links = s["link_add"] + s["link_update"] + s["link_remove"]
+    return (
+        f"{len(workspace.changes) + len(workspace.links)} operations ({s['create']} created, "
+        f"{s['update']} updated, {s['delete']} deleted, {links} link changes), not listed one "
+        f"by one above {listed:,}: `shotkit plan --out FILE` before a sync keeps the whole plan, "
+        "`sync --format json` prints it"
+    )
 
 
 def as_json(plan: Plan) -> str:

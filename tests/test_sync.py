@@ -675,3 +675,32 @@ def test_a_failed_copy_rolls_back_everything_history_included(
     execute(pg_url, tmp_path, "ALTER TABLE asset_relationships DROP CONSTRAINT test_short")
     assert cli(capsys, "sync", str(project), "--database-url", pg_url)[0] == 0
     assert counts(pg_url, tmp_path) == (13, 12)
+
+
+def test_sync_counts_a_workspace_of_many_operations_instead_of_listing_them(
+    sqlite_url: str, project: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """Above LISTED operations in a workspace, the text after a sync is one line of counts (a
+    first sync of a large production is hundreds of thousands of lines in a CI log); at or
+    under it every operation has its line, and the JSON output always has the whole plan."""
+    from shotkit.commands import sync
+
+    upgraded(sqlite_url, tmp_path)
+    monkeypatch.setattr(sync, "LISTED", 5)
+    code, out, err = cli(capsys, "sync", str(project), "--database-url", sqlite_url)
+    assert code == 0, err
+    lines = out.splitlines()
+    counted = [line for line in lines if "not listed one by one" in line]
+    assert len(counted) == 1 and counted[0].strip().startswith(
+        "25 operations (13 created, 0 updated, 0 deleted, 12 link changes)"
+    )
+    assert not any(line.lstrip().startswith("+ create") for line in lines)
+    assert lines[-2:] == [
+        "Plan: 13 to create, 0 to update, 0 to delete; links: 12 to add, 0 to update, 0 to remove.",
+        "Applied in one transaction.",
+    ]
+    (project / "scene-03.yaml").write_text(
+        (project / "scene-03.yaml").read_text().replace("name: Villain\n", "name: Villain Two\n")
+    )
+    out = cli(capsys, "sync", str(project), "--database-url", sqlite_url)[1]
+    assert "not listed" not in out and "~ update character" in out

@@ -13,6 +13,11 @@ from ._plans import plan_source
 if TYPE_CHECKING:
     from ..apply import Outcome
 
+LISTED = 10_000
+"""Above this many operations in a workspace, the text printed after a sync counts them
+instead of listing them (a first sync of 10,000 shots is 261,500 lines that no one reads in
+a CI log, and rendering them took a tenth of that sync)."""
+
 
 def sync(
     paths: list[Path],
@@ -37,7 +42,8 @@ def sync(
             }
         )
     elif not console.quiet():  # rendering a first sync's 260,000 lines costs seconds: not for nothing
-        for chunk in _chunks(render.lines(outcome.plan)):  # never the whole text at once
+        listed = render.lines(outcome.plan, LISTED)
+        for chunk in _chunks(listed):  # never the whole text at once
             console.info(console.plan_text(chunk))
         if outcome.plan.has_changes:
             console.info("Applied in one transaction.")
