@@ -323,8 +323,8 @@ def _chunks(rows: list[Any], size: int = 10_000) -> list[list[Any]]:
 
 
 class _Postgres:
-    """Set-based writes: inserts go through COPY into a temporary table, then one INSERT ...
-    SELECT; updates are one statement per 10,000 rows over a JSON recordset
+    """Set-based writes: inserts go by COPY straight into the table; updates are one
+    statement per 10,000 rows over a JSON recordset
     (`jsonb_to_recordset`), deletes one `= ANY(array)`; never a statement per row."""
 
     def __init__(self, connection: sa.Connection) -> None:
