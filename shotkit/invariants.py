@@ -62,8 +62,29 @@ class _Check:
         self.problems: list[str] = []
         self.deletes = {change.id for change in workspace.deletes}
         self.link_removes = {link.id for link in workspace.links if isinstance(link, RemoveLink)}
-        self.links_by_id = {link["id"]: link for link in state.links.values()}
-        self.names = _names(workspace, state)
+        self._links_by_id: dict[str, dict[str, Any]] | None = None  # made at the first need
+        self.renamed = _renamed(workspace)
+        self.rekeyed = {e.id: e.manifest_key for e in workspace.bookkeeping if e.manifest_key is not None}
+
+    @property
+    def links_by_id(self) -> dict[str, dict[str, Any]]:
+        """The state's links by id, indexed only for a plan that updates or removes links (a
+        plan that renames one shot is checked without a pass over every link)."""
+        if self._links_by_id is None:
+            self._links_by_id = {link["id"]: link for link in self.state.links.values()}
+        return self._links_by_id
+
+    def named(self, asset_id: str) -> tuple[str, str] | None:
+        """How the plan names a row in link labels: as the manifests declare it (a create, an
+        update), else as the database has it, with the key bookkeeping records; None: a row
+        neither has. Looked up per label: no index of every row is built."""
+        if asset_id in self.renamed:
+            return self.renamed[asset_id]
+        row = self.state.assets.get(asset_id)
+        if row is None:
+            return None
+        key = self.rekeyed.get(asset_id)
+        return (row["type"], key if key is not None else row["manifest_key"] or row["name"])
 
     def fail(self, message: str) -> None:
         self.problems.append(f"workspace '{self.name}': {message}")
@@ -148,8 +169,8 @@ class _Check:
         parent, child = row["parent_asset_id"], row["child_asset_id"]
         actual = (
             row["relationship_type"],
-            self.names.get(parent, ("?", parent)),
-            self.names.get(child, ("?", child)),
+            self.named(parent) or ("?", parent),
+            self.named(child) or ("?", child),
         )
         if shown != actual:
             self.fail(f"link {row['id']} is labelled as something other than the link it writes")
@@ -160,7 +181,10 @@ class _Check:
         ends = (row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])
         if row["workspace_id"] != self.name or row["owner"] != self.plan.owner or row["id"] != link_id(*ends):
             self.fail(f"link {row['id']} is added under another workspace, owner or id")
-        if any(end not in self.names or end in self.deletes for end in ends[:2]) or ends in self.state.links:
+        if (
+            any(self.named(end) is None or end in self.deletes for end in ends[:2])
+            or ends in self.state.links
+        ):
             self.fail(f"link {row['id']} joins rows that are not in this workspace, or exists already")
         if link.sequence != row["sequence"] or not same(link.metadata or {}, row["relationship_metadata"]):
             self.fail(f"link {row['id']} shows other values than it writes")
@@ -195,6 +219,8 @@ class _Check:
     def _cascades(self) -> None:
         """A deleted row's links all go with it: each must be listed as removed, so none may
         belong to anyone else (see plan.diff)."""
+        if not self.deletes:
+            return
         for link in self.state.links.values():
             touches = link["parent_asset_id"] in self.deletes or link["child_asset_id"] in self.deletes
             if touches and link["id"] not in self.link_removes:
@@ -208,18 +234,13 @@ def _written(change: AssetOperation) -> str:
     return change.id if isinstance(change, DeleteAsset) else str(change.row["id"])
 
 
-def _names(workspace: WorkspacePlan, state: State) -> dict[str, tuple[str, str]]:
-    """How the plan names each row in link labels: as the database has it, or as the
-    manifests declare it (a create, an update, a key recorded by bookkeeping)."""
-    names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in state.assets.items()}
-    for entry in workspace.bookkeeping:
-        if entry.manifest_key is not None and entry.id in names:
-            names[entry.id] = (names[entry.id][0], entry.manifest_key)
-    for change in workspace.changes:
-        if isinstance(change, (CreateAsset, UpdateAsset)):
-            row = change.row
-            names[row["id"]] = (row["type"], row["manifest_key"] or row["name"])
-    return names
+def _renamed(workspace: WorkspacePlan) -> dict[str, tuple[str, str]]:
+    """The rows a create or an update names as the manifests declare them."""
+    return {
+        change.row["id"]: (change.row["type"], change.row["manifest_key"] or change.row["name"])
+        for change in workspace.changes
+        if isinstance(change, (CreateAsset, UpdateAsset))
+    }
 
 
 def _same_fields(shown: Sequence[FieldChange], actual: Sequence[FieldChange]) -> bool:
