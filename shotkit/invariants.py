@@ -62,29 +62,7 @@ class _Check:
         self.problems: list[str] = []
         self.deletes = {change.id for change in workspace.deletes}
         self.link_removes = {link.id for link in workspace.links if isinstance(link, RemoveLink)}
-        self._links_by_id: dict[str, dict[str, Any]] | None = None  # made at the first need
-        self.renamed = _renamed(workspace)
-        self.rekeyed = {e.id: e.manifest_key for e in workspace.bookkeeping if e.manifest_key is not None}
-
-    @property
-    def links_by_id(self) -> dict[str, dict[str, Any]]:
-        """The state's links by id, indexed only for a plan that updates or removes links (a
-        plan that renames one shot is checked without a pass over every link)."""
-        if self._links_by_id is None:
-            self._links_by_id = {link["id"]: link for link in self.state.links.values()}
-        return self._links_by_id
-
-    def named(self, asset_id: str) -> tuple[str, str] | None:
-        """How the plan names a row in link labels: as the manifests declare it (a create, an
-        update), else as the database has it, with the key bookkeeping records; None: a row
-        neither has. Looked up per label: no index of every row is built."""
-        if asset_id in self.renamed:
-            return self.renamed[asset_id]
-        row = self.state.assets.get(asset_id)
-        if row is None:
-            return None
-        key = self.rekeyed.get(asset_id)
-        return (row["type"], key if key is not None else row["manifest_key"] or row["name"])
+        self.named, self.link_by_id = (lookup := _Lookup(workspace, state)).named, lookup.link
 
     def fail(self, message: str) -> None:
         self.problems.append(f"workspace '{self.name}': {message}")
@@ -181,17 +159,15 @@ class _Check:
         ends = (row["parent_asset_id"], row["child_asset_id"], row["relationship_type"])
         if row["workspace_id"] != self.name or row["owner"] != self.plan.owner or row["id"] != link_id(*ends):
             self.fail(f"link {row['id']} is added under another workspace, owner or id")
-        if (
-            any(self.named(end) is None or end in self.deletes for end in ends[:2])
-            or ends in self.state.links
-        ):
+        unknown = any(self.named(end) is None or end in self.deletes for end in ends[:2])
+        if unknown or ends in self.state.links:
             self.fail(f"link {row['id']} joins rows that are not in this workspace, or exists already")
         if link.sequence != row["sequence"] or not same(link.metadata or {}, row["relationship_metadata"]):
             self.fail(f"link {row['id']} shows other values than it writes")
 
     def _link_update(self, link: UpdateLink) -> None:
         row = link.row
-        actual = self.links_by_id.get(row["id"])
+        actual = self.link_by_id(row["id"])
         if actual is None or any(
             actual[k] != row[k]
             for k in ("workspace_id", "parent_asset_id", "child_asset_id", "relationship_type", "owner")
@@ -208,7 +184,7 @@ class _Check:
             self.fail(f"update of link {row['id']} lists fields other than those it changes")
 
     def _link_remove(self, link: RemoveLink) -> None:
-        actual = self.links_by_id.get(link.id)
+        actual = self.link_by_id(link.id)
         if actual is None or actual["owner"] != self.plan.owner:
             self.fail(
                 f"removal of link {link.id}, which is not a link of this workspace owned by this project"
@@ -234,13 +210,36 @@ def _written(change: AssetOperation) -> str:
     return change.id if isinstance(change, DeleteAsset) else str(change.row["id"])
 
 
-def _renamed(workspace: WorkspacePlan) -> dict[str, tuple[str, str]]:
-    """The rows a create or an update names as the manifests declare them."""
-    return {
-        change.row["id"]: (change.row["type"], change.row["manifest_key"] or change.row["name"])
-        for change in workspace.changes
-        if isinstance(change, (CreateAsset, UpdateAsset))
-    }
+class _Lookup:
+    """Rows and links of the state as the checks need them, found one at a time: a plan that
+    renames one shot is checked without an index of every row and link."""
+
+    def __init__(self, workspace: WorkspacePlan, state: State) -> None:
+        self.state = state
+        self.declared = {  # a create or an update names its row as the manifests declare it
+            change.row["id"]: (change.row["type"], change.row["manifest_key"] or change.row["name"])
+            for change in workspace.changes
+            if isinstance(change, (CreateAsset, UpdateAsset))
+        }
+        self.rekeyed = {e.id: e.manifest_key for e in workspace.bookkeeping if e.manifest_key is not None}
+        self.links_by_id: dict[str, dict[str, Any]] | None = None  # made at the first need
+
+    def link(self, link_id: str) -> dict[str, Any] | None:
+        """The state's link with this id (indexed only for a plan that updates or removes links)."""
+        if self.links_by_id is None:
+            self.links_by_id = {link["id"]: link for link in self.state.links.values()}
+        return self.links_by_id.get(link_id)
+
+    def named(self, asset_id: str) -> tuple[str, str] | None:
+        """As the manifests declare it, else as the database has it with the key bookkeeping
+        records; None: a row neither has."""
+        if asset_id in self.declared:
+            return self.declared[asset_id]
+        row = self.state.assets.get(asset_id)
+        if row is None:
+            return None
+        key = self.rekeyed.get(asset_id)
+        return (row["type"], key if key is not None else row["manifest_key"] or row["name"])
 
 
 def _same_fields(shown: Sequence[FieldChange], actual: Sequence[FieldChange]) -> bool:
