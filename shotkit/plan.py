@@ -326,20 +326,20 @@ class _Links:
         shot_of: dict[str, str | None],
     ) -> None:
         self.plan, self.wanted, self.state, self.owner, self.shot_of = plan, wanted, state, owner, shot_of
-        rows = {**state.assets, **wanted}
-        self.names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in rows.items()}
+
+    def name(self, asset_id: str) -> tuple[str, str]:
+        """An end's (type, key or name), looked up only for a link the plan shows: the
+        declared row's, else the database's."""
+        row = self.wanted.get(asset_id) or self.state.assets.get(asset_id)
+        return ("?", asset_id) if row is None else (row["type"], row["manifest_key"] or row["name"])
 
     def label(self, row: dict[str, Any]) -> Ends:
         parent, child = row["parent_asset_id"], row["child_asset_id"]
-        return (
-            row["relationship_type"],
-            self.names.get(parent, ("?", parent)),
-            self.names.get(child, ("?", child)),
-            self.shot_of.get(parent),
-        )
+        return (row["relationship_type"], self.name(parent), self.name(child), self.shot_of.get(parent))
 
-    def declared(self, ident: tuple[str, str, str], row: dict[str, Any]) -> LinkOperation | None:
-        actual = self.state.links.get(ident)
+    def declared(
+        self, ident: tuple[str, str, str], row: dict[str, Any], actual: dict[str, Any] | None
+    ) -> LinkOperation | None:
         if actual is None:
             row["id"], row["owner"] = link_id(*ident), self.owner  # desired()'s row, not a copy
             return AddLink(*self.label(row), row["sequence"], row["relationship_metadata"], row)
@@ -365,10 +365,11 @@ class _Links:
         deleted = {change.id for change in self.plan.deletes}
         blocked: list[Ends] = []
         # Only the links that go are sorted (in the order of their idents), not every link.
+        links = self.state.links
         strays = [
             (ident, actual, actual["parent_asset_id"] in deleted or actual["child_asset_id"] in deleted)
-            for ident, actual in self.state.links.items()
-            if ident not in wanted_links
+            for ident in links.keys() - wanted_links.keys()
+            for actual in (links[ident],)
         ]
         strays.sort(key=lambda item: item[0])
         for _, actual, goes in strays:
@@ -394,8 +395,15 @@ def _diff_links(
     shot_of: dict[str, str | None],
 ) -> None:
     links = _Links(plan, wanted, state, owner, shot_of)
+    actual_links = state.links
     for ident, row in wanted_links.items():
-        operation = links.declared(ident, row)
+        actual = actual_links.get(ident)
+        if actual is not None and actual["sequence"] == row["sequence"]:
+            # Most declared links are unchanged: decided here, without a call per link.
+            a, b = actual["relationship_metadata"], row["relationship_metadata"]
+            if a is b or (not a and not b and type(a) is type(b)) or same(a, b):
+                continue
+        operation = links.declared(ident, row, actual)
         if operation is not None:
             plan.links.append(operation)
     blocked = links.strays(wanted_links)
