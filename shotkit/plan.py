@@ -296,8 +296,11 @@ def _diff_undeclared(
 ) -> None:
     """Rows the manifests do not declare: another tool's are kept, this project's are deleted
     with `--prune` and pending without it."""
+    # By key-set difference: a no-op plan has no undeclared row and builds nothing more.
+    undeclared = [(i, state.assets[i]) for i in state.assets.keys() - wanted.keys()]
+    if not undeclared:
+        return
     wanted_keys = {(r["type"], r["manifest_key"]) for r in wanted.values()}
-    undeclared = [(i, row) for i, row in state.assets.items() if i not in wanted]
     for asset_id, actual in sorted(
         undeclared, key=lambda kv: (kv[1]["type"], kv[1]["manifest_key"] or "", kv[1]["name"], kv[0])
     ):
@@ -357,13 +360,15 @@ class _Links:
         written = {**row, "id": actual["id"], "owner": actual["owner"]}
         return UpdateLink(*self.label(row), tuple(fields), written)
 
-    def strays(self, wanted_links: dict[tuple[str, str, str], dict[str, Any]]) -> list[Ends]:
+    def strays(self, wanted_links: dict[tuple[str, str, str], dict[str, Any]], found: int) -> list[Ends]:
         """Links the manifests no longer declare: those of a declared parent, and every link of
         a row the plan deletes. The database would drop the latter by ON DELETE CASCADE; the
         plan lists each one instead, and returns those this project does not own (one the
         AssetService made, say: a selected take), which a delete may not take with it."""
-        deleted = {change.id for change in self.plan.deletes}
         blocked: list[Ends] = []
+        if found == len(self.state.links):
+            return blocked  # every link in the database is declared (`found` of them were)
+        deleted = {change.id for change in self.plan.deletes}
         # Only the links that go are sorted (in the order of their idents), not every link.
         links = self.state.links
         strays = [
@@ -395,9 +400,11 @@ def _diff_links(
     shot_of: dict[str, str | None],
 ) -> None:
     links = _Links(plan, wanted, state, owner, shot_of)
-    actual_links = state.links
+    actual_links, found = state.links, 0
     for ident, row in wanted_links.items():
         actual = actual_links.get(ident)
+        if actual is not None:
+            found += 1
         if actual is not None and actual["sequence"] == row["sequence"]:
             # Most declared links are unchanged: decided here, without a call per link.
             a, b = actual["relationship_metadata"], row["relationship_metadata"]
@@ -406,7 +413,7 @@ def _diff_links(
         operation = links.declared(ident, row, actual)
         if operation is not None:
             plan.links.append(operation)
-    blocked = links.strays(wanted_links)
+    blocked = links.strays(wanted_links, found)
     if blocked:
         raise PruneRefused(text_inline(_blocked_message(state.workspace, blocked)))
 
