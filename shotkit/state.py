@@ -211,6 +211,7 @@ def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str) ->
     the state's dicts. Repeated strings (type, owner, relationship type) are kept once."""
     strings: dict[str, str] = {}
     intern = strings.setdefault
+    times: dict[Any, str] = {}
     asset_values = [v for v in batch if v[0] == 0]
     link_values = [v for v in batch if v[0] != 0]
     if asset_values:
@@ -225,7 +226,10 @@ def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str) ->
             }  # fmt: skip
             if type(meta) is dict:  # float8 holds only numbers: no duration drift here
                 row["source"] = source if type(source) is dict else None
-                row["created_at"] = v[9].isoformat() if v[9] else None
+                # One sync writes its rows with one time: its text is made and kept once.
+                row["created_at"] = (
+                    None if v[9] is None else times.get(v[9]) or times.setdefault(v[9], v[9].isoformat())
+                )
             else:
                 row = _asset_row(row, state.drift)
             state.assets[v[2]] = row
@@ -237,11 +241,18 @@ def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str) ->
             elif type(meta) is not dict:
                 meta = _object(meta, f"link {v[13]} relationship_metadata", state.drift)
             kind = intern(v[17], v[17])
-            state.links[(v[15], v[16], kind)] = {
-                "id": v[13], "workspace_id": workspace, "parent_asset_id": v[15], "child_asset_id": v[16],
+            # An end's id is the asset's own string (assets come first): kept once, not thrice.
+            parent, child = _shared_id(state.assets, v[15]), _shared_id(state.assets, v[16])
+            state.links[(parent, child, kind)] = {
+                "id": v[13], "workspace_id": workspace, "parent_asset_id": parent, "child_asset_id": child,
                 "relationship_type": kind, "sequence": v[18], "relationship_metadata": meta,
                 "owner": None if v[20] is None else intern(v[20], v[20]),
             }  # fmt: skip
+
+
+def _shared_id(rows: dict[str, dict[str, Any]], asset_id: str) -> str:
+    row = rows.get(asset_id)
+    return asset_id if row is None else row["id"]  # type: ignore[no-any-return]
 
 
 def _link_row(row: dict[str, Any], drift: list[str]) -> tuple[tuple[str, str, str], dict[str, Any]]:
