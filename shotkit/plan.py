@@ -13,7 +13,7 @@ from typing import Any
 from . import planfile
 from .errors import PruneRefused, ShotkitError
 from .escape import text_inline
-from .model import TAKE, VIDEO, Production, Workspace, uuid5_text
+from .model import TAKE, VIDEO, Link, Production, Workspace, uuid5_text
 from .operations import (
     AddLink,
     AssetOperation,
@@ -155,7 +155,7 @@ def link_id(parent: str, child: str, relationship_type: str) -> str:
 
 def desired(
     workspace: Workspace,
-) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], dict[str, Any]], dict[str, str | None]]:
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], Link], dict[str, str | None]]:
     """The rows the manifests declare: assets by id, links by (parent, child, type), and the
     shot each asset belongs to (for grouping a plan by shot)."""
     rows: dict[str, dict[str, Any]] = {}
@@ -176,19 +176,25 @@ def desired(
             "source": source,
         }
         shot_of[asset.id] = asset.key.rsplit("#", 1)[0] if asset.type in ("shot", TAKE, VIDEO) else None
-    links: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # Links by their ident, as the model's Link: a row is made only for a link the plan writes.
+    links: dict[tuple[str, str, str], Link] = {}
     for link in workspace.links:
         parent = workspace.assets[link.parent].id
         child = workspace.assets[(link.child_type, link.child_key)].id
-        links[(parent, child, link.type)] = {
-            "workspace_id": workspace.name,
-            "parent_asset_id": parent,
-            "child_asset_id": child,
-            "relationship_type": link.type,
-            "sequence": link.sequence,
-            "relationship_metadata": link.metadata,
-        }
+        links[(parent, child, link.type)] = link
     return rows, links, shot_of
+
+
+def _link_row(workspace: str, ident: tuple[str, str, str], link: Link) -> dict[str, Any]:
+    """The row a declared link writes (without its id and owner)."""
+    return {
+        "workspace_id": workspace,
+        "parent_asset_id": ident[0],
+        "child_asset_id": ident[1],
+        "relationship_type": ident[2],
+        "sequence": link.sequence,
+        "relationship_metadata": link.metadata,
+    }
 
 
 # --- the diff -------------------------------------------------------------------------------
@@ -360,7 +366,7 @@ class _Links:
         written = {**row, "id": actual["id"], "owner": actual["owner"]}
         return UpdateLink(*self.label(row), tuple(fields), written)
 
-    def strays(self, wanted_links: dict[tuple[str, str, str], dict[str, Any]], found: int) -> list[Ends]:
+    def strays(self, wanted_links: dict[tuple[str, str, str], Link], found: int) -> list[Ends]:
         """Links the manifests no longer declare: those of a declared parent, and every link of
         a row the plan deletes. The database would drop the latter by ON DELETE CASCADE; the
         plan lists each one instead, and returns those this project does not own (one the
@@ -394,23 +400,23 @@ class _Links:
 def _diff_links(
     plan: WorkspacePlan,
     wanted: dict[str, Any],
-    wanted_links: dict[tuple[str, str, str], dict[str, Any]],
+    wanted_links: dict[tuple[str, str, str], Link],
     state: State,
     owner: str,
     shot_of: dict[str, str | None],
 ) -> None:
     links = _Links(plan, wanted, state, owner, shot_of)
     actual_links, found = state.links, 0
-    for ident, row in wanted_links.items():
+    for ident, link in wanted_links.items():
         actual = actual_links.get(ident)
         if actual is not None:
             found += 1
-        if actual is not None and actual["sequence"] == row["sequence"]:
-            # Most declared links are unchanged: decided here, without a call per link.
-            a, b = actual["relationship_metadata"], row["relationship_metadata"]
-            if a is b or (not a and not b and type(a) is type(b)) or same(a, b):
-                continue
-        operation = links.declared(ident, row, actual)
+            if actual["sequence"] == link.sequence:
+                # Most declared links are unchanged: decided here, without a row or a call.
+                a, b = actual["relationship_metadata"], link.metadata
+                if (not a and not b and type(a) is type(b)) or same(a, b):
+                    continue
+        operation = links.declared(ident, _link_row(state.workspace, ident, link), actual)
         if operation is not None:
             plan.links.append(operation)
     blocked = links.strays(wanted_links, found)
