@@ -33,18 +33,30 @@ def same(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         if len(a) != len(b):
             return False
-        for key, value in a.items():  # noqa: SIM110 (a loop: no generator per call)
-            if key not in b or not same(value, b[key]):
+        for key, value in a.items():
+            # A scalar member is compared here, not by a call (most metadata is scalars);
+            # a missing key gets _MISSING, whose type no JSON value has.
+            other = b.get(key, _MISSING)
+            if type(value) is not type(other) or not (
+                value == other if type(value) in _SCALARS else same(value, other)
+            ):
                 return False
         return True
     if isinstance(a, list):
         if len(a) != len(b):
             return False
-        for x, y in zip(a, b):  # noqa: SIM110
-            if not same(x, y):
+        for x, y in zip(a, b):
+            if type(x) is not type(y) or not (x == y if type(x) in _SCALARS else same(x, y)):
                 return False
         return True
     return bool(a == b)
+
+
+class _Missing:
+    """The value of a key a dict does not have, in `same`."""
+
+
+_MISSING = _Missing()
 
 
 @dataclass
