@@ -187,11 +187,16 @@ def _read_postgres(connection: sa.Connection, workspace: str) -> State:
     state = State(workspace)
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
-        rows = _rows(cursor, str(compiled), compiled.params)
-        while batch := list(itertools.islice(rows, _BATCH)):
+        statement, params = str(compiled), compiled.params
+        # The engine's cursor events see this statement as they would through SQLAlchemy.
+        connection.dispatch.before_cursor_execute(connection, cursor, statement, params, None, False)
+        rows = _rows(cursor, statement, params)
+        batch = list(itertools.islice(rows, _BATCH))  # executes the statement
+        connection.dispatch.after_cursor_execute(connection, cursor, statement, params, None, False)
+        while batch:
             digest.update(b"".join([values[1] for values in batch]))
             _decode_batch(batch, state, workspace)
-            del batch
+            batch = list(itertools.islice(rows, _BATCH))
     except psycopg.Error as err:
         raise sa.exc.DBAPIError(str(compiled), None, err) from None
     finally:
