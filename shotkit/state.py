@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import operator
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -120,9 +121,10 @@ def _digest(table: sa.Table, dialect: str) -> Any:
     return sa.literal_column(row, sa.LargeBinary).label("digest")
 
 
-def _query(workspace: str, dialect: str) -> sa.CompoundSelect[Any]:
+def _query(workspace: str, dialect: str, ordered: bool = True) -> sa.CompoundSelect[Any]:
     """Assets and links in one statement: one statement sees one snapshot, so a sync
-    committing in between cannot tear the read (assets new, links old) on any isolation level."""
+    committing in between cannot tear the read (assets new, links old) on any isolation level.
+    Unordered, rows come as the server finds them (no sort to wait for)."""
     asset_columns, link_columns = _columns(assets, dialect, "a_"), _columns(rels, dialect, "l_")
     kind = sa.literal_column("0", sa.Integer).label("kind")
     first = sa.select(kind, _digest(assets, dialect), *asset_columns, *_nulls(link_columns)).where(
@@ -131,9 +133,10 @@ def _query(workspace: str, dialect: str) -> sa.CompoundSelect[Any]:
     second = sa.select(
         sa.literal_column("1", sa.Integer), _digest(rels, dialect), *_nulls(asset_columns), *link_columns
     ).where(rels.c.workspace_id == workspace)
-    return sa.union_all(first, second).order_by(
-        sa.literal_column("kind"), sa.literal_column("a_id"), sa.literal_column("l_id")
-    )
+    both = sa.union_all(first, second)
+    if not ordered:
+        return both
+    return both.order_by(sa.literal_column("kind"), sa.literal_column("a_id"), sa.literal_column("l_id"))
 
 
 def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ()) -> State:
@@ -182,9 +185,9 @@ def _read_postgres(connection: sa.Connection, workspace: str) -> State:
     decoded a batch at a time. Same rows, same dicts, same fingerprint as the generic path."""
     import psycopg  # only here: a SQLite-only run never loads the PostgreSQL driver
 
-    compiled = _query(workspace, "postgresql").compile(dialect=connection.dialect)
-    digest = hashlib.sha256()
+    compiled = _query(workspace, "postgresql", ordered=False).compile(dialect=connection.dialect)
     state = State(workspace)
+    order = _Order()
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         statement, params = str(compiled), compiled.params
@@ -194,15 +197,41 @@ def _read_postgres(connection: sa.Connection, workspace: str) -> State:
         batch = list(itertools.islice(rows, _BATCH))  # executes the statement
         connection.dispatch.after_cursor_execute(connection, cursor, statement, params, None, False)
         while batch:
-            digest.update(b"".join([values[1] for values in batch]))
-            _decode_batch(batch, state, workspace)
+            _decode_batch(batch, state, workspace, order)
             batch = list(itertools.islice(rows, _BATCH))
     except psycopg.Error as err:
         raise sa.exc.DBAPIError(str(compiled), None, err) from None
     finally:
         cursor.close()
-    state.fingerprint = "sha256:" + digest.hexdigest()
+    _in_id_order(state, order)
     return state
+
+
+@dataclass
+class _Order:
+    """What the unordered read keeps to put its rows in id order: (id, digest) per asset,
+    (id, digest, ident) per link, (kind, id, message) per drift warning."""
+
+    assets: list[tuple[str, bytes]] = field(default_factory=list)
+    links: list[tuple[str, bytes, tuple[str, str, str]]] = field(default_factory=list)
+    drift: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _in_id_order(state: State, order: _Order) -> None:
+    """The rows in id order, as the ordered query gave them, and the fingerprint of their
+    digests in that order. Sorted here rather than by the server: its ORDER BY made the
+    client wait for the whole sort before the first row; now decoding overlaps the scan.
+    A uuid's text sorts the same in Python as under any collation (hex digits and hyphens
+    at fixed places), so a plan saved before this change still matches."""
+    first = operator.itemgetter(0)
+    order.assets.sort(key=first)
+    order.links.sort(key=first)
+    digest = hashlib.sha256(b"".join([d for _, d in order.assets]))
+    digest.update(b"".join([d for _, d, _ in order.links]))
+    state.fingerprint = "sha256:" + digest.hexdigest()
+    state.assets = {i: state.assets[i] for i, _ in order.assets}
+    state.links = {ident: state.links[ident] for _, _, ident in order.links}
+    state.drift = [message for _, _, message in sorted(order.drift)]  # stable: a row's own order kept
 
 
 def _rows(cursor: Any, statement: str, params: dict[str, Any]) -> Iterator[tuple[Any, ...]]:
@@ -223,14 +252,21 @@ def _json_texts(texts: list[str | None]) -> list[Any]:
     return json.loads("[" + ",".join(["null" if t is None else t for t in texts]) + "]")  # type: ignore[no-any-return]
 
 
-def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str) -> None:
+def _decode_batch(
+    batch: list[tuple[Any, ...]],
+    state: State,
+    workspace: str,
+    order: _Order,
+) -> None:
     """Rows of the PostgreSQL query (kind, digest, 11 asset columns, 8 link columns) into
     the state's dicts. Repeated strings (type, owner, relationship type) are kept once."""
     strings: dict[str, str] = {}
     intern = strings.setdefault
     times: dict[Any, str] = {}
+    found: list[str] = []  # a row's drift warnings, put in id order at the end
     asset_values = [v for v in batch if v[0] == 0]
     link_values = [v for v in batch if v[0] != 0]
+    order.assets.extend([(v[2], v[1]) for v in asset_values])
     if asset_values:
         metadata = _json_texts([v[8] for v in asset_values])
         sources = _json_texts([v[12] for v in asset_values])
@@ -248,7 +284,9 @@ def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str) ->
                     None if v[9] is None else times.get(v[9]) or times.setdefault(v[9], v[9].isoformat())
                 )
             else:
-                row = _asset_row(row, state.drift)
+                row = _asset_row(row, found)
+                order.drift.extend([(0, v[2], message) for message in found])
+                found.clear()
             state.assets[v[2]] = row
     if link_values:
         metadata = _json_texts([v[19] for v in link_values])
@@ -256,10 +294,13 @@ def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str) ->
             if meta is None:
                 meta = {}
             elif type(meta) is not dict:
-                meta = _object(meta, f"link {v[13]} relationship_metadata", state.drift)
+                meta = _object(meta, f"link {v[13]} relationship_metadata", found)
+                order.drift.extend([(1, v[13], message) for message in found])
+                found.clear()
             kind = intern(v[17], v[17])
-            # An end's id is the asset's own string (assets come first): kept once, not thrice.
+            # An end's id is the asset's own string when it came first: kept once, not thrice.
             parent, child = _shared_id(state.assets, v[15]), _shared_id(state.assets, v[16])
+            order.links.append((v[13], v[1], (parent, child, kind)))
             state.links[(parent, child, kind)] = {
                 "id": v[13], "workspace_id": workspace, "parent_asset_id": parent, "child_asset_id": child,
                 "relationship_type": kind, "sequence": v[18], "relationship_metadata": meta,
