@@ -252,60 +252,68 @@ def _json_texts(texts: list[str | None]) -> list[Any]:
     return json.loads("[" + ",".join(["null" if t is None else t for t in texts]) + "]")  # type: ignore[no-any-return]
 
 
-def _decode_batch(
-    batch: list[tuple[Any, ...]],
-    state: State,
-    workspace: str,
-    order: _Order,
-) -> None:
+def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str, order: _Order) -> None:
     """Rows of the PostgreSQL query (kind, digest, 11 asset columns, 8 link columns) into
     the state's dicts. Repeated strings (type, owner, relationship type) are kept once."""
     strings: dict[str, str] = {}
-    intern = strings.setdefault
-    times: dict[Any, str] = {}
-    found: list[str] = []  # a row's drift warnings, put in id order at the end
     asset_values = [v for v in batch if v[0] == 0]
     link_values = [v for v in batch if v[0] != 0]
     order.assets.extend([(v[2], v[1]) for v in asset_values])
     if asset_values:
-        metadata = _json_texts([v[8] for v in asset_values])
-        sources = _json_texts([v[12] for v in asset_values])
-        for v, meta, source in zip(asset_values, metadata, sources):
-            row = {
-                "id": v[2], "workspace_id": workspace, "type": intern(v[4], v[4]), "name": v[5],
-                "url": v[6], "duration": v[7], "asset_metadata": meta, "created_at": v[9],
-                "manifest_key": v[10], "owner": None if v[11] is None else intern(v[11], v[11]),
-                "source": source,
-            }  # fmt: skip
-            if type(meta) is dict:  # float8 holds only numbers: no duration drift here
-                row["source"] = source if type(source) is dict else None
-                # One sync writes its rows with one time: its text is made and kept once.
-                row["created_at"] = (
-                    None if v[9] is None else times.get(v[9]) or times.setdefault(v[9], v[9].isoformat())
-                )
-            else:
-                row = _asset_row(row, found)
-                order.drift.extend([(0, v[2], message) for message in found])
-                found.clear()
-            state.assets[v[2]] = row
+        _decode_assets(asset_values, state, workspace, order, strings)
     if link_values:
-        metadata = _json_texts([v[19] for v in link_values])
-        for v, meta in zip(link_values, metadata):
-            if meta is None:
-                meta = {}
-            elif type(meta) is not dict:
-                meta = _object(meta, f"link {v[13]} relationship_metadata", found)
-                order.drift.extend([(1, v[13], message) for message in found])
-                found.clear()
-            kind = intern(v[17], v[17])
-            # An end's id is the asset's own string when it came first: kept once, not thrice.
-            parent, child = _shared_id(state.assets, v[15]), _shared_id(state.assets, v[16])
-            order.links.append((v[13], v[1], (parent, child, kind)))
-            state.links[(parent, child, kind)] = {
-                "id": v[13], "workspace_id": workspace, "parent_asset_id": parent, "child_asset_id": child,
-                "relationship_type": kind, "sequence": v[18], "relationship_metadata": meta,
-                "owner": None if v[20] is None else intern(v[20], v[20]),
-            }  # fmt: skip
+        _decode_links(link_values, state, workspace, order, strings)
+
+
+def _decode_assets(
+    values: list[tuple[Any, ...]], state: State, workspace: str, order: _Order, strings: dict[str, str]
+) -> None:
+    intern = strings.setdefault
+    times: dict[Any, str] = {}
+    found: list[str] = []  # a row's drift warnings, put in id order at the end
+    metadata = _json_texts([v[8] for v in values])
+    sources = _json_texts([v[12] for v in values])
+    for v, meta, source in zip(values, metadata, sources):
+        row = {
+            "id": v[2], "workspace_id": workspace, "type": intern(v[4], v[4]), "name": v[5],
+            "url": v[6], "duration": v[7], "asset_metadata": meta, "created_at": v[9],
+            "manifest_key": v[10], "owner": None if v[11] is None else intern(v[11], v[11]),
+            "source": source,
+        }  # fmt: skip
+        if type(meta) is dict:  # float8 holds only numbers: no duration drift here
+            row["source"] = source if type(source) is dict else None
+            # One sync writes its rows with one time: its text is made and kept once.
+            row["created_at"] = (
+                None if v[9] is None else times.get(v[9]) or times.setdefault(v[9], v[9].isoformat())
+            )
+        else:
+            row = _asset_row(row, found)
+            order.drift.extend([(0, v[2], message) for message in found])
+            found.clear()
+        state.assets[v[2]] = row
+
+
+def _decode_links(
+    values: list[tuple[Any, ...]], state: State, workspace: str, order: _Order, strings: dict[str, str]
+) -> None:
+    intern = strings.setdefault
+    found: list[str] = []
+    for v, meta in zip(values, _json_texts([v[19] for v in values])):
+        if meta is None:
+            meta = {}
+        elif type(meta) is not dict:
+            meta = _object(meta, f"link {v[13]} relationship_metadata", found)
+            order.drift.extend([(1, v[13], message) for message in found])
+            found.clear()
+        kind = intern(v[17], v[17])
+        # An end's id is the asset's own string when it came first: kept once, not thrice.
+        parent, child = _shared_id(state.assets, v[15]), _shared_id(state.assets, v[16])
+        order.links.append((v[13], v[1], (parent, child, kind)))
+        state.links[(parent, child, kind)] = {
+            "id": v[13], "workspace_id": workspace, "parent_asset_id": parent, "child_asset_id": child,
+            "relationship_type": kind, "sequence": v[18], "relationship_metadata": meta,
+            "owner": None if v[20] is None else intern(v[20], v[20]),
+        }  # fmt: skip
 
 
 def _shared_id(rows: dict[str, dict[str, Any]], asset_id: str) -> str:
