@@ -13,7 +13,7 @@ from typing import Any
 from . import planfile
 from .errors import PruneRefused, ShotkitError
 from .escape import text_inline
-from .model import TAKE, VIDEO, Production, Workspace, uuid5_text
+from .model import TAKE, VIDEO, Link, Production, Workspace, uuid5_text
 from .operations import (
     AddLink,
     AssetOperation,
@@ -155,7 +155,7 @@ def link_id(parent: str, child: str, relationship_type: str) -> str:
 
 def desired(
     workspace: Workspace,
-) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], dict[str, Any]], dict[str, str | None]]:
+) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str, str], Link], dict[str, str | None]]:
     """The rows the manifests declare: assets by id, links by (parent, child, type), and the
     shot each asset belongs to (for grouping a plan by shot)."""
     rows: dict[str, dict[str, Any]] = {}
@@ -176,19 +176,25 @@ def desired(
             "source": source,
         }
         shot_of[asset.id] = asset.key.rsplit("#", 1)[0] if asset.type in ("shot", TAKE, VIDEO) else None
-    links: dict[tuple[str, str, str], dict[str, Any]] = {}
+    # Links by their ident, as the model's Link: a row is made only for a link the plan writes.
+    links: dict[tuple[str, str, str], Link] = {}
     for link in workspace.links:
         parent = workspace.assets[link.parent].id
         child = workspace.assets[(link.child_type, link.child_key)].id
-        links[(parent, child, link.type)] = {
-            "workspace_id": workspace.name,
-            "parent_asset_id": parent,
-            "child_asset_id": child,
-            "relationship_type": link.type,
-            "sequence": link.sequence,
-            "relationship_metadata": link.metadata,
-        }
+        links[(parent, child, link.type)] = link
     return rows, links, shot_of
+
+
+def _link_row(workspace: str, ident: tuple[str, str, str], link: Link) -> dict[str, Any]:
+    """The row a declared link writes (without its id and owner)."""
+    return {
+        "workspace_id": workspace,
+        "parent_asset_id": ident[0],
+        "child_asset_id": ident[1],
+        "relationship_type": ident[2],
+        "sequence": link.sequence,
+        "relationship_metadata": link.metadata,
+    }
 
 
 # --- the diff -------------------------------------------------------------------------------
@@ -296,8 +302,11 @@ def _diff_undeclared(
 ) -> None:
     """Rows the manifests do not declare: another tool's are kept, this project's are deleted
     with `--prune` and pending without it."""
+    # By key-set difference: a no-op plan has no undeclared row and builds nothing more.
+    undeclared = [(i, state.assets[i]) for i in state.assets.keys() - wanted.keys()]
+    if not undeclared:
+        return
     wanted_keys = {(r["type"], r["manifest_key"]) for r in wanted.values()}
-    undeclared = [(i, row) for i, row in state.assets.items() if i not in wanted]
     for asset_id, actual in sorted(
         undeclared, key=lambda kv: (kv[1]["type"], kv[1]["manifest_key"] or "", kv[1]["name"], kv[0])
     ):
@@ -326,20 +335,20 @@ class _Links:
         shot_of: dict[str, str | None],
     ) -> None:
         self.plan, self.wanted, self.state, self.owner, self.shot_of = plan, wanted, state, owner, shot_of
-        rows = {**state.assets, **wanted}
-        self.names = {i: (r["type"], r["manifest_key"] or r["name"]) for i, r in rows.items()}
+
+    def name(self, asset_id: str) -> tuple[str, str]:
+        """An end's (type, key or name), looked up only for a link the plan shows: the
+        declared row's, else the database's."""
+        row = self.wanted.get(asset_id) or self.state.assets.get(asset_id)
+        return ("?", asset_id) if row is None else (row["type"], row["manifest_key"] or row["name"])
 
     def label(self, row: dict[str, Any]) -> Ends:
         parent, child = row["parent_asset_id"], row["child_asset_id"]
-        return (
-            row["relationship_type"],
-            self.names.get(parent, ("?", parent)),
-            self.names.get(child, ("?", child)),
-            self.shot_of.get(parent),
-        )
+        return (row["relationship_type"], self.name(parent), self.name(child), self.shot_of.get(parent))
 
-    def declared(self, ident: tuple[str, str, str], row: dict[str, Any]) -> LinkOperation | None:
-        actual = self.state.links.get(ident)
+    def declared(
+        self, ident: tuple[str, str, str], row: dict[str, Any], actual: dict[str, Any] | None
+    ) -> LinkOperation | None:
         if actual is None:
             row["id"], row["owner"] = link_id(*ident), self.owner  # desired()'s row, not a copy
             return AddLink(*self.label(row), row["sequence"], row["relationship_metadata"], row)
@@ -357,18 +366,21 @@ class _Links:
         written = {**row, "id": actual["id"], "owner": actual["owner"]}
         return UpdateLink(*self.label(row), tuple(fields), written)
 
-    def strays(self, wanted_links: dict[tuple[str, str, str], dict[str, Any]]) -> list[Ends]:
+    def strays(self, wanted_links: dict[tuple[str, str, str], Link], found: int) -> list[Ends]:
         """Links the manifests no longer declare: those of a declared parent, and every link of
         a row the plan deletes. The database would drop the latter by ON DELETE CASCADE; the
         plan lists each one instead, and returns those this project does not own (one the
         AssetService made, say: a selected take), which a delete may not take with it."""
-        deleted = {change.id for change in self.plan.deletes}
         blocked: list[Ends] = []
+        if found == len(self.state.links):
+            return blocked  # every link in the database is declared (`found` of them were)
+        deleted = {change.id for change in self.plan.deletes}
         # Only the links that go are sorted (in the order of their idents), not every link.
+        links = self.state.links
         strays = [
             (ident, actual, actual["parent_asset_id"] in deleted or actual["child_asset_id"] in deleted)
-            for ident, actual in self.state.links.items()
-            if ident not in wanted_links
+            for ident in links.keys() - wanted_links.keys()
+            for actual in (links[ident],)
         ]
         strays.sort(key=lambda item: item[0])
         for _, actual, goes in strays:
@@ -388,17 +400,26 @@ class _Links:
 def _diff_links(
     plan: WorkspacePlan,
     wanted: dict[str, Any],
-    wanted_links: dict[tuple[str, str, str], dict[str, Any]],
+    wanted_links: dict[tuple[str, str, str], Link],
     state: State,
     owner: str,
     shot_of: dict[str, str | None],
 ) -> None:
     links = _Links(plan, wanted, state, owner, shot_of)
-    for ident, row in wanted_links.items():
-        operation = links.declared(ident, row)
+    actual_links, found = state.links, 0
+    for ident, link in wanted_links.items():
+        actual = actual_links.get(ident)
+        if actual is not None:
+            found += 1
+            if actual["sequence"] == link.sequence:
+                # Most declared links are unchanged: decided here, without a row or a call.
+                a, b = actual["relationship_metadata"], link.metadata
+                if (not a and not b and type(a) is type(b)) or same(a, b):
+                    continue
+        operation = links.declared(ident, _link_row(state.workspace, ident, link), actual)
         if operation is not None:
             plan.links.append(operation)
-    blocked = links.strays(wanted_links)
+    blocked = links.strays(wanted_links, found)
     if blocked:
         raise PruneRefused(text_inline(_blocked_message(state.workspace, blocked)))
 
