@@ -1,7 +1,7 @@
 """Drift in JSON columns made by other tools (raw SQL), against real PostgreSQL and SQLite:
 every edit of a value, a type (2 vs 2.0, true vs 1) or a character shows in the plan, and JSON
 equal to the manifests' but written otherwise (keys reordered, 1.50 for 1.5, escapes) is no
-change. Written for the digest read of issue 9's third round (branch `read`), kept for any way
+change. Written for a digest-based read tried in issue 9's third round (not merged), kept for any way
 the state is read."""
 
 from __future__ import annotations
