@@ -174,6 +174,16 @@ def read(connection: sa.Connection, workspace: str, claimed: Iterable[str] = ())
     return state
 
 
+# Where each column is in a row of the PostgreSQL query: kind, digest, the asset columns,
+# then the link columns, each in its table's order without the fingerprint-only ones.
+def _positions(table: sa.Table, start: int) -> dict[str, int]:
+    names = [c.name for c in table.c if c.name not in _FINGERPRINT_ONLY[table.name]]
+    return {name: start + i for i, name in enumerate(names)}
+
+
+_ASSET_AT = _positions(assets, 2)
+_LINK_AT = _positions(rels, 2 + len(_ASSET_AT))
+
 # Rows are fetched and decoded in batches: one json.loads per batch and column, since the C
 # decoder's cost per call outweighs a small value's own (most metadata is a few keys).
 _BATCH = 10_000
@@ -253,12 +263,14 @@ def _json_texts(texts: list[str | None]) -> list[Any]:
 
 
 def _decode_batch(batch: list[tuple[Any, ...]], state: State, workspace: str, order: _Order) -> None:
-    """Rows of the PostgreSQL query (kind, digest, 11 asset columns, 8 link columns) into
-    the state's dicts. Repeated strings (type, owner, relationship type) are kept once."""
+    """Rows of the PostgreSQL query (kind, digest, the asset columns, the link columns: see
+    _ASSET_AT and _LINK_AT) into the state's dicts. Repeated strings (type, owner,
+    relationship type) are kept once."""
     strings: dict[str, str] = {}
     asset_values = [v for v in batch if v[0] == 0]
     link_values = [v for v in batch if v[0] != 0]
-    order.assets.extend([(v[2], v[1]) for v in asset_values])
+    at_id = _ASSET_AT["id"]
+    order.assets.extend([(v[at_id], v[1]) for v in asset_values])
     if asset_values:
         _decode_assets(asset_values, state, workspace, order, strings)
     if link_values:
@@ -271,26 +283,30 @@ def _decode_assets(
     intern = strings.setdefault
     times: dict[Any, str] = {}
     found: list[str] = []  # a row's drift warnings, put in id order at the end
-    metadata = _json_texts([v[8] for v in values])
-    sources = _json_texts([v[12] for v in values])
+    at = _ASSET_AT
+    i, kind, name, url, duration = at["id"], at["type"], at["name"], at["url"], at["duration"]
+    created, key, owner = at["created_at"], at["manifest_key"], at["owner"]
+    metadata = _json_texts([v[at["asset_metadata"]] for v in values])
+    sources = _json_texts([v[at["source"]] for v in values])
     for v, meta, source in zip(values, metadata, sources):
         row = {
-            "id": v[2], "workspace_id": workspace, "type": intern(v[4], v[4]), "name": v[5],
-            "url": v[6], "duration": v[7], "asset_metadata": meta, "created_at": v[9],
-            "manifest_key": v[10], "owner": None if v[11] is None else intern(v[11], v[11]),
+            "id": v[i], "workspace_id": workspace, "type": intern(v[kind], v[kind]), "name": v[name],
+            "url": v[url], "duration": v[duration], "asset_metadata": meta, "created_at": v[created],
+            "manifest_key": v[key], "owner": None if v[owner] is None else intern(v[owner], v[owner]),
             "source": source,
         }  # fmt: skip
         if type(meta) is dict:  # float8 holds only numbers: no duration drift here
             row["source"] = source if type(source) is dict else None
             # One sync writes its rows with one time: its text is made and kept once.
+            when = v[created]
             row["created_at"] = (
-                None if v[9] is None else times.get(v[9]) or times.setdefault(v[9], v[9].isoformat())
+                None if when is None else times.get(when) or times.setdefault(when, when.isoformat())
             )
         else:
             row = _asset_row(row, found)
-            order.drift.extend([(0, v[2], message) for message in found])
+            order.drift.extend([(0, v[i], message) for message in found])
             found.clear()
-        state.assets[v[2]] = row
+        state.assets[v[i]] = row
 
 
 def _decode_links(
@@ -298,21 +314,29 @@ def _decode_links(
 ) -> None:
     intern = strings.setdefault
     found: list[str] = []
-    for v, meta in zip(values, _json_texts([v[19] for v in values])):
+    at = _LINK_AT
+    i, parent_at, child_at, kind_at = (
+        at["id"],
+        at["parent_asset_id"],
+        at["child_asset_id"],
+        at["relationship_type"],
+    )
+    sequence, owner = at["sequence"], at["owner"]
+    for v, meta in zip(values, _json_texts([v[at["relationship_metadata"]] for v in values])):
         if meta is None:
             meta = {}
         elif type(meta) is not dict:
-            meta = _object(meta, f"link {v[13]} relationship_metadata", found)
-            order.drift.extend([(1, v[13], message) for message in found])
+            meta = _object(meta, f"link {v[i]} relationship_metadata", found)
+            order.drift.extend([(1, v[i], message) for message in found])
             found.clear()
-        kind = intern(v[17], v[17])
+        kind = intern(v[kind_at], v[kind_at])
         # An end's id is the asset's own string when it came first: kept once, not thrice.
-        parent, child = _shared_id(state.assets, v[15]), _shared_id(state.assets, v[16])
-        order.links.append((v[13], v[1], (parent, child, kind)))
+        parent, child = _shared_id(state.assets, v[parent_at]), _shared_id(state.assets, v[child_at])
+        order.links.append((v[i], v[1], (parent, child, kind)))
         state.links[(parent, child, kind)] = {
-            "id": v[13], "workspace_id": workspace, "parent_asset_id": parent, "child_asset_id": child,
-            "relationship_type": kind, "sequence": v[18], "relationship_metadata": meta,
-            "owner": None if v[20] is None else intern(v[20], v[20]),
+            "id": v[i], "workspace_id": workspace, "parent_asset_id": parent, "child_asset_id": child,
+            "relationship_type": kind, "sequence": v[sequence], "relationship_metadata": meta,
+            "owner": None if v[owner] is None else intern(v[owner], v[owner]),
         }  # fmt: skip
 
 

@@ -7,12 +7,10 @@ the state is read."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
 from shotkit import db, yamlio
 
@@ -33,23 +31,8 @@ TRICKY: dict[str, Any] = {
     "aa": [],
     "nested": {"list": [1, 1.0, True, {"k": [None, "x", -3]}], "b": {}, "a": [[], {}]},
 }
-# Rendered otherwise by numeric (no exponent, no -0): a fetch, never a change.
+# Rendered otherwise by numeric (no exponent, no -0): still no change.
 EXPONENTS: dict[str, Any] = {"tiny": 1.5e-07, "huge": 1e300, "minus_zero": -0.0}
-
-
-_FETCH = "AS UUID[]"  # the fetch of some rows by id (state._where)
-
-
-@pytest.fixture
-def statements() -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        seen.append(statement)
-
-    sa.event.listen(sa.Engine, "before_cursor_execute", count)
-    yield seen
-    sa.event.remove(sa.Engine, "before_cursor_execute", count)
 
 
 def _with_tricky(project: Path, metadata: dict[str, Any]) -> None:
@@ -86,7 +69,7 @@ def _tricky_update(capsys: pytest.CaptureFixture[str], project: Path, url: str) 
 
 
 def test_equal_json_rendered_otherwise_is_no_change(
-    any_url: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], statements: list[str]
+    any_url: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     upgraded(any_url, tmp_path).engine.dispose()
     _with_tricky(project, {**TRICKY, **EXPONENTS})
