@@ -6,25 +6,29 @@ import contextlib
 import json
 import re
 import sqlite3
+import sys
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.script.revision import RevisionError
-from alembic.util import CommandError as AlembicError
 from sqlalchemy.engine import URL, Engine, make_url
 
 from .errors import DatabaseError
 from .escape import text_inline
 from .fileio import make_dirs
 from .redact import redact, remember
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD_REVISION = "0002"
+"""The newest migration in shotkit/migrations/versions (a test checks it against Alembic's
+own reading of that folder). Every command checks the database is at it; knowing it here
+spares them importing Alembic (with Mako, Pygments and every SQLAlchemy dialect: a sixth of
+a second), which only `db upgrade` and an unknown revision need."""
 
 EMBEDDED_PATH = Path(".shotkit") / "shotkit.db"
 WRITE_LOCK = "shotkit_write_lock"
@@ -226,6 +230,8 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
 
 def alembic_config(connection: sa.Connection) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", "shotkit:migrations")
     config.attributes["connection"] = connection
@@ -233,6 +239,10 @@ def alembic_config(connection: sa.Connection) -> Config:
 
 
 def head_revision() -> str:
+    """The newest migration, as Alembic reads shotkit/migrations (HEAD_REVISION, checked)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
     config = Config()
     config.set_main_option("script_location", "shotkit:migrations")
     head = ScriptDirectory.from_config(config).get_current_head()
@@ -241,15 +251,29 @@ def head_revision() -> str:
 
 
 def current_revision(connection: sa.Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision the database is at (None: no shotkit tables yet), read from Alembic's
+    `alembic_version` table directly."""
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    versions = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    if len(versions) > 1:  # several heads (shotkit makes none): Alembic's reading says what it means
+        from alembic.runtime.migration import MigrationContext
+
+        return MigrationContext.configure(connection).get_current_revision()
+    return versions[0] if versions else None
 
 
 def known_revision(revision: str) -> bool:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from alembic.script.revision import RevisionError
+    from alembic.util import CommandError
+
     config = Config()
     config.set_main_option("script_location", "shotkit:migrations")
     try:
         return ScriptDirectory.from_config(config).get_revision(revision) is not None
-    except (AlembicError, RevisionError):
+    except (CommandError, RevisionError):
         return False
 
 
@@ -266,7 +290,7 @@ def check_known(database: Database, current: str | None) -> None:
 def ensure_schema(database: Database) -> None:
     with errors(database, "cannot read the schema revision of"), database.engine.connect() as connection:
         current = current_revision(connection)
-    head = head_revision()
+    head = HEAD_REVISION
     if current == head:
         return
     check_known(database, current)
@@ -286,8 +310,10 @@ def upgrade(database: Database) -> tuple[str | None, str]:
     with errors(database, "cannot upgrade"), transaction(database) as connection:
         before = current_revision(connection)
         check_known(database, before)
+        from alembic import command
+
         command.upgrade(alembic_config(connection), "head")
-    return before, head_revision()
+    return before, HEAD_REVISION
 
 
 @contextlib.contextmanager
@@ -319,5 +345,13 @@ def errors(database: Database, action: str) -> Iterator[None]:
         yield
     except sa.exc.SQLAlchemyError as err:
         raise DatabaseError(f"{action} {database.shown}: {describe(err)}") from None
-    except AlembicError as err:
+    except Exception as err:
+        if not _alembic_error(err):
+            raise
         raise DatabaseError(f"{action} {database.shown}: {redact(text_inline(str(err)))}") from None
+
+
+def _alembic_error(err: Exception) -> bool:
+    """Whether Alembic raised `err` (if Alembic was never imported, it raised nothing)."""
+    util = sys.modules.get("alembic.util")
+    return util is not None and isinstance(err, util.CommandError)
