@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from shotkit import db, yamlio
 
@@ -168,5 +169,48 @@ def test_a_raw_sql_edit_of_a_name_source_or_link_shows(
     else:
         (change,) = workspace["changes"]
         assert change["key"] == "plain" and [f["field"] for f in change["fields"]] == [expect], change
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    _no_changes(capsys, project, any_url)
+
+
+def _source_of(url: str, tmp_path: Path, key: str) -> dict[str, Any]:
+    database = upgraded(url, tmp_path)
+    try:
+        with database.engine.connect() as connection:
+            value = connection.execute(
+                sa.text("SELECT source FROM assets WHERE manifest_key = :k"), {"k": key}
+            ).scalar()
+    finally:
+        database.engine.dispose()
+    return value if isinstance(value, dict) else json.loads(value)  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["order as a float", "order as text", "an extra key", "no order", "no file", "not an object"],
+)
+def test_a_raw_sql_edit_of_the_source_is_bookkeeping(
+    any_url: str, project: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], edit: str
+) -> None:
+    """The plan decides most rows are unchanged without making their rows: the source
+    (file, order) must still be compared as strictly as `same` does (2 is not 2.0, nor true 1)."""
+    upgraded(any_url, tmp_path).engine.dispose()
+    _with_tricky(project, TRICKY)
+    assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
+    source = _source_of(any_url, tmp_path, "plain")
+    order, file = source["order"], source["file"]
+    edited = {
+        "order as a float": f'{{"file": "{file}", "order": {order}.0}}',
+        "order as text": f'{{"file": "{file}", "order": "{order}"}}',
+        "an extra key": f'{{"file": "{file}", "order": {order}, "x": 1}}',
+        "no order": f'{{"file": "{file}"}}',
+        "no file": f'{{"order": {order}, "elsewhere": "{file}"}}',
+        "not an object": f'["{file}", {order}]',
+    }[edit]
+    _set_json(any_url, tmp_path, "source", edited, "manifest_key = 'plain'")
+    plan = plan_json(capsys, project, any_url)
+    (workspace,) = [w for w in plan["workspaces"] if w["workspace"] == WS]
+    assert not plan["has_changes"], workspace
+    assert [entry["source"] for entry in workspace["bookkeeping"]] == [source], workspace
     assert cli(capsys, "sync", str(project), "--database-url", any_url)[0] == 0
     _no_changes(capsys, project, any_url)
