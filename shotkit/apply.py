@@ -123,11 +123,13 @@ def sync(
     progress: Progress | None = None,
     claimed: dict[str, list[str]] | None = None,
     record: Callable[[sa.Connection, Plan, bool], None] | None = None,
+    matcher: Callable[[str], state_.Matcher | None] | None = None,
 ) -> Outcome:
     """Lock, read the state again, then apply: a saved plan (`source` is a Plan) if its state is
     unchanged, else the plan `source` computes from the states just read. Either way the plan
     must pass `invariants.verify`. `progress` is told each step, and the rows written out of
-    the plan's (console.meter)."""
+    the plan's (console.meter). `matcher`: per workspace, what the manifests declare, for a
+    computed plan (its state keeps exactly declared rows as a summary: state.read)."""
     show = progress or _unwatched
     try:
         with transaction(database) as connection:
@@ -135,7 +137,10 @@ def sync(
             lock(connection, workspaces, lock_timeout)
             show("reading the database", 0, 0)
             states = {
-                name: state_.read(connection, name, (claimed or {}).get(name, ())) for name in workspaces
+                name: state_.read(
+                    connection, name, (claimed or {}).get(name, ()), matcher(name) if matcher else None
+                )
+                for name in workspaces
             }
             if isinstance(source, Plan):
                 plan = _unchanged_since(source, states, max_deletes)

@@ -30,7 +30,7 @@ from .operations import (
     link_operation,
     summary_key,
 )
-from .state import _MISSING, _SCALARS, ASSET_FIELDS, State, same
+from .state import _MISSING, _SCALARS, ASSET_FIELDS, State, Summary, same
 
 PLAN_FORMAT_VERSION = planfile.FORMAT_VERSION
 DEFAULT_MAX_DELETES = 50
@@ -201,6 +201,34 @@ def _link_row(workspace: str, ident: tuple[str, str, str], link: Link) -> dict[s
     }
 
 
+class Wanted:
+    """What one workspace's manifests declare, indexed (by `desired`) once per plan; and, as a
+    state.Matcher, which rows of the database are exactly that, so that reading the state keeps
+    those as a summary (state.Summary) and the diff passes over them."""
+
+    def __init__(self, workspace: Workspace | None, owner: str) -> None:
+        self.workspace = workspace
+        self.owner = owner
+        self.assets, self.links = desired(workspace) if workspace else ({}, {})
+
+    def asset(self, row: dict[str, Any]) -> bool:
+        """No create, update, bookkeeping nor conflict for this row: the diff would skip it."""
+        asset = self.assets.get(row["id"])
+        return (
+            asset is not None
+            and row["type"] == asset.type
+            and row["owner"] in (None, self.owner)
+            and _unchanged(asset, row)
+        )
+
+    def link(self, ident: tuple[str, str, str], row: dict[str, Any]) -> bool:
+        link = self.links.get(ident)
+        if link is None or row["sequence"] != link.sequence:
+            return False
+        a, b = row["relationship_metadata"], link.metadata
+        return (not a and not b and type(a) is type(b)) or same(a, b)
+
+
 # --- the diff -------------------------------------------------------------------------------
 
 Label = tuple[str, str, str | None, str, str | None]  # RowLabel's fields: id, type, key, name, shot
@@ -260,8 +288,17 @@ def _label(row: dict[str, Any], shot_of: _Shots) -> Label:
 
 
 def diff(workspace: Workspace | None, state: State, owner: str, prune: bool) -> WorkspacePlan:
-    """The operations that make `state` what `workspace` declares (None: nothing declared)."""
-    wanted, wanted_links = desired(workspace) if workspace else ({}, {})
+    """The operations that make `state` what `workspace` declares (None: nothing declared).
+    A state read with a matcher (a Wanted) is diffed against that same Wanted: its summarised
+    rows are the ones it judged unchanged."""
+    matched = state.matched
+    if matched is not None:
+        if not (isinstance(matched, Wanted) and matched.workspace is workspace and matched.owner == owner):
+            raise RuntimeError(f"workspace {state.workspace!r} was read against other manifests")
+        declared = matched
+    else:
+        declared = Wanted(workspace, owner)
+    wanted, wanted_links = declared.assets, declared.links
     shot_of = _Shots(wanted, state)
     plan = WorkspacePlan(state.workspace, state.fingerprint)
     conflicts = _diff_declared(plan, wanted, state, owner, shot_of)
@@ -317,6 +354,8 @@ def _diff_declared(
     actual_rows = state.assets
     for asset_id, asset in wanted.items():
         actual = actual_rows.get(asset_id)
+        if type(actual) is Summary:
+            continue  # judged unchanged by Wanted.asset as it was read
         if actual is not None and actual["type"] == asset.type and actual["owner"] in (None, owner):
             if _unchanged(asset, actual):
                 continue  # most rows: decided without a row, a call or a conflict check
@@ -457,6 +496,8 @@ def _diff_links(
         actual = actual_links.get(ident)
         if actual is not None:
             found += 1
+            if type(actual) is Summary:
+                continue  # judged unchanged by Wanted.link as it was read
             if actual["sequence"] == link.sequence:
                 # Most declared links are unchanged: decided here, without a row or a call.
                 a, b = actual["relationship_metadata"], link.metadata

@@ -19,7 +19,7 @@ from ..project import Project, load_project
 if TYPE_CHECKING:
     from ..db import Database
     from ..model import Production
-    from ..plan import Plan
+    from ..plan import Plan, Wanted
     from ..state import State
 
 
@@ -32,6 +32,21 @@ class PlanSource:
     prune: bool = False
     max_deletes: int | None = None
     claimed: dict[str, list[str]] = field(default_factory=dict)
+    _wanted: dict[str, Wanted] = field(default_factory=dict)  # made once per workspace
+
+    def matcher(self, workspace: str) -> Wanted | None:
+        """What the manifests declare in `workspace`, to read its state against: rows exactly
+        as declared are then kept as a summary (state.Summary). None for a saved plan, which is
+        checked against whole rows."""
+        from ..plan import Wanted
+
+        if self.production is None:
+            return None
+        if workspace not in self._wanted:
+            self._wanted[workspace] = Wanted(
+                self.production.workspaces.get(workspace), self.production.project.owner
+            )
+        return self._wanted[workspace]
 
     def plan(self, states: dict[str, State]) -> Plan:
         """The plan for the states just read: the saved one, else one computed now."""
@@ -51,7 +66,7 @@ class PlanSource:
         with db.snapshot(database) as connection, collector.paused():
             for done, name in enumerate(self.workspaces):
                 show(f"reading workspace {name}", done, len(self.workspaces))
-                read[name] = state.read(connection, name, self.claimed.get(name, ()))
+                read[name] = state.read(connection, name, self.claimed.get(name, ()), self.matcher(name))
         return read
 
 

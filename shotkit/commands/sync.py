@@ -80,6 +80,7 @@ def _apply(
             progress=show,
             claimed=source.claimed,
             record=recorder(source.project.root),
+            matcher=source.matcher,
         )
 
 
