@@ -468,6 +468,15 @@ def _remember_secrets(argv: list[str] | None) -> None:
         remember(argument)
 
 
+def run() -> None:
+    """The `shotkit` program (`python -m shotkit` too): `main`, then the process ends without
+    freeing what the command kept (collector.keep)."""
+    from . import collector
+
+    collector.hold_until_exit()
+    collector.exit_fast(main())
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: every ShotkitError and usage error is one clear message and exit 1."""
     from .console import set_quiet

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import console
+from .. import collector, console
 from ._output import emit, warn
 from ._plans import PlanSource, from_manifests
 
@@ -52,4 +52,5 @@ def plan(
     emit(_output(database, the_plan, source, fmt, max_chars))
     if out is not None and fmt == "text":
         console.info(f"Saved the plan to {out}; apply exactly it with `shotkit sync --plan {out}`.")
+    collector.keep(source, states, the_plan)  # freed by the process's end, not object by object
     return 2 if detailed_exitcode and the_plan.has_changes else 0
