@@ -191,4 +191,4 @@ def test_a_command_run_in_process_leaves_no_connection_open(
 def test_head_revision_constant_is_alembics_head() -> None:
     """Commands check the schema against db.HEAD_REVISION without importing Alembic: it must
     name the newest migration in shotkit/migrations/versions."""
-    assert db.HEAD_REVISION == db.head_revision()
+    assert db.head_revision() == db.HEAD_REVISION
