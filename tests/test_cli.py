@@ -172,6 +172,7 @@ def _program(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         cwd=cwd,
         env=env,
         timeout=300,
+        check=False,
     )
 
 
