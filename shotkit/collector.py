@@ -69,7 +69,10 @@ def exit_fast(code: int) -> NoReturn:
     teardown (which would free each of them) is skipped, after flushing the output; it is not
     skipped under coverage or a debugger, whose data is saved by that teardown."""
     if _kept and sys.gettrace() is None and "coverage" not in sys.modules:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # a reader that went away (`| head`): nothing more can reach it
+            pass
         os._exit(code)
     sys.exit(code)
