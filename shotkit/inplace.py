@@ -139,15 +139,18 @@ def _merge_takes(
 def merge_section(
     raw: dict[str, Any],
     canon: Canon,
-    database: dict[str, dict[str, Any]],
+    database: Callable[[str], dict[str, Any] | None],
     prune: bool,
     where: str,
     report: Merged,
 ) -> dict[str, Any]:
-    """One section of a file (`characters`, `shots`...) merged with the database's entries."""
+    """One section of a file (`characters`, `shots`...) merged with the database's entries
+    (`database(key)`: the canonical form of the row the entry stands for, None if there is
+    none), each built when its entry is merged and dropped after it."""
     out = {}
     for key, entry in raw.items():
-        if key not in database:
+        new = database(key)
+        if new is None:
             report.missing.append(f"{where}.{key}")
             if not prune:
                 out[key] = entry
@@ -158,5 +161,5 @@ def merge_section(
             report.invalid.append(f"{where}.{key}")
             out[key] = entry
             continue
-        out[key] = merge(entry, old, database[key], prune, f"{where}.{key}", report)
+        out[key] = merge(entry, old, new, prune, f"{where}.{key}", report)
     return out

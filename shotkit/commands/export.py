@@ -74,7 +74,7 @@ def export(
     empty = [s.workspace for s in states if not s.assets]
     _no_rows(empty, database)
     states = [s for s in states if s.assets]
-    folder = export_.read_folder(out)
+    folder = export_.read_folder(out, project)
     for problem in folder.problems:
         emit(text_inline(f"warning: {problem}"))
     if not workspaces:
@@ -82,9 +82,7 @@ def export(
         _no_rows(absent, database)
         empty += absent
     with collector.paused():
-        result = export_.export(
-            project, states, folder.documents, prune, folder.unreadable, export_.base_of(out, project)
-        )
+        result = export_.export(project, states, folder, prune, export_.base_of(out, project))
     for warning in result.warnings + result.failures:
         emit(text_inline(f"warning: {warning}"))
     for note in result.notes:
