@@ -30,7 +30,7 @@ class Merged:
 
 def merge(raw: Any, old: Any, new: Any, prune: bool, where: str, report: Merged) -> Any:
     """`raw` (as written; `old` is its canonical form) changed to mean `new`."""
-    if same(old, new):
+    if _same(old, new):
         return raw
     if isinstance(raw, dict) and isinstance(old, dict) and isinstance(new, dict):
         return _merge_dict(raw, old, new, prune, where, report)
@@ -39,6 +39,14 @@ def merge(raw: Any, old: Any, new: Any, prune: bool, where: str, report: Merged)
             return _merge_takes(raw, old, new, prune, where, report)
         return _merge_list(raw, old, new, prune, where, report)
     return new
+
+
+def _same(old: Any, new: Any) -> bool:
+    """`same`, answered first by comparing reprs: canonical forms that mean the same have their
+    keys in the same order, so their reprs are equal (types included: 1, 1.0 and True print
+    differently), and one C-level comparison replaces a Python walk of every value; the walk
+    is left for the entries that differ."""
+    return repr(old) == repr(new) or same(old, new)
 
 
 def _merge_dict(
