@@ -12,6 +12,7 @@ import os.path
 import re
 import uuid
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -107,37 +108,9 @@ class _Workspace:
             self.children[link["parent_asset_id"]].append(link)
             if link["relationship_type"] in (ATTEMPT, GENERATED):
                 self.nested.add(link["child_asset_id"])
-        self.keys = self._assign_keys()
+        self.keys = _assign_keys(state, reserved, self.declared)
         self.takes = _Takes(state, self.children)
         self._files: dict[str, str | None] = {}  # recorded file -> the safe path (few distinct ones)
-
-    def _assign_keys(self) -> dict[str, str]:
-        keys: dict[str, str] = {}
-        taken: set[tuple[str, str]] = set()
-        rows = sorted(
-            self.state.assets.values(),
-            key=lambda r: (r["manifest_key"] is None, r["created_at"] or "", r["id"]),
-        )
-        for row in rows:
-            if row["type"] in (TAKE, VIDEO):
-                continue
-            key = row["manifest_key"] if row["manifest_key"] and _KEY.match(row["manifest_key"]) else None
-            if key is None:  # a runtime row an earlier export wrote (with its `id:`), not synced since
-                ident = _uuid(row["id"])
-                key = self.declared.get((row["type"], ident)) if ident else None
-            if key is None or (row["type"], key) in taken:
-                base = (
-                    (row["type"] == "shot" and slug(str(row["asset_metadata"].get("shot_number", ""))))
-                    or slug(row["name"])
-                    or row["type"].replace("_", "-")
-                )
-                key, n = base, 1
-                while (row["type"], key) in taken or (row["type"], key) in self.reserved:
-                    n += 1
-                    key = f"{base}-{n}"
-            taken.add((row["type"], key))
-            keys[row["id"]] = key
-        return keys
 
     def placed(self) -> list[Placed]:
         """Every row this workspace exports, with the file it came from and its key; what its
@@ -253,6 +226,40 @@ class _Workspace:
         if key is None:
             return None
         return {"ref": key, **link["relationship_metadata"]} if link["relationship_metadata"] else key
+
+
+def _assign_keys(
+    state: State, reserved: frozenset[Any], declared: dict[tuple[str, str], str]
+) -> dict[str, str]:
+    """Each row's key (takes and videos have none of their own): its manifest key, else the key
+    of the entry that declares its `id:`, else one made from its name that no other row and no
+    entry in the files (`reserved`) has."""
+    keys: dict[str, str] = {}
+    taken: set[tuple[str, str]] = set()
+    rows = sorted(
+        state.assets.values(),
+        key=lambda r: (r["manifest_key"] is None, r["created_at"] or "", r["id"]),
+    )
+    for row in rows:
+        if row["type"] in (TAKE, VIDEO):
+            continue
+        key = row["manifest_key"] if row["manifest_key"] and _KEY.match(row["manifest_key"]) else None
+        if key is None:  # a runtime row an earlier export wrote (with its `id:`), not synced since
+            ident = _uuid(row["id"])
+            key = declared.get((row["type"], ident)) if ident else None
+        if key is None or (row["type"], key) in taken:
+            base = (
+                (row["type"] == "shot" and slug(str(row["asset_metadata"].get("shot_number", ""))))
+                or slug(row["name"])
+                or row["type"].replace("_", "-")
+            )
+            key, n = base, 1
+            while (row["type"], key) in taken or (row["type"], key) in reserved:
+                n += 1
+                key = f"{base}-{n}"
+        taken.add((row["type"], key))
+        keys[row["id"]] = key
+    return keys
 
 
 class _Takes:
@@ -412,32 +419,14 @@ class _Files:
         self.others = {f for f, o in folder.outlines.items() if o.workspace != self.workspace}
         self.mine = {f: d for f, d in sorted(folder.documents.items()) if f not in self.others}
         self.outlines = {f: folder.outlines[f] for f in self.mine}
-        self.rows = _Workspace(
-            project, _ours(project, state, result), result, self._reserved(), self._declared(), base
-        )
+        reserved, declared = _keys_in(self.outlines.values(), project)
+        self.rows = _Workspace(project, _ours(project, state, result), result, reserved, declared, base)
         self.database: dict[tuple[Any, ...], dict[str, Placed]] = defaultdict(dict)
         for placed in self.rows.placed():
             self.database[placed.section][placed.key] = placed
         self.data: dict[str, dict[str, Any]] = {}  # new files, and files of ours that get appended rows
         self.touched: set[str] = set()  # files whose data the merge changed
         self.failed: dict[str, str] = {}  # file -> why it could not be edited
-
-    def _reserved(self) -> frozenset[tuple[str, Any]]:
-        """(type, key) of every entry in our files."""
-        return frozenset(
-            (t.name, key)
-            for o in self.outlines.values()
-            for t in self.project.registry.asset_types.values()
-            if t.name not in (TAKE, VIDEO)
-            for key in o.sections.get(section_path(t)) or ()
-        )
-
-    def _declared(self) -> dict[tuple[str, str], str]:
-        declared: dict[tuple[str, str], str] = {}
-        for o in self.outlines.values():
-            for ident, key in o.declared:
-                declared.setdefault(ident, key)
-        return declared
 
     def canon(self, placed: Placed) -> dict[str, Any]:
         entry = self.rows.entry(placed.asset_type, placed.key, placed.row)
@@ -473,8 +462,9 @@ class _Files:
         """The rows no file of ours holds, each with the file it goes to; and, by file, the
         rows left out because their file is another workspace's (stray) or unreadable
         (blocked). Worked out from the outlines, before any file is merged."""
-        used = self._used()
-        present = {f: self._present(f) for f in self.mine}
+        exported = [section_path(t) for t in _exported_types(self.project)]
+        used = _used(self.outlines.values(), self.database, exported)
+        present = {f: _present(o, self.database, exported, self.prune) for f, o in self.outlines.items()}
         appends: list[tuple[str, Placed]] = []
         stray: dict[str, int] = defaultdict(int)
         blocked: dict[str, int] = defaultdict(int)
@@ -492,28 +482,6 @@ class _Files:
                         present[file].add(placed.section)
                     appends.append((file, placed))
         return appends, stray, blocked
-
-    def _used(self) -> set[tuple[Any, ...]]:
-        """(section, key) of the rows an entry in our files stands for."""
-        used: set[tuple[Any, ...]] = set()
-        for outline in self.outlines.values():
-            for asset_type in _exported_types(self.project):
-                section = section_path(asset_type)
-                rows = self.database.get(section, {})
-                used.update((section, k) for k in outline.sections.get(section) or () if k in rows)
-        return used
-
-    def _present(self, file: str) -> set[tuple[Any, ...]]:
-        """The sections `file` will have once merged: all it has, but for a section whose
-        every entry --prune removes."""
-        exported = {section_path(t) for t in _exported_types(self.project)}
-        present = set()
-        for section, keys in self.outlines[file].sections.items():
-            rows = self.database.get(section, {})
-            kept = keys is None or section not in exported or not keys or not self.prune
-            if kept or any(k in rows for k in keys or ()):
-                present.add(section)
-        return present
 
     def merge(self, file: str, data: dict[str, Any]) -> dict[str, Any]:
         report = inplace.Merged()
@@ -535,19 +503,8 @@ class _Files:
             if merged.keys() != raw.keys() or any(merged[k] is not raw[k] for k in raw):
                 self.touched.add(file)  # merge returns the very objects it keeps
             _put(out, section, merged if merged or not raw else None)
-        self._report(file, report)
+        _report(self.result, file, report, self.prune)
         return out
-
-    def _report(self, file: str, report: inplace.Merged) -> None:
-        if report.missing:
-            what = "removed" if self.prune else "kept (export --prune removes them)"
-            self.result.notes.append(
-                f"{file}: {len(report.missing)} entries are not in the database; {what}: {', '.join(report.missing[:5])}{' ...' if len(report.missing) > 5 else ''}"
-            )
-        for where in report.invalid:
-            self.result.warnings.append(
-                f"{file}: {where} is not a valid entry; left as written (run shotkit validate)"
-            )
 
     def destination(self, placed: Placed, present: dict[str, set[tuple[Any, ...]]]) -> str:
         """The recorded file if it is one of ours, else the file holding the section, else a new file."""
@@ -586,6 +543,65 @@ class _Files:
                 self.result.files[file] = yamledit.update(document.text, data)
             except yamledit.EditFailure as err:
                 self.failed[file] = f"{file}: cannot be edited in place ({err}); left as it is"
+
+
+def _keys_in(
+    outlines: Iterable[Outline], project: Project
+) -> tuple[frozenset[Any], dict[tuple[str, str], str]]:
+    """(type, key) of every entry in the files, and the key of the first entry that declares
+    each (type, id)."""
+    reserved: set[tuple[str, Any]] = set()
+    declared: dict[tuple[str, str], str] = {}
+    for o in outlines:
+        for t in project.registry.asset_types.values():
+            if t.name not in (TAKE, VIDEO):
+                reserved.update((t.name, key) for key in o.sections.get(section_path(t)) or ())
+        for ident, key in o.declared:
+            declared.setdefault(ident, key)
+    return frozenset(reserved), declared
+
+
+def _used(
+    outlines: Iterable[Outline],
+    database: dict[tuple[Any, ...], dict[str, Placed]],
+    exported: list[tuple[Any, ...]],
+) -> set[tuple[Any, ...]]:
+    """(section, key) of the rows an entry in the files stands for."""
+    used: set[tuple[Any, ...]] = set()
+    for outline in outlines:
+        for section in exported:
+            rows = database.get(section, {})
+            used.update((section, k) for k in outline.sections.get(section) or () if k in rows)
+    return used
+
+
+def _present(
+    outline: Outline,
+    database: dict[tuple[Any, ...], dict[str, Placed]],
+    exported: list[tuple[Any, ...]],
+    prune: bool,
+) -> set[tuple[Any, ...]]:
+    """The sections a file will have once merged: all it has, but for a section whose every
+    entry --prune removes."""
+    present = set()
+    for section, keys in outline.sections.items():
+        rows = database.get(section, {})
+        kept = keys is None or section not in exported or not keys or not prune
+        if kept or any(k in rows for k in keys or ()):
+            present.add(section)
+    return present
+
+
+def _report(result: Export, file: str, report: inplace.Merged, prune: bool) -> None:
+    if report.missing:
+        what = "removed" if prune else "kept (export --prune removes them)"
+        result.notes.append(
+            f"{file}: {len(report.missing)} entries are not in the database; {what}: {', '.join(report.missing[:5])}{' ...' if len(report.missing) > 5 else ''}"
+        )
+    for where in report.invalid:
+        result.warnings.append(
+            f"{file}: {where} is not a valid entry; left as written (run shotkit validate)"
+        )
 
 
 def _at(data: Any, path: tuple[Any, ...]) -> Any:
