@@ -12,7 +12,7 @@ import os.path
 import re
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -92,14 +92,11 @@ class _Workspace:
         project: Project,
         state: State,
         result: Export,
-        reserved: frozenset[Any] = frozenset(),
-        declared: dict[tuple[str, str], str] | None = None,
+        files: FileKeys = lambda: (frozenset(), {}),
         base: str = "",
     ) -> None:
         self.project = project
         self.base = base  # the output directory, relative to the project root ("" when it is the root)
-        self.reserved = reserved  # (type, key) written in the files: runtime rows get other keys
-        self.declared = declared or {}  # (type, id) -> the key of the entry that declares `id:` in the files
         self.state = state
         self.result = result
         self.children: dict[str, list[dict[str, Any]]] = defaultdict(list)
@@ -108,7 +105,7 @@ class _Workspace:
             self.children[link["parent_asset_id"]].append(link)
             if link["relationship_type"] in (ATTEMPT, GENERATED):
                 self.nested.add(link["child_asset_id"])
-        self.keys = _assign_keys(state, reserved, self.declared)
+        self.keys = _assign_keys(state, files)
         self.takes = _Takes(state, self.children)
         self._files: dict[str, str | None] = {}  # recorded file -> the safe path (few distinct ones)
 
@@ -228,12 +225,22 @@ class _Workspace:
         return {"ref": key, **link["relationship_metadata"]} if link["relationship_metadata"] else key
 
 
-def _assign_keys(
-    state: State, reserved: frozenset[Any], declared: dict[tuple[str, str], str]
-) -> dict[str, str]:
+# The keys of the files' entries and the key of the entry that declares each (type, id):
+# what a row without a manifest key needs, worked out (every file read) only if there is one.
+FileKeys = Callable[[], tuple[frozenset[Any], dict[tuple[str, str], str]]]
+
+
+def _assign_keys(state: State, files: FileKeys) -> dict[str, str]:
     """Each row's key (takes and videos have none of their own): its manifest key, else the key
     of the entry that declares its `id:`, else one made from its name that no other row and no
-    entry in the files (`reserved`) has."""
+    entry in the files has."""
+    known: list[tuple[frozenset[Any], dict[tuple[str, str], str]]] = []
+
+    def in_files() -> tuple[frozenset[Any], dict[tuple[str, str], str]]:
+        if not known:
+            known.append(files())
+        return known[0]
+
     keys: dict[str, str] = {}
     taken: set[tuple[str, str]] = set()
     rows = sorted(
@@ -246,14 +253,14 @@ def _assign_keys(
         key = row["manifest_key"] if row["manifest_key"] and _KEY.match(row["manifest_key"]) else None
         if key is None:  # a runtime row an earlier export wrote (with its `id:`), not synced since
             ident = _uuid(row["id"])
-            key = declared.get((row["type"], ident)) if ident else None
+            key = in_files()[1].get((row["type"], ident)) if ident else None
         if key is None or (row["type"], key) in taken:
             base = (
                 (row["type"] == "shot" and slug(str(row["asset_metadata"].get("shot_number", ""))))
                 or slug(row["name"])
                 or row["type"].replace("_", "-")
             )
-            key, n = base, 1
+            key, n, reserved = base, 1, in_files()[0]
             while (row["type"], key) in taken or (row["type"], key) in reserved:
                 n += 1
                 key = f"{base}-{n}"
@@ -405,66 +412,82 @@ def file_workspace(data: dict[str, Any], project: Project) -> str | None:
 class _Files:
     """One workspace's rows into its files: merged into the entries there, new ones appended.
 
-    The files are merged one at a time, each parsed again from its text and dropped once its
-    edit is made: only the files that receive appended rows stay parsed until the end. What
-    must be known of every file before the first merge (its keys, its `id:`s, its sections)
-    comes from its Outline."""
+    The files are read, merged and edited one at a time, each dropped once its edit is made, so
+    that they are never all parsed beside the state. What must be known of every file (its
+    workspace, keys, `id:`s and sections) is kept as its Outline. The rows no file holds are
+    appended afterwards: the few files that receive some are parsed and merged again for it."""
 
     def __init__(
         self, project: Project, state: State, folder: Folder, result: Export, prune: bool, base: str = ""
     ) -> None:
         self.project, self.state, self.result, self.prune = project, state, result, prune
         self.workspace = state.workspace
-        self.unreadable = folder.unreadable
-        self.others = {f for f, o in folder.outlines.items() if o.workspace != self.workspace}
-        self.mine = {f: d for f, d in sorted(folder.documents.items()) if f not in self.others}
-        self.outlines = {f: folder.outlines[f] for f in self.mine}
-        reserved, declared = _keys_in(self.outlines.values(), project)
-        self.rows = _Workspace(project, _ours(project, state, result), result, reserved, declared, base)
+        self.folder = folder
+        self.rows = _Workspace(project, _ours(project, state, result), result, self._keys_in_files, base)
         self.database: dict[tuple[Any, ...], dict[str, Placed]] = defaultdict(dict)
         for placed in self.rows.placed():
             self.database[placed.section][placed.key] = placed
+        self.mine: dict[str, None] = {}  # our files, in path order, as the merge finds them
+        self.documents: dict[str, Document] = {}  # the files of ours that get appended rows
         self.data: dict[str, dict[str, Any]] = {}  # new files, and files of ours that get appended rows
         self.touched: set[str] = set()  # files whose data the merge changed
         self.failed: dict[str, str] = {}  # file -> why it could not be edited
+
+    def _keys_in_files(self) -> tuple[frozenset[Any], dict[tuple[str, str], str]]:
+        self.folder.outline_all()
+        return _keys_in(self._outlines().values(), self.project)
+
+    def _outlines(self) -> dict[str, Outline]:
+        return {f: o for f, o in self.folder.outlines.items() if o.workspace == self.workspace}
 
     def canon(self, placed: Placed) -> dict[str, Any]:
         entry = self.rows.entry(placed.asset_type, placed.key, placed.row)
         return canonical.entry(self.project, self.workspace, placed.asset_type, placed.key, entry)
 
     def run(self) -> None:
+        for file in self.folder.paths:
+            known = self.folder.outlines.get(file)
+            if file in self.folder.unreadable or (known and known.workspace != self.workspace):
+                continue  # another workspace's file, known from an earlier pass: not parsed again
+            document = self.folder.load(file)
+            if document is not None and self.folder.outlines[file].workspace == self.workspace:
+                self.mine[file] = None
+                self.finish(file, self.merge(file, document.data), document)
         appends, stray, blocked = self._appends()
-        targets = {file for file, _ in appends if file in self.mine}
-        for file, document in self.mine.items():
-            merged = self.merge(file, document.data)
-            if file in targets:
-                self.data[file] = merged  # finished once its rows are appended
-            else:
-                self.finish(file, merged)
-                document.drop_data()
+        self._reopen({file for file, _ in appends if file in self.mine})
         for file, placed in appends:
+            if file in self.mine and file not in self.documents:
+                continue  # its file could not be read again: reported by _reopen
             self.append(file, placed)
-        for file, count in sorted(stray.items()):
-            self.result.warnings.append(
-                f"{file}: {count} row(s) of workspace {self.workspace} came from this file, which now belongs to another workspace; not written back"
-            )
-        for file, count in sorted(blocked.items()):
-            self.result.failures.append(
-                f"{file}: cannot be read (run shotkit validate); its {count} row(s) of workspace {self.workspace} were not exported"
-            )
+        _left_out(self.result, self.workspace, stray, blocked)
         for file, data in self.data.items():
-            self.finish(file, data)
-            if file in self.mine:
-                self.mine[file].drop_data()
+            self.finish(file, data, self.documents.get(file))
         self.result.failures.extend(self.failed[f] for f in self.mine if f in self.failed)
+
+    def _reopen(self, targets: set[str]) -> None:
+        """Our files that get appended rows, parsed and merged again (its report already made),
+        their edit to be made again once the rows are in."""
+        for file in self.mine:
+            if file not in targets:
+                continue
+            self.result.files.pop(file, None)
+            self.failed.pop(file, None)
+            document = self.folder.load(file)
+            if document is None:
+                self.failed[file] = f"{file}: could not be read again; its new rows were not exported"
+                continue
+            self.documents[file] = document
+            self.data[file] = self.merge(file, document.data, quiet=True)
 
     def _appends(self) -> tuple[list[tuple[str, Placed]], dict[str, int], dict[str, int]]:
         """The rows no file of ours holds, each with the file it goes to; and, by file, the
         rows left out because their file is another workspace's (stray) or unreadable
-        (blocked). Worked out from the outlines, before any file is merged."""
+        (blocked). Worked out from the outlines, once every file was read."""
         exported = [section_path(t) for t in _exported_types(self.project)]
-        used = _used(self.outlines.values(), self.database, exported)
-        present = {f: _present(o, self.database, exported, self.prune) for f, o in self.outlines.items()}
+        outlines = self._outlines()
+        others = set(self.folder.outlines) - set(outlines)
+        used = _used(outlines.values(), self.database, exported)
+        present = {f: _present(o, self.database, exported, self.prune) for f, o in sorted(outlines.items())}
         appends: list[tuple[str, Placed]] = []
         stray: dict[str, int] = defaultdict(int)
         blocked: dict[str, int] = defaultdict(int)
@@ -472,18 +495,18 @@ class _Files:
             for key, placed in entries.items():
                 if (section, key) in used:
                     continue
-                if placed.file in self.others:
+                if placed.file in others:
                     stray[placed.file] += 1
-                elif placed.file in self.unreadable:
+                elif placed.file in self.folder.unreadable:
                     blocked[placed.file] += 1
                 else:
-                    file = self.destination(placed, present)
+                    file = _destination(placed, present, self.workspace)
                     if file in present:
                         present[file].add(placed.section)
                     appends.append((file, placed))
         return appends, stray, blocked
 
-    def merge(self, file: str, data: dict[str, Any]) -> dict[str, Any]:
+    def merge(self, file: str, data: dict[str, Any], quiet: bool = False) -> dict[str, Any]:
         report = inplace.Merged()
         out = dict(data)
         for asset_type in _exported_types(self.project):
@@ -503,17 +526,9 @@ class _Files:
             if merged.keys() != raw.keys() or any(merged[k] is not raw[k] for k in raw):
                 self.touched.add(file)  # merge returns the very objects it keeps
             _put(out, section, merged if merged or not raw else None)
-        _report(self.result, file, report, self.prune)
+        if not quiet:
+            _report(self.result, file, report, self.prune)
         return out
-
-    def destination(self, placed: Placed, present: dict[str, set[tuple[Any, ...]]]) -> str:
-        """The recorded file if it is one of ours, else the file holding the section, else a new file."""
-        if placed.file in self.mine:
-            return placed.file
-        holders = [f for f in self.mine if placed.section in present[f]]
-        if holders:
-            return holders[-1]
-        return placed.file or new_file(self.workspace)
 
     def append(self, file: str, placed: Placed) -> None:
         data = self.data.setdefault(file, {"shotkit": 1, "workspace": self.workspace})
@@ -529,8 +544,7 @@ class _Files:
             else self.canon(placed)
         )
 
-    def finish(self, file: str, data: dict[str, Any]) -> None:
-        document = self.mine.get(file)
+    def finish(self, file: str, data: dict[str, Any], document: Document | None) -> None:
         if document is None:
             if file in self.result.files:
                 self.result.warnings.append(
@@ -590,6 +604,28 @@ def _present(
         if kept or any(k in rows for k in keys or ()):
             present.add(section)
     return present
+
+
+def _destination(placed: Placed, present: dict[str, set[tuple[Any, ...]]], workspace: str) -> str:
+    """The recorded file if it is one of ours (`present`: our files, in path order, with the
+    sections each has), else the last of ours holding the section, else a new file."""
+    if placed.file in present:
+        return placed.file
+    holders = [f for f, sections in present.items() if placed.section in sections]
+    if holders:
+        return holders[-1]
+    return placed.file or new_file(workspace)
+
+
+def _left_out(result: Export, workspace: str, stray: dict[str, int], blocked: dict[str, int]) -> None:
+    for file, count in sorted(stray.items()):
+        result.warnings.append(
+            f"{file}: {count} row(s) of workspace {workspace} came from this file, which now belongs to another workspace; not written back"
+        )
+    for file, count in sorted(blocked.items()):
+        result.failures.append(
+            f"{file}: cannot be read (run shotkit validate); its {count} row(s) of workspace {workspace} were not exported"
+        )
 
 
 def _report(result: Export, file: str, report: inplace.Merged, prune: bool) -> None:
@@ -702,40 +738,51 @@ def outline(data: dict[str, Any], project: Project) -> Outline:
 
 @dataclass
 class Folder:
-    """The manifests already in an export's output folder, by path relative to it."""
+    """The manifests already in an export's output folder, by path relative to it. Each is
+    parsed when export comes to it (`load`), and only its Outline is kept."""
 
-    documents: dict[str, Document] = field(
-        default_factory=dict
-    )  # their data dropped: parsed again when merged
-    outlines: dict[str, Outline] = field(default_factory=dict)
-    unreadable: frozenset[str] = frozenset()  # files that do not load: their rows are not rewritten
+    project: Project | None = None
+    paths: dict[str, Path] = field(default_factory=dict)  # in path order
+    outlines: dict[str, Outline] = field(default_factory=dict)  # the files read so far
+    unreadable: set[str] = field(default_factory=set)  # files that do not load: their rows are not rewritten
     problems: list[Any] = field(default_factory=list)  # list[Problem]: links refused, folders unlisted
+
+    def load(self, relative: str) -> Document | None:
+        """The file parsed (None if it does not load), its outline recorded."""
+        from . import documents as documents_
+
+        assert self.project is not None  # a folder with files was read for a project
+        document, _ = documents_.load(self.paths[relative])
+        if document is None:
+            self.unreadable.add(relative)
+            self.outlines.pop(relative, None)
+        else:
+            self.unreadable.discard(relative)
+            self.outlines[relative] = outline(document.data, self.project)
+        return document
+
+    def outline_all(self) -> None:
+        """Every file's outline (each file not read yet is parsed, then dropped)."""
+        for relative in self.paths:
+            if relative not in self.outlines and relative not in self.unreadable:
+                self.load(relative)
 
 
 def read_folder(out: Path, project: Project) -> Folder:
-    """Reload the output folder before writing into it (a folder that does not exist yet is
-    empty): export edits the files that are there, and must know which of them do not load."""
+    """The manifests in the output folder (a folder that does not exist yet is empty): export
+    edits the files that are there, and must know which of them do not load."""
     from . import documents as documents_
 
     if not out.exists():
-        return Folder()
+        return Folder(project)
     root = out.resolve()
     found, problems = documents_.discover([out])
-    folder = Folder(problems=problems)
-    unreadable: set[str] = set()
-    for path in found:
-        if not path.resolve().is_relative_to(root):
-            continue
-        document, _ = documents_.load(path)
-        relative = path.resolve().relative_to(root).as_posix()
-        if document is None:
-            unreadable.add(relative)
-        else:
-            folder.documents[relative] = document
-            folder.outlines[relative] = outline(document.data, project)
-            document.drop_data()
-    folder.unreadable = frozenset(unreadable)
-    return folder
+    paths = {
+        path.resolve().relative_to(root).as_posix(): path
+        for path in found
+        if path.resolve().is_relative_to(root)
+    }
+    return Folder(project, dict(sorted(paths.items())), problems=problems)
 
 
 def base_of(out: Path, project: Project) -> str:
@@ -747,5 +794,6 @@ def base_of(out: Path, project: Project) -> str:
 def absent_workspaces(folder: Folder, project: Project, present: set[str]) -> list[str]:
     """Workspaces the folder's files are about that the database has no rows for (a wrong or
     fresh database: say so, never "the manifests match the database")."""
+    folder.outline_all()
     named = (o.workspace for o in folder.outlines.values())
     return sorted({w for w in named if w and w not in present})

@@ -131,3 +131,43 @@ def test_a_section_prune_empties_draws_no_new_rows(any_url: str, hand: Path, cap
         assert "lighthouse-cat" in cast["characters"] and "keeper" in cast["characters"]
     code, again = cli(capsys, "export", "--database-url", any_url, "--out", str(hand), "--check")
     assert code == 0 if prune else "lighthouse-cat" not in again, again
+
+
+def test_two_workspaces_in_one_folder_each_get_their_own_edits(any_url: str, hand: Path, capsys) -> None:
+    """Files of two workspaces: each workspace's pass edits its own files, reads the other's
+    only to learn whose they are, and a new row of each lands in its own workspace's file."""
+    (hand / "harbour.yaml").write_text(
+        "shotkit: 1\nworkspace: harbour\n\ncharacters:\n  pilot: {name: Pilot}   # the harbour's\n"
+    )
+    before = synced(any_url, hand, capsys)
+    with engine(any_url, hand).begin() as connection:
+        for workspace, kind, key, name in (
+            ("harbour", "character_ref", "pilot", "Harbour pilot"),
+            (WS, "shot", "02", "Someone knocks"),
+        ):
+            connection.execute(
+                sa.update(assets)
+                .where(
+                    assets.c.workspace_id == workspace, assets.c.type == kind, assets.c.manifest_key == key
+                )
+                .values(name=name)
+            )
+
+    async def work(service: AssetService) -> uuid.UUID:
+        return await service.create_character("harbour", "Harbour master")
+
+    master = run_service(any_url, work)
+    out = export(any_url, hand, capsys)
+    assert "exported 2 workspace(s): 2 file(s) changed" in out, out
+    diff = changed_lines(before, hand)
+    added = diff.pop(2)  # a flow mapping like its sibling's; the id quoted as the emitter sees fit
+    assert added.startswith("harbour.yaml: +  harbour-master: {id: ") and str(master) in added
+    assert added.endswith(", name: Harbour master}")
+    assert diff == [
+        "harbour.yaml: -  pilot: {name: Pilot}   # the harbour's",
+        "harbour.yaml: +  pilot: {name: Harbour pilot}   # the harbour's",
+        "shots.yaml: -    name: 'Someone at the door'",
+        "shots.yaml: +    name: 'Someone knocks'",
+    ]
+    assert not list(hand.glob("*.new.yaml"))
+    assert "0 file(s) changed" in export(any_url, hand, capsys)
