@@ -99,9 +99,11 @@ def own_fields(asset_type: AssetType, data: dict[str, Any], key: str | None = No
         value = data[spec.name]
         if spec.name == "shot_number" and key is not None and value == key:
             continue
-        out[spec.name] = (
-            float(value) if spec.float_column else sorted_deep(value) if spec.free_form else value
-        )
+        if spec.float_column:
+            value = float(value)
+        elif isinstance(value, (dict, list)) and spec.free_form:  # a scalar is its own sorted form
+            value = sorted_deep(value)
+        out[spec.name] = value
     return out
 
 

@@ -32,6 +32,7 @@ from .registry import (
     VIDEO_FIELD,
     VIDEO_TYPE,
     AssetType,
+    RelationshipType,
 )
 from .schema import KEY_PATTERN
 from .state import State
@@ -105,6 +106,7 @@ class _Workspace:
             self.children[link["parent_asset_id"]].append(link)
             if link["relationship_type"] in (ATTEMPT, GENERATED):
                 self.nested.add(link["child_asset_id"])
+        self.suspect = _suspects(state, project.registry.relationship_types)
         self.keys = _assign_keys(state, files)
         self.takes = _Takes(state, self.children)
         self._files: dict[str, str | None] = {}  # recorded file -> the safe path (few distinct ones)
@@ -129,7 +131,8 @@ class _Workspace:
                 continue
             key = self.keys[row["id"]]
             placed.append(self._place(row, asset_type, key))
-            self.check(asset_type, key, row)
+            if row["id"] in self.suspect:
+                self.check(asset_type, key, row)
         placed.sort(key=lambda p: (p.file or new_file(self.state.workspace), p.order, p.key, p.row["id"]))
         return placed
 
@@ -228,6 +231,31 @@ class _Workspace:
 # The keys of the files' entries and the key of the entry that declares each (type, id):
 # what a row without a manifest key needs, worked out (every file read) only if there is one.
 FileKeys = Callable[[], tuple[frozenset[Any], dict[tuple[str, str], str]]]
+
+
+def _suspects(state: State, rels: dict[str, RelationshipType]) -> set[str]:
+    """The rows `check` may have something to say about, found in one pass over the links
+    (a superset: `check` decides): a link of a relationship type not declared for its
+    parent, a take without an attempt number, a take with more than one video."""
+    assets = state.assets
+    suspect: set[str] = set()
+    videos: dict[str, int] = defaultdict(int)
+    attempts: list[tuple[str, str]] = []
+    for link in state.links.values():
+        parent, child, kind = link["parent_asset_id"], link["child_asset_id"], link["relationship_type"]
+        if parent not in assets or child not in assets:
+            continue
+        rel = rels.get(kind)
+        if rel is None or rel.parent != assets[parent]["type"]:
+            suspect.add(parent)
+        if kind == GENERATED:
+            videos[parent] += 1
+        elif kind == ATTEMPT:
+            attempts.append((parent, child))
+            if not isinstance(_Takes.attempt(assets[child], link), int):
+                suspect.add(parent)
+    suspect.update(shot for shot, take in attempts if videos.get(take, 0) > 1)
+    return suspect
 
 
 def _assign_keys(state: State, files: FileKeys) -> dict[str, str]:
