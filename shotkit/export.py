@@ -70,7 +70,7 @@ def slug(text: str) -> str:
     return value if value and _KEY.match(value) else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Placed:
     """A row's place among the manifests. Its entry is built from `row` only when a file needs
     it (and dropped with that file): holding every entry at once doubled the state's memory."""
@@ -116,6 +116,7 @@ class _Workspace:
         entry will say is checked here (the warnings), the entry itself built later."""
         placed: list[Placed] = []
         registry = self.project.registry
+        sections = {t.name: section_path(t) for t in registry.asset_types.values()}  # one tuple each
         for row in self.state.assets.values():
             asset_type = registry.asset_types.get(row["type"])
             if row["type"] in (TAKE, VIDEO):
@@ -130,13 +131,15 @@ class _Workspace:
                 )
                 continue
             key = self.keys[row["id"]]
-            placed.append(self._place(row, asset_type, key))
+            placed.append(self._place(row, asset_type, key, sections[asset_type.name]))
             if row["id"] in self.suspect:
                 self.check(asset_type, key, row)
         placed.sort(key=lambda p: (p.file or new_file(self.state.workspace), p.order, p.key, p.row["id"]))
         return placed
 
-    def _place(self, row: dict[str, Any], asset_type: AssetType, key: str) -> Placed:
+    def _place(
+        self, row: dict[str, Any], asset_type: AssetType, key: str, section: tuple[Any, ...]
+    ) -> Placed:
         source = row["source"] or {}
         file = self._file(source.get("file")) if row["manifest_key"] else None
         if row["manifest_key"] and file is None and source.get("file") is not None:
@@ -144,7 +147,7 @@ class _Workspace:
                 f"{row['type']} '{row['manifest_key']}': recorded file {source.get('file')!r} is not a safe relative path; written to {new_file(self.state.workspace)}"
             )
         order = source.get("order", 10**9) if isinstance(source.get("order"), int) else 10**9
-        return Placed(file, order, section_path(asset_type), key, asset_type, row)
+        return Placed(file, order, section, key, asset_type, row)
 
     def _file(self, recorded: Any) -> str | None:
         """A recorded manifest path as a safe path below the output directory (or None),
