@@ -6,15 +6,14 @@ It syncs the production once into PostgreSQL, then times, alternately, this chec
 and (with --baseline) the export of another shotkit source tree (e.g. `git archive` of an older
 commit unpacked into DIR), each in its own process, on the same database and a fresh copy of
 the same files: export right after sync (nothing to change), and export after 100 shots were
-renamed in the database. It prints the best wall-clock time and the best CPU time (user + sys
-of the export process) of --repeat runs; CPU time is the steadier number on a busy machine.
+renamed in the database. It prints the best wall-clock time, the best CPU time (user + sys
+of the export process) and the lowest peak memory of --repeat runs; CPU time is the steadier number on a busy machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -36,36 +35,38 @@ RENAME = (
 )
 
 
-def run_export(source: Path, url: str, folder: Path) -> tuple[float, float]:
-    """Wall and CPU seconds of one export run by the shotkit in `source`."""
+def run_export(source: Path, url: str, folder: Path) -> tuple[float, float, float]:
+    """Wall and CPU seconds and peak memory (MB) of one export run by the shotkit in `source`."""
     env = {**os.environ, "PYTHONPATH": str(source)}
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "shotkit", "export", "--database-url", url, "--out", str(folder)],
         cwd=source,
-        check=False,
         env=env,
-        capture_output=True,
-        text=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)  # this process's own usage, its peak included
+    process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"export failed ({source}): {done.stdout[-500:]} {done.stderr[-2000:]}")
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if process.returncode != 0:
+        raise SystemExit(f"export failed ({source}): {errors.decode()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def measure(sources: dict[str, Path], url: str, pristine: Path, work: Path, repeat: int, label: str) -> None:
-    best: dict[str, tuple[float, float]] = {name: (float("inf"), float("inf")) for name in sources}
+    inf = float("inf")
+    best: dict[str, tuple[float, float, float]] = {name: (inf, inf, inf) for name in sources}
     for _ in range(repeat):
         for name, source in sources.items():
             shutil.rmtree(work, ignore_errors=True)
             shutil.copytree(pristine, work)
-            wall, cpu = run_export(source, url, work)
-            best[name] = (min(best[name][0], wall), min(best[name][1], cpu))
-    for name, (wall, cpu) in best.items():
-        print(f"{label:28s} {name:10s} wall {wall:6.2f} s   cpu {cpu:6.2f} s")
+            run = run_export(source, url, work)
+            best[name] = (min(best[name][0], run[0]), min(best[name][1], run[1]), min(best[name][2], run[2]))
+    for name, (wall, cpu, peak) in best.items():
+        print(f"{label:28s} {name:10s} wall {wall:6.2f} s   cpu {cpu:6.2f} s   peak {peak:5.0f} MB")
 
 
 def run(server: str, shots: int, repeat: int, baseline: Path | None) -> None:

@@ -11,6 +11,7 @@ kept: the database cannot give them back.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from typing import Any
 
@@ -68,8 +69,15 @@ def canonical(data: dict[str, Any], project: Project) -> dict[str, Any]:
     return out
 
 
+# The merge of export canonicalises an entry of the file and its row of the database one
+# after the other: the row's ids are derived once for both.
+_derived_id = functools.lru_cache(maxsize=256)(derived_id)
+
+
 def _id(entry: dict[str, Any], expected: str) -> dict[str, Any]:
-    if "id" in entry and str(uuid.UUID(entry["id"])) != expected:
+    """The entry's `id:` when it is not the derived one (a row's id is already in the one
+    spelling: no UUID to parse)."""
+    if "id" in entry and entry["id"] != expected and str(uuid.UUID(entry["id"])) != expected:
         return {"id": str(uuid.UUID(entry["id"]))}
     return {}
 
@@ -91,16 +99,18 @@ def own_fields(asset_type: AssetType, data: dict[str, Any], key: str | None = No
         value = data[spec.name]
         if spec.name == "shot_number" and key is not None and value == key:
             continue
-        out[spec.name] = (
-            float(value) if spec.float_column else sorted_deep(value) if spec.free_form else value
-        )
+        if spec.float_column:
+            value = float(value)
+        elif isinstance(value, (dict, list)) and spec.free_form:  # a scalar is its own sorted form
+            value = sorted_deep(value)
+        out[spec.name] = value
     return out
 
 
 def entry(
     project: Project, workspace: str, asset_type: AssetType, key: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    out: dict[str, Any] = _id(data, derived_id(workspace, asset_type.name, key))
+    out: dict[str, Any] = _id(data, _derived_id(workspace, asset_type.name, key))
     out["name"] = data["name"]
     out.update(own_fields(asset_type, data, None if "id" in out else key))
     for field_name in project.registry.list_fields(asset_type.name):
@@ -124,11 +134,11 @@ def entry(
 def take(workspace: str, shot_key: str, data: dict[str, Any]) -> dict[str, Any]:
     attempt = data["attempt"]
     key = take_key(shot_key, attempt)
-    out = _nested(data, derived_id(workspace, TAKE, key), take_name(attempt))
+    out = _nested(data, _derived_id(workspace, TAKE, key), take_name(attempt))
     out.update(own_fields(TAKE_TYPE, data))
     if VIDEO_FIELD in data:
         video = data[VIDEO_FIELD]
-        v = _nested(video, derived_id(workspace, VIDEO, key), video_name(take_name(attempt)))
+        v = _nested(video, _derived_id(workspace, VIDEO, key), video_name(take_name(attempt)))
         v.update(own_fields(VIDEO_TYPE, video))
         out[VIDEO_FIELD] = _with_metadata(v, video)
     return _with_metadata(out, data)

@@ -30,7 +30,7 @@ class Merged:
 
 def merge(raw: Any, old: Any, new: Any, prune: bool, where: str, report: Merged) -> Any:
     """`raw` (as written; `old` is its canonical form) changed to mean `new`."""
-    if same(old, new):
+    if _same(old, new):
         return raw
     if isinstance(raw, dict) and isinstance(old, dict) and isinstance(new, dict):
         return _merge_dict(raw, old, new, prune, where, report)
@@ -39,6 +39,14 @@ def merge(raw: Any, old: Any, new: Any, prune: bool, where: str, report: Merged)
             return _merge_takes(raw, old, new, prune, where, report)
         return _merge_list(raw, old, new, prune, where, report)
     return new
+
+
+def _same(old: Any, new: Any) -> bool:
+    """`same`, answered first by comparing reprs: canonical forms that mean the same have their
+    keys in the same order, so their reprs are equal (types included: 1, 1.0 and True print
+    differently), and one C-level comparison replaces a Python walk of every value; the walk
+    is left for the entries that differ."""
+    return repr(old) == repr(new) or same(old, new)
 
 
 def _merge_dict(
@@ -139,15 +147,18 @@ def _merge_takes(
 def merge_section(
     raw: dict[str, Any],
     canon: Canon,
-    database: dict[str, dict[str, Any]],
+    database: Callable[[str], dict[str, Any] | None],
     prune: bool,
     where: str,
     report: Merged,
 ) -> dict[str, Any]:
-    """One section of a file (`characters`, `shots`...) merged with the database's entries."""
+    """One section of a file (`characters`, `shots`...) merged with the database's entries
+    (`database(key)`: the canonical form of the row the entry stands for, None if there is
+    none), each built when its entry is merged and dropped after it."""
     out = {}
     for key, entry in raw.items():
-        if key not in database:
+        new = database(key)
+        if new is None:
             report.missing.append(f"{where}.{key}")
             if not prune:
                 out[key] = entry
@@ -158,5 +169,5 @@ def merge_section(
             report.invalid.append(f"{where}.{key}")
             out[key] = entry
             continue
-        out[key] = merge(entry, old, database[key], prune, f"{where}.{key}", report)
+        out[key] = merge(entry, old, new, prune, f"{where}.{key}", report)
     return out

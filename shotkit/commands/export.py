@@ -74,17 +74,15 @@ def export(
     empty = [s.workspace for s in states if not s.assets]
     _no_rows(empty, database)
     states = [s for s in states if s.assets]
-    folder = export_.read_folder(out)
+    folder = export_.read_folder(out, project)
     for problem in folder.problems:
         emit(text_inline(f"warning: {problem}"))
+    with collector.paused():  # the files are read as export comes to them
+        result = export_.export(project, states, folder, prune, export_.base_of(out, project))
     if not workspaces:
         absent = export_.absent_workspaces(folder, project, {s.workspace for s in states} | set(empty))
         _no_rows(absent, database)
         empty += absent
-    with collector.paused():
-        result = export_.export(
-            project, states, folder.documents, prune, folder.unreadable, export_.base_of(out, project)
-        )
     for warning in result.warnings + result.failures:
         emit(text_inline(f"warning: {warning}"))
     for note in result.notes:
