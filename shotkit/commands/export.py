@@ -87,4 +87,5 @@ def export(
         emit(text_inline(f"warning: {warning}"))
     for note in result.notes:
         emit(text_inline(note))
+    collector.keep(states, result)  # freed by the process's end, not object by object
     return _check(result, out, bool(empty)) if check else _write(result, out, len(states))
