@@ -69,16 +69,19 @@ def build_graph(production: Production, only: set[str] | None = None) -> nx.Mult
 
 
 def check(production: Production) -> list[Problem]:
-    problems = _references(production)
+    used: dict[str, set[tuple[str, str]]] = {}  # by workspace: what its links point at
+    problems = _references(production, used)
     cyclic = cyclic_relationship_types(production)
     if cyclic:
         problems += _cycles(build_graph(production, only=cyclic))
     problems += _selected_takes(production)
-    problems += _unused(production)
+    problems += _unused(production, used)
     return problems
 
 
-def _references(production: Production) -> list[Problem]:
+def _references(production: Production, used: dict[str, set[tuple[str, str]]]) -> list[Problem]:
+    """Each listed link's child exists, with the right types; `used` gets every child listed
+    (the one pass over the links that `_unused` needs too)."""
     registry = production.project.registry
     problems: list[Problem] = []
     suggest = _Suggestions()
@@ -86,11 +89,14 @@ def _references(production: Production) -> list[Problem]:
     for workspace in production.workspaces.values():
         by_key: dict[str, list[str]] | None = None  # built at the first broken reference only
         assets = workspace.assets
+        children = used[workspace.name] = set()
         for link in workspace.links:
             rel = listed.get(link.type)
             if rel is None:
                 continue  # takes and videos are declared inside their parent: right by construction
-            if (link.child_type, link.child_key) in assets and link.parent[0] == rel.parent:
+            child = (link.child_type, link.child_key)
+            children.add(child)
+            if child in assets and link.parent[0] == rel.parent:
                 continue  # the common case, in one test
             if link.parent[0] != rel.parent:
                 problems.append(
@@ -101,11 +107,7 @@ def _references(production: Production) -> list[Problem]:
                     )
                 )
                 continue
-            if (link.child_type, link.child_key) in workspace.assets or (
-                workspace.name,
-                link.child_type,
-                link.child_key,
-            ) in production.invalid:
+            if child in assets or (workspace.name, *child) in production.invalid:
                 continue
             if by_key is None:
                 by_key = _types_by_key(workspace)
@@ -204,14 +206,17 @@ def _selected_takes(production: Production) -> list[Problem]:
     return problems
 
 
-def _unused(production: Production) -> list[Problem]:
+def _unused(production: Production, used: dict[str, set[tuple[str, str]]]) -> list[Problem]:
+    """Assets of a type only a link can use (characters, audio, scripts...) that no link uses;
+    `used`: the children of every listed link, by workspace (takes and videos are never
+    linkable: they are declared inside their shot)."""
     problems: list[Problem] = []
     registry = production.project.registry
     linkable = {r.child for r in registry.relationship_types.values() if not r.nested} - {"shot"}
     for workspace in production.workspaces.values():
-        used = {(link.child_type, link.child_key) for link in workspace.links if link.child_type in linkable}
+        children = used.get(workspace.name, set())
         for ref, asset in workspace.assets.items():
-            if asset.type in linkable and ref not in used:
+            if asset.type in linkable and ref not in children:
                 assert asset.document is not None
                 problems.append(
                     asset.document.problem(

@@ -225,8 +225,8 @@ class _Ids:
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
         assert asset.document is not None
-        first = workspace.assets.get(asset.ref)
-        if first is not None:
+        first = workspace.assets.setdefault(asset.ref, asset)  # one lookup for the common case
+        if first is not asset:
             assert first.document is not None
             line, column = first.document.position(first.path, key=True)
             what = "take" if asset.type == TAKE else asset.type
@@ -240,6 +240,7 @@ class _Ids:
         if asset.adopted_id is not None:
             same_id = self.adopted.get(asset.adopted_id)
             if same_id is not None:
+                del workspace.assets[asset.ref]
                 self.checks.error(
                     asset.document,
                     asset.path + ("id",),
@@ -247,7 +248,6 @@ class _Ids:
                 )
                 return False
             self.adopted[asset.adopted_id] = asset
-        workspace.assets[asset.ref] = asset
         return True
 
     def finish(self, production: Production) -> None:
@@ -312,7 +312,7 @@ class Builder:
         workspace = self.production.workspaces.setdefault(workspace_name, Workspace(workspace_name))
         file = self.project.relative(document.path)
         for order, (asset_type, key, entry, path) in enumerate(self.entries(document.data), 1):
-            if path in bad_entries:
+            if bad_entries and path in bad_entries:
                 self.production.invalid.add((workspace_name, asset_type.name, key))
                 continue
             place = _Place(document, workspace, path, order, file)
@@ -372,16 +372,20 @@ class _Assets:
 
     def asset(self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any]) -> Asset | None:
         document, workspace, path = place.document, place.workspace, place.path
-        asset = Asset(
+        asset = Asset(  # positional, as the nested ones: url, duration and metadata set below
             workspace.name,
             asset_type.name,
             key,
             entry["name"],
             adopted_id(entry) if "id" in entry else None,
-            document=document,
-            path=path,
-            order=place.order,
-            file=place.file,
+            None,
+            None,
+            {},
+            document,
+            path,
+            place.order,
+            None,
+            place.file,
         )
         metadata = self.fields(asset, asset_type, entry)
         if metadata is None:
@@ -563,8 +567,9 @@ class _Nested:
 
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list[Any]) -> None:
         attempts: dict[int, int] = {}
+        base = shot.path + (TAKES_FIELD,)
         for index, entry in enumerate(takes):
-            path = shot.path + (TAKES_FIELD, index)
+            path = base + (index,)
             attempt = entry["attempt"]
             if not self.checks.whole_numbers(document, path, entry, TAKE_TYPE):
                 continue
@@ -590,9 +595,7 @@ class _Nested:
     ) -> Asset | None:
         attempt = entry["attempt"]
         key = take_key(shot.key, attempt)
-        take = self.asset(
-            _Place(document, workspace, path, shot.order, shot.file), TAKE_TYPE, key, entry, attempt
-        )
+        take = self.asset(document, workspace, path, shot, TAKE_TYPE, key, entry, attempt)
         if take is not None:
             workspace.links.append(
                 Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, None, document, path)
@@ -610,27 +613,33 @@ class _Nested:
     ) -> None:
         if not self.checks.whole_numbers(document, path, entry, VIDEO_TYPE):
             return
-        place = _Place(document, workspace, path, take.order, take.file)
-        if self.asset(place, VIDEO_TYPE, take.key, entry, attempt) is not None:
+        if self.asset(document, workspace, path, take, VIDEO_TYPE, take.key, entry, attempt) is not None:
             workspace.links.append(
                 Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, None, document, path)
             )
 
     def asset(
-        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], attempt: int
+        self,
+        document: Document,
+        workspace: Workspace,
+        path: tuple[Any, ...],
+        parent: Asset,
+        asset_type: AssetType,
+        key: str,
+        entry: dict[str, Any],
+        attempt: int,
     ) -> Asset | None:
-        """A take or a video: its stored fields (with the entry's `metadata:`), its columns."""
+        """A take or a video, declared in the same file and order as its `parent` (its shot, or
+        its take): its stored fields (with the entry's `metadata:`), its columns."""
         metadata = asset_type.stored(entry)
         extra = entry.get("metadata")
-        if extra and not self.checks.merge_metadata(
-            place.document, place.path, metadata, extra, asset_type.meta_keys
-        ):
+        if extra and not self.checks.merge_metadata(document, path, metadata, extra, asset_type.meta_keys):
             return None
-        columns = self.checks.columns(place.document, place.path, entry, asset_type)
+        columns = self.checks.columns(document, path, entry, asset_type)
         if columns is None:
             return None
         asset = Asset(  # positional: a third faster than by keyword, and this runs for every take and video
-            place.workspace.name,
+            workspace.name,
             asset_type.name,
             key,
             entry["name"] if "name" in entry else self.default_name(asset_type.name, attempt),
@@ -638,13 +647,13 @@ class _Nested:
             columns.get("url"),
             columns.get("duration"),
             metadata,
-            place.document,
-            place.path,
-            place.order,
+            document,
+            path,
+            parent.order,
             None,  # body_file: scripts only
-            place.file,
+            parent.file,
         )
-        return asset if self.ids.declare(place.workspace, asset) else None
+        return asset if self.ids.declare(workspace, asset) else None
 
 
 def exact_float(value: float) -> tuple[float | None, str | None]:
