@@ -17,8 +17,10 @@ from .problems import WARNING, Problem, did_you_mean
 from .project import Project
 from .registry import (
     ATTEMPT,
+    ATTEMPT_NUMBER,
     GENERATED,
     LINK_KEYS,
+    SELECTED_KEY,
     TAKE,
     TAKE_TYPE,
     TAKES_FIELD,
@@ -117,6 +119,10 @@ class Workspace:
     name: str
     assets: dict[tuple[str, str], Asset] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+    # (type, key) of every asset a listed link (not a take's or a video's) points at, gathered
+    # as the links are added: the graph checks compare it with `assets` instead of walking
+    # every link again once the whole production is loaded
+    children: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass
@@ -458,6 +464,13 @@ class _Links:
             rel = self.registry.relationship_types[rel_name]
             lists.append((rel, items, asset.path + ("links", rel_name)))
         for rel, items, path in lists:
+            if items and rel.parent != asset.type:  # a custom type's link under the wrong asset
+                self.checks.error(
+                    document,
+                    path,
+                    f"{location(path)}: {rel.name} links a {rel.parent} to a {rel.child}, not a {asset.type}",
+                    key=True,
+                )
             self.items(document, workspace, asset, rel, items, path)
 
     def items(
@@ -471,7 +484,7 @@ class _Links:
     ) -> None:
         """One list: each item a link, its position the sequence (an audio layer's order)."""
         seen: dict[str, int] = {}
-        links = workspace.links
+        links, children = workspace.links, workspace.children
         for index, item in enumerate(items):
             if isinstance(item, str):
                 key, metadata = item, None
@@ -485,6 +498,7 @@ class _Links:
                 )
                 continue
             seen[key] = index
+            children.add((rel.child, key))
             links.append(
                 Link(
                     workspace.name,
@@ -567,6 +581,7 @@ class _Nested:
 
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list[Any]) -> None:
         attempts: dict[int, int] = {}
+        declared: list[Asset] = []
         base = shot.path + (TAKES_FIELD,)
         for index, entry in enumerate(takes):
             path = base + (index,)
@@ -582,8 +597,30 @@ class _Nested:
                 continue
             attempts[attempt] = index
             take = self.take(document, workspace, shot, entry, path)
-            if take is not None and VIDEO_FIELD in entry:
-                self.video(document, workspace, take, entry[VIDEO_FIELD], path + (VIDEO_FIELD,), attempt)
+            if take is not None:
+                declared.append(take)
+                if VIDEO_FIELD in entry:
+                    self.video(document, workspace, take, entry[VIDEO_FIELD], path + (VIDEO_FIELD,), attempt)
+        if declared:
+            self.selection(document, shot, declared)
+
+    def selection(self, document: Document, shot: Asset, takes: list[Asset]) -> None:
+        """At most one of a shot's takes is selected (the one its cut shows), and one should be.
+        `takes`: those declared, in the order written."""
+        selected = [take for take in takes if take.metadata.get(SELECTED_KEY)]
+        for extra in selected[1:]:
+            self.checks.error(
+                document,
+                extra.path + (SELECTED_KEY,),
+                f"shot '{shot.key}' has more than one selected take (attempt {selected[0].metadata[ATTEMPT_NUMBER]} is selected too)",
+            )
+        if not selected:
+            self.checks.warning(
+                document,
+                shot.path + (TAKES_FIELD,),
+                f"shot '{shot.key}' has takes but none is selected",
+                key=True,
+            )
 
     def take(
         self,

@@ -85,3 +85,19 @@ def test_takes_and_videos_are_declared_where_their_shot_is(
         ("generated_video", ("shot_take", "s1#2"), "s1#2", None, ("shots", "s1", "takes", 0, "video")),
         ("generation_attempt", ("shot", "s1"), "s1#5", 5, ("shots", "s1", "takes", 1)),
     ]
+
+
+def test_references_resolve_in_their_own_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a workspace's links point at is looked up in that workspace only: a key declared
+    in another workspace neither resolves the link nor counts as used."""
+    (tmp_path / "a.yaml").write_text(
+        "shotkit: 1\nworkspace: a\nshots:\n  s1: {name: One, characters: [hero]}\n", encoding="utf-8"
+    )
+    (tmp_path / "b.yaml").write_text(
+        "shotkit: 1\nworkspace: b\ncharacters:\n  hero: {name: Hero}\n", encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    assert [str(p) for p in pipeline.load([Path(".")]).problems] == [
+        "a.yaml:4:32: unknown character_ref 'hero' in workspace 'a'",
+        "b.yaml:4:3: warning: character_ref 'hero' is not used by any shot or asset",
+    ]
