@@ -85,7 +85,7 @@ def _references(production: Production) -> list[Problem]:
     listed = {name: rel for name, rel in registry.relationship_types.items() if not rel.nested}
     for workspace in production.workspaces.values():
         assets = workspace.assets
-        if workspace.children <= assets.keys():
+        if all((kind, key) in assets for kind, keys in workspace.children.items() for key in keys):
             continue  # the common case: every listed link resolves, found without walking them
         by_key: dict[str, list[str]] | None = None  # built at the first broken reference only
         for link in workspace.links:
@@ -172,7 +172,7 @@ def _unused(production: Production) -> list[Problem]:
     for workspace in production.workspaces.values():
         children = workspace.children
         for ref in workspace.assets:  # the keys only: each asset is looked at only when unused
-            if ref[0] in linkable and ref not in children:
+            if ref[0] in linkable and ref[1] not in children.get(ref[0], ()):
                 asset = workspace.assets[ref]
                 assert asset.document is not None
                 problems.append(

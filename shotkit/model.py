@@ -119,10 +119,10 @@ class Workspace:
     name: str
     assets: dict[tuple[str, str], Asset] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
-    # (type, key) of every asset a listed link (not a take's or a video's) points at, gathered
-    # as the links are added: the graph checks compare it with `assets` instead of walking
-    # every link again once the whole production is loaded
-    children: set[tuple[str, str]] = field(default_factory=set)
+    # The keys of the assets listed links (not a take's or a video's) point at, by asset type,
+    # gathered as the links are added: the graph checks compare them with `assets` instead of
+    # walking every link again once the whole production is loaded.
+    children: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -484,7 +484,7 @@ class _Links:
     ) -> None:
         """One list: each item a link, its position the sequence (an audio layer's order)."""
         seen: dict[str, int] = {}
-        links, children = workspace.links, workspace.children
+        links = workspace.links
         for index, item in enumerate(items):
             if isinstance(item, str):
                 key, metadata = item, None
@@ -498,7 +498,6 @@ class _Links:
                 )
                 continue
             seen[key] = index
-            children.add((rel.child, key))
             links.append(
                 Link(
                     workspace.name,
@@ -513,6 +512,8 @@ class _Links:
                     True,
                 )
             )
+        if seen:  # the keys listed, each once
+            workspace.children.setdefault(rel.child, set()).update(seen)
 
     def item(
         self, document: Document, path: tuple[Any, ...], item: dict[str, Any]
