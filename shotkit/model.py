@@ -484,7 +484,7 @@ class _Links:
     ) -> None:
         """One list: each item a link, its position the sequence (an audio layer's order)."""
         seen: dict[str, int] = {}
-        links = workspace.links
+        links, name, parent = workspace.links, workspace.name, asset.ref
         for index, item in enumerate(items):
             if isinstance(item, str):
                 key, metadata = item, None
@@ -499,18 +499,7 @@ class _Links:
                 continue
             seen[key] = index
             links.append(
-                Link(
-                    workspace.name,
-                    rel.name,
-                    asset.ref,
-                    key,
-                    rel.child,
-                    index + 1,
-                    metadata,
-                    document,
-                    path,
-                    True,
-                )
+                Link(name, rel.name, parent, key, rel.child, index + 1, metadata, document, path, True)
             )
         if seen:  # the keys listed, each once
             workspace.children.setdefault(rel.child, set()).update(seen)

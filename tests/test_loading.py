@@ -4,11 +4,15 @@ declared (their file, order and path, which export and the plan read)."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from shotkit import pipeline
+
+from .conftest import ROOT
 
 HERE = Path(__file__).parent / "manifests"
 
@@ -101,3 +105,18 @@ def test_references_resolve_in_their_own_workspace(tmp_path: Path, monkeypatch: 
         "a.yaml:4:32: unknown character_ref 'hero' in workspace 'a'",
         "b.yaml:4:3: warning: character_ref 'hero' is not used by any shot or asset",
     ]
+
+
+def test_valid_manifests_are_read_without_executing_pyyaml() -> None:
+    """PyYAML (positions, hazards) is the slow path's: a valid project never executes it, and
+    a file that needs it still gets it (its problem located by PyYAML's events)."""
+    script = (
+        "import sys\nfrom shotkit.cli import main\n"
+        f"code = main(['--quiet', 'validate', {str(ROOT / 'manifests')!r}])\n"
+        "print(code, 'yaml.reader' in sys.modules)\n"
+        f"code = main(['--quiet', 'validate', {str(HERE.parent / 'hostile' / 'bool-key.yaml')!r}])\n"
+        "print(code, 'yaml.reader' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True)
+    printed = [line for line in result.stdout.splitlines() if line.endswith((" True", " False"))]
+    assert printed == ["0 False", "1 True"], result.stderr
