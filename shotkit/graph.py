@@ -9,15 +9,13 @@ not pay for 150,000 edges. `shotkit graph` draws the full graph.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import networkx as nx
 
-from .model import TAKE, Production, Workspace
+from .model import Production, Workspace
 from .problems import WARNING, Problem, did_you_mean
-from .registry import SELECTED_KEY
-from .schema import location
 
 
 def cyclic_relationship_types(production: Production) -> set[str]:
@@ -69,11 +67,13 @@ def build_graph(production: Production, only: set[str] | None = None) -> nx.Mult
 
 
 def check(production: Production) -> list[Problem]:
+    """The checks across files: references resolve, links make no cycle, every asset only a
+    link can use is used. (Checks within one entry, a shot's selected take for one, are the
+    model's.)"""
     problems = _references(production)
     cyclic = cyclic_relationship_types(production)
     if cyclic:
         problems += _cycles(build_graph(production, only=cyclic))
-    problems += _selected_takes(production)
     problems += _unused(production)
     return problems
 
@@ -84,28 +84,16 @@ def _references(production: Production) -> list[Problem]:
     suggest = _Suggestions()
     listed = {name: rel for name, rel in registry.relationship_types.items() if not rel.nested}
     for workspace in production.workspaces.values():
-        by_key: dict[str, list[str]] | None = None  # built at the first broken reference only
         assets = workspace.assets
+        if all((kind, key) in assets for kind, keys in workspace.children.items() for key in keys):
+            continue  # the common case: every listed link resolves, found without walking them
+        by_key: dict[str, list[str]] | None = None  # built at the first broken reference only
         for link in workspace.links:
             rel = listed.get(link.type)
-            if rel is None:
-                continue  # takes and videos are declared inside their parent: right by construction
-            if (link.child_type, link.child_key) in assets and link.parent[0] == rel.parent:
-                continue  # the common case, in one test
-            if link.parent[0] != rel.parent:
-                problems.append(
-                    link.document.problem(
-                        link.path[:-1],
-                        f"{location(link.path[:-1])}: {rel.name} links a {rel.parent} to a {rel.child}, not a {link.parent[0]}",
-                        key=True,
-                    )
-                )
-                continue
-            if (link.child_type, link.child_key) in workspace.assets or (
-                workspace.name,
-                link.child_type,
-                link.child_key,
-            ) in production.invalid:
+            if rel is None or link.parent[0] != rel.parent:
+                continue  # takes and videos are right by construction; a wrong parent is reported
+            child = (link.child_type, link.child_key)
+            if child in assets or (workspace.name, *child) in production.invalid:
                 continue
             if by_key is None:
                 by_key = _types_by_key(workspace)
@@ -174,44 +162,18 @@ def _cycles(graph: nx.MultiDiGraph) -> list[Problem]:
     return problems
 
 
-def _selected_takes(production: Production) -> list[Problem]:
-    problems: list[Problem] = []
-    for workspace in production.workspaces.values():
-        takes: dict[tuple[str, str], list[Any]] = {}
-        for asset in workspace.assets.values():
-            if asset.type == TAKE:
-                takes.setdefault(("shot", asset.key.rsplit("#", 1)[0]), []).append(asset)
-        for shot_ref, shot_takes in takes.items():
-            shot = workspace.assets[shot_ref]
-            selected = sorted((t for t in shot_takes if t.metadata.get(SELECTED_KEY)), key=lambda t: t.path)
-            for extra in selected[1:]:
-                problems.append(
-                    extra.document.problem(
-                        extra.path + (SELECTED_KEY,),
-                        f"shot '{shot.key}' has more than one selected take (attempt {selected[0].metadata['attempt_number']} is selected too)",
-                    )
-                )
-            if not selected:
-                assert shot.document is not None
-                problems.append(
-                    shot.document.problem(
-                        shot.path + ("takes",),
-                        f"shot '{shot.key}' has takes but none is selected",
-                        key=True,
-                        severity=WARNING,
-                    )
-                )
-    return problems
-
-
 def _unused(production: Production) -> list[Problem]:
+    """Assets of a type only a link can use (characters, audio, scripts...) that no link uses;
+    a link's child is in its workspace's `children` (takes and videos are never linkable: they
+    are declared inside their shot)."""
     problems: list[Problem] = []
     registry = production.project.registry
     linkable = {r.child for r in registry.relationship_types.values() if not r.nested} - {"shot"}
     for workspace in production.workspaces.values():
-        used = {(link.child_type, link.child_key) for link in workspace.links if link.child_type in linkable}
-        for ref, asset in workspace.assets.items():
-            if asset.type in linkable and ref not in used:
+        children = workspace.children
+        for ref in workspace.assets:  # the keys only: each asset is looked at only when unused
+            if ref[0] in linkable and ref[1] not in children.get(ref[0], ()):
+                asset = workspace.assets[ref]
                 assert asset.document is not None
                 problems.append(
                     asset.document.problem(

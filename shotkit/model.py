@@ -17,8 +17,10 @@ from .problems import WARNING, Problem, did_you_mean
 from .project import Project
 from .registry import (
     ATTEMPT,
+    ATTEMPT_NUMBER,
     GENERATED,
     LINK_KEYS,
+    SELECTED_KEY,
     TAKE,
     TAKE_TYPE,
     TAKES_FIELD,
@@ -117,6 +119,10 @@ class Workspace:
     name: str
     assets: dict[tuple[str, str], Asset] = field(default_factory=dict)
     links: list[Link] = field(default_factory=list)
+    # The keys of the assets listed links (not a take's or a video's) point at, by asset type,
+    # gathered as the links are added: the graph checks compare them with `assets` instead of
+    # walking every link again once the whole production is loaded.
+    children: dict[str, set[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -225,8 +231,8 @@ class _Ids:
 
     def declare(self, workspace: Workspace, asset: Asset) -> bool:
         assert asset.document is not None
-        first = workspace.assets.get(asset.ref)
-        if first is not None:
+        first = workspace.assets.setdefault(asset.ref, asset)  # one lookup for the common case
+        if first is not asset:
             assert first.document is not None
             line, column = first.document.position(first.path, key=True)
             what = "take" if asset.type == TAKE else asset.type
@@ -240,6 +246,7 @@ class _Ids:
         if asset.adopted_id is not None:
             same_id = self.adopted.get(asset.adopted_id)
             if same_id is not None:
+                del workspace.assets[asset.ref]
                 self.checks.error(
                     asset.document,
                     asset.path + ("id",),
@@ -247,7 +254,6 @@ class _Ids:
                 )
                 return False
             self.adopted[asset.adopted_id] = asset
-        workspace.assets[asset.ref] = asset
         return True
 
     def finish(self, production: Production) -> None:
@@ -312,7 +318,7 @@ class Builder:
         workspace = self.production.workspaces.setdefault(workspace_name, Workspace(workspace_name))
         file = self.project.relative(document.path)
         for order, (asset_type, key, entry, path) in enumerate(self.entries(document.data), 1):
-            if path in bad_entries:
+            if bad_entries and path in bad_entries:
                 self.production.invalid.add((workspace_name, asset_type.name, key))
                 continue
             place = _Place(document, workspace, path, order, file)
@@ -372,16 +378,20 @@ class _Assets:
 
     def asset(self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any]) -> Asset | None:
         document, workspace, path = place.document, place.workspace, place.path
-        asset = Asset(
+        asset = Asset(  # positional, as the nested ones: url, duration and metadata set below
             workspace.name,
             asset_type.name,
             key,
             entry["name"],
             adopted_id(entry) if "id" in entry else None,
-            document=document,
-            path=path,
-            order=place.order,
-            file=place.file,
+            None,
+            None,
+            {},
+            document,
+            path,
+            place.order,
+            None,
+            place.file,
         )
         metadata = self.fields(asset, asset_type, entry)
         if metadata is None:
@@ -454,6 +464,13 @@ class _Links:
             rel = self.registry.relationship_types[rel_name]
             lists.append((rel, items, asset.path + ("links", rel_name)))
         for rel, items, path in lists:
+            if items and rel.parent != asset.type:  # a custom type's link under the wrong asset
+                self.checks.error(
+                    document,
+                    path,
+                    f"{location(path)}: {rel.name} links a {rel.parent} to a {rel.child}, not a {asset.type}",
+                    key=True,
+                )
             self.items(document, workspace, asset, rel, items, path)
 
     def items(
@@ -467,7 +484,7 @@ class _Links:
     ) -> None:
         """One list: each item a link, its position the sequence (an audio layer's order)."""
         seen: dict[str, int] = {}
-        links = workspace.links
+        links, name, parent = workspace.links, workspace.name, asset.ref
         for index, item in enumerate(items):
             if isinstance(item, str):
                 key, metadata = item, None
@@ -482,19 +499,10 @@ class _Links:
                 continue
             seen[key] = index
             links.append(
-                Link(
-                    workspace.name,
-                    rel.name,
-                    asset.ref,
-                    key,
-                    rel.child,
-                    index + 1,
-                    metadata,
-                    document,
-                    path,
-                    True,
-                )
+                Link(name, rel.name, parent, key, rel.child, index + 1, metadata, document, path, True)
             )
+        if seen:  # the keys listed, each once
+            workspace.children.setdefault(rel.child, set()).update(seen)
 
     def item(
         self, document: Document, path: tuple[Any, ...], item: dict[str, Any]
@@ -563,8 +571,10 @@ class _Nested:
 
     def takes(self, document: Document, workspace: Workspace, shot: Asset, takes: list[Any]) -> None:
         attempts: dict[int, int] = {}
+        declared: list[Asset] = []
+        base = shot.path + (TAKES_FIELD,)
         for index, entry in enumerate(takes):
-            path = shot.path + (TAKES_FIELD, index)
+            path = base + (index,)
             attempt = entry["attempt"]
             if not self.checks.whole_numbers(document, path, entry, TAKE_TYPE):
                 continue
@@ -577,8 +587,30 @@ class _Nested:
                 continue
             attempts[attempt] = index
             take = self.take(document, workspace, shot, entry, path)
-            if take is not None and VIDEO_FIELD in entry:
-                self.video(document, workspace, take, entry[VIDEO_FIELD], path + (VIDEO_FIELD,), attempt)
+            if take is not None:
+                declared.append(take)
+                if VIDEO_FIELD in entry:
+                    self.video(document, workspace, take, entry[VIDEO_FIELD], path + (VIDEO_FIELD,), attempt)
+        if declared:
+            self.selection(document, shot, declared)
+
+    def selection(self, document: Document, shot: Asset, takes: list[Asset]) -> None:
+        """At most one of a shot's takes is selected (the one its cut shows), and one should be.
+        `takes`: those declared, in the order written."""
+        selected = [take for take in takes if take.metadata.get(SELECTED_KEY)]
+        for extra in selected[1:]:
+            self.checks.error(
+                document,
+                extra.path + (SELECTED_KEY,),
+                f"shot '{shot.key}' has more than one selected take (attempt {selected[0].metadata[ATTEMPT_NUMBER]} is selected too)",
+            )
+        if not selected:
+            self.checks.warning(
+                document,
+                shot.path + (TAKES_FIELD,),
+                f"shot '{shot.key}' has takes but none is selected",
+                key=True,
+            )
 
     def take(
         self,
@@ -590,9 +622,7 @@ class _Nested:
     ) -> Asset | None:
         attempt = entry["attempt"]
         key = take_key(shot.key, attempt)
-        take = self.asset(
-            _Place(document, workspace, path, shot.order, shot.file), TAKE_TYPE, key, entry, attempt
-        )
+        take = self.asset(document, workspace, path, shot, TAKE_TYPE, key, entry, attempt)
         if take is not None:
             workspace.links.append(
                 Link(workspace.name, ATTEMPT, shot.ref, key, TAKE, attempt, None, document, path)
@@ -610,27 +640,33 @@ class _Nested:
     ) -> None:
         if not self.checks.whole_numbers(document, path, entry, VIDEO_TYPE):
             return
-        place = _Place(document, workspace, path, take.order, take.file)
-        if self.asset(place, VIDEO_TYPE, take.key, entry, attempt) is not None:
+        if self.asset(document, workspace, path, take, VIDEO_TYPE, take.key, entry, attempt) is not None:
             workspace.links.append(
                 Link(workspace.name, GENERATED, take.ref, take.key, VIDEO, None, None, document, path)
             )
 
     def asset(
-        self, place: _Place, asset_type: AssetType, key: str, entry: dict[str, Any], attempt: int
+        self,
+        document: Document,
+        workspace: Workspace,
+        path: tuple[Any, ...],
+        parent: Asset,
+        asset_type: AssetType,
+        key: str,
+        entry: dict[str, Any],
+        attempt: int,
     ) -> Asset | None:
-        """A take or a video: its stored fields (with the entry's `metadata:`), its columns."""
+        """A take or a video, declared in the same file and order as its `parent` (its shot, or
+        its take): its stored fields (with the entry's `metadata:`), its columns."""
         metadata = asset_type.stored(entry)
         extra = entry.get("metadata")
-        if extra and not self.checks.merge_metadata(
-            place.document, place.path, metadata, extra, asset_type.meta_keys
-        ):
+        if extra and not self.checks.merge_metadata(document, path, metadata, extra, asset_type.meta_keys):
             return None
-        columns = self.checks.columns(place.document, place.path, entry, asset_type)
+        columns = self.checks.columns(document, path, entry, asset_type)
         if columns is None:
             return None
         asset = Asset(  # positional: a third faster than by keyword, and this runs for every take and video
-            place.workspace.name,
+            workspace.name,
             asset_type.name,
             key,
             entry["name"] if "name" in entry else self.default_name(asset_type.name, attempt),
@@ -638,13 +674,13 @@ class _Nested:
             columns.get("url"),
             columns.get("duration"),
             metadata,
-            place.document,
-            place.path,
-            place.order,
+            document,
+            path,
+            parent.order,
             None,  # body_file: scripts only
-            place.file,
+            parent.file,
         )
-        return asset if self.ids.declare(place.workspace, asset) else None
+        return asset if self.ids.declare(workspace, asset) else None
 
 
 def exact_float(value: float) -> tuple[float | None, str | None]:

@@ -25,15 +25,36 @@ Writing (`dump`) is a small emitter of the canonical form, so that the bytes `fm
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import json
 import math
 import re
+import sys
 from dataclasses import dataclass, field
+from types import ModuleType
 from typing import Any
 
-import yaml
 import yaml_rs
+
+
+def _imported_when_used(name: str) -> ModuleType:
+    """The module `name`, executed at its first attribute access (`importlib.util.LazyLoader`).
+
+    PyYAML serves only the slow path, which valid manifests never take: importing it is a
+    tenth of a small `validate` (a pre-commit hook's), and of nothing else in that command."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, f"{name} is a dependency"
+    spec.loader = importlib.util.LazyLoader(spec.loader)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+yaml = _imported_when_used("yaml")
 
 MAX_DEPTH = 100
 MAX_ALIAS_EVENTS = 10_000
@@ -41,7 +62,11 @@ MAX_ALIAS_BYTES = 16 * 1024 * 1024  # text that aliases may add, however few nod
 PRECISE_POSITIONS = 2 * 1024 * 1024  # characters; larger files get entry-level positions
 COARSE_DEPTH = 3
 _ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EVENTS, max_replay_stack_depth=16)
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _loader() -> Any:
+    """PyYAML's C loader where it is built, else its Python one."""
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -196,7 +221,7 @@ def _check_alias_bytes(text: str) -> None:
     open_sizes: list[list[Any]] = [[None, 0]]  # [anchor, bytes so far] per open collection
     added = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=_loader()):
             kind = type(event)
             if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
                 open_sizes.append([event.anchor, 8])
@@ -231,7 +256,7 @@ def _check_alias_bytes(text: str) -> None:
 def _complex_key(text: str) -> Issue:
     message = "a key must be a plain value, not a mapping or a list"
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        root = yaml.compose(text, Loader=_loader())
     except yaml.YAMLError:
         return Issue(1, 1, message)
     stack = [root]
@@ -249,7 +274,9 @@ def _complex_key(text: str) -> Issue:
 
 def _document_count(text: str) -> int:
     try:
-        return sum(1 for event in yaml.parse(text, Loader=_Loader) if type(event) is yaml.DocumentStartEvent)
+        return sum(
+            1 for event in yaml.parse(text, Loader=_loader()) if type(event) is yaml.DocumentStartEvent
+        )
     except yaml.YAMLError:
         return 1
 
@@ -321,7 +348,7 @@ class NodeTree:
     def __post_init__(self) -> None:
         self._deepest = MAX_DEPTH + 1 if len(self.text) <= PRECISE_POSITIONS else COARSE_DEPTH
         try:
-            self._walk(yaml.parse(self.text, Loader=_Loader))
+            self._walk(yaml.parse(self.text, Loader=_loader()))
         except yaml.MarkedYAMLError as err:
             mark = err.problem_mark or err.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -332,12 +359,13 @@ class NodeTree:
 
     def _walk(self, events: Any) -> None:
         stack: list[_Frame] = []
+        node_events = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)
         for event in events:
             kind = type(event)
             if kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 stack.pop()
                 continue
-            if kind not in _NODE_EVENTS:
+            if kind not in node_events:
                 continue
             if self.check:
                 self._check_tag(event)
@@ -439,7 +467,6 @@ class _Frame:
 
 
 _DUPLICATE = object()  # the key of a duplicate's value: recorded under no path the data has
-_NODE_EVENTS = (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent, yaml.AliasEvent)
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {"!"} | {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
