@@ -43,6 +43,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     sizes = sorted(set(args.shots + ([100_000] if args.huge else [])))
+    measure.compile_shotkit()
     rows: list[Row] = []
     cluster = measure.start_cluster()
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import console, documents, pipeline, report
+from .. import collector, console, documents, pipeline, report
 from ._output import emit
 
 
@@ -18,4 +18,5 @@ def validate(paths: list[Path], fmt: str, max_file_size: int | None) -> int:
         console.info(lines[-1])
     elif output:  # github: no annotation at all when there is no problem
         emit(output)
+    collector.keep(loaded)  # freed by the process's end, not object by object
     return 0 if loaded.ok else 1
