@@ -3,6 +3,7 @@
 The state is read again under the lock. A plan computed in this run is recomputed from that
 state (so a sync that waited sees the first one's result); a saved plan is refused if the
 state's fingerprint changed since it was made, and is otherwise applied exactly as saved.
+Every plan passes `invariants.verify` before the commit; a saved plan before anything is written.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import math
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,8 +128,9 @@ def sync(
 ) -> Outcome:
     """Lock, read the state again, then apply: a saved plan (`source` is a Plan) if its state is
     unchanged, else the plan `source` computes from the states just read. Either way the plan
-    must pass `invariants.verify`. `progress` is told each step, and the rows written out of
-    the plan's (console.meter)."""
+    must pass `invariants.verify` before the commit: a saved plan (the untrusted input) before
+    any statement writes, a computed one while its rows are written (`_write_while_checking`).
+    `progress` is told each step, and the rows written out of the plan's (console.meter)."""
     show = progress or _unwatched
     try:
         with transaction(database) as connection:
@@ -137,15 +140,18 @@ def sync(
             states = {
                 name: state_.read(connection, name, (claimed or {}).get(name, ())) for name in workspaces
             }
-            if isinstance(source, Plan):
+            drift = [message for state in states.values() for message in state.drift]
+            if isinstance(source, Plan):  # untrusted input: checked before any statement writes
                 plan = _unchanged_since(source, states, max_deletes)
+                show("checking the plan", 0, 0)
+                verify(plan, states, owner)
+                applied = _write(connection, plan, show, record)
             else:
                 show("planning", 0, 0)
                 plan = source(states)
-            show("checking the plan", 0, 0)
-            verify(plan, states, owner)
-            drift = [message for state in states.values() for message in state.drift]
-            applied = _write(connection, plan, show, record)
+                applied = _write_while_checking(
+                    connection, plan, lambda: verify(plan, states, owner), show, record
+                )
     except sa.exc.SQLAlchemyError as err:
         if "database is locked" in str(err):
             raise DatabaseError(
@@ -164,8 +170,11 @@ def _write(
     plan: Plan,
     show: Progress,
     record: Callable[[sa.Connection, Plan, bool], None] | None,
+    check: Callable[[], None] | None = None,
 ) -> bool:
-    """The plan's writes and its history row, in the sync's transaction; whether it wrote."""
+    """The plan's writes and its history row, in the sync's transaction; whether it wrote.
+    `check` (waiting for the plan's check) runs last, before the commit: raising there rolls
+    all of it back."""
     applied = plan.has_changes or any(w.bookkeeping for w in plan.workspaces)
     written = _Written(show, sum(_rows(w) for w in plan.workspaces))
     if applied:
@@ -174,8 +183,41 @@ def _write(
     if record:  # the history (shotkit.history)
         written.stage("recording the run in the history")
         record(connection, plan, applied)
+    if check:
+        written.stage("checking the plan")
+        check()
     written.stage("committing")
     return applied
+
+
+def _write_while_checking(
+    connection: sa.Connection,
+    plan: Plan,
+    check: Callable[[], None],
+    show: Progress,
+    record: Callable[[sa.Connection, Plan, bool], None] | None,
+) -> bool:
+    """A plan computed in this run, written while `check` (`invariants.verify`) runs in a
+    thread of its own; the commit waits for its verdict. PostgreSQL works on the COPYs
+    meanwhile, and while the writer waits on the server it releases the GIL, so the check
+    costs no wall time. A refusal raises inside the transaction: everything written, the
+    history included, is rolled back, and the error is the one a check before the writes
+    gives (a refused plan's writes may fail first: the refusal is what is raised). The check
+    reads the plan and the states, and the writer only reads them too; the database
+    connection stays in this thread. SQLite writes in this process, with nothing to wait on:
+    it checks first."""
+    if connection.dialect.name != "postgresql":
+        check()
+        return _write(connection, plan, show, record)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotkit-verify") as pool:
+        verdict = pool.submit(check)
+        try:
+            return _write(connection, plan, show, record, check=verdict.result)
+        except BaseException:
+            refused = verdict.exception()  # waits for the check to end
+            if refused is not None:
+                raise refused from None
+            raise
 
 
 def _unchanged_since(saved: Plan, states: dict[str, state_.State], max_deletes: int | None) -> Plan:
