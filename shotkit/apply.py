@@ -14,7 +14,7 @@ import logging
 import math
 import uuid
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,22 +171,23 @@ def _write(
     plan: Plan,
     show: Progress,
     record: Callable[[sa.Connection, Plan, bool], None] | None,
-    check: Callable[[], None] | None = None,
+    verdict: _Verdict | None = None,
 ) -> bool:
     """The plan's writes and its history row, in the sync's transaction; whether it wrote.
-    `check` (waiting for the plan's check) runs last, before the commit: raising there rolls
-    all of it back."""
+    `verdict`: the plan's check, started when the links' writes begin and awaited last,
+    before the commit (a refusal there rolls all of it back)."""
     applied = plan.has_changes or any(w.bookkeeping for w in plan.workspaces)
     written = _Written(show, sum(_rows(w) for w in plan.workspaces))
+    links_next = verdict.start if verdict else _nothing
     if applied:
         for workspace in plan.workspaces:
-            execute(connection, workspace, plan.owner, written.step)
+            execute(connection, workspace, plan.owner, written.step, links_next)
     if record:  # the history (shotkit.history)
         written.stage("recording the run in the history")
         record(connection, plan, applied)
-    if check:
+    if verdict:
         written.stage("checking the plan")
-        check()
+        verdict.result()
     written.stage("committing")
     return applied
 
@@ -199,26 +200,55 @@ def _write_while_checking(
     record: Callable[[sa.Connection, Plan, bool], None] | None,
 ) -> bool:
     """A plan computed in this run, written while `check` (`invariants.verify`) runs in a
-    thread of its own; the commit waits for its verdict. PostgreSQL works on the COPYs
-    meanwhile, and while the writer waits on the server it releases the GIL, so the check
-    costs no wall time. A refusal raises inside the transaction: everything written, the
-    history included, is rolled back, and the error is the one a check before the writes
-    gives (a refused plan's writes may fail first: the refusal is what is raised). The check
-    reads the plan and the states, and the writer only reads them too; the database
-    connection stays in this thread. SQLite writes in this process, with nothing to wait on:
-    it checks first."""
+    thread of its own; the commit waits for its verdict. A refusal raises inside the
+    transaction: everything written, the history included, is rolled back, and the error is
+    the one a check before the writes gives (a refused plan's writes may fail first: the
+    refusal is what is raised). The check reads the plan and the states, and the writer only
+    reads them too; the database connection stays in this thread. SQLite writes in this
+    process, with nothing to wait on: it checks first."""
     if connection.dialect.name != "postgresql":
         check()
         return _write(connection, plan, show, record)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotkit-verify") as pool:
-        verdict = pool.submit(check)
+        verdict = _Verdict(pool, check)
         try:
-            return _write(connection, plan, show, record, check=verdict.result)
+            return _write(connection, plan, show, record, verdict)
         except BaseException:
-            refused = verdict.exception()  # waits for the check to end
+            refused = verdict.refusal()
             if refused is not None:
                 raise refused from None
             raise
+
+
+class _Verdict:
+    """The plan's check in the pool's thread, started when the links' writes begin: the server's
+    longest work (the links' indexes and foreign-key checks), during which this process mostly
+    waits on the socket with the GIL released. Started with the assets' COPY it ran slower and
+    slowed the COPY too (measured): building that COPY's text keeps this process busy."""
+
+    def __init__(self, pool: ThreadPoolExecutor, check: Callable[[], None]) -> None:
+        self.pool, self.check = pool, check
+        self.future: Future[None] | None = None
+
+    def start(self) -> None:
+        if self.future is None:
+            self.future = self.pool.submit(self.check)
+
+    def result(self) -> None:
+        """Wait for the check (starting it if no link was written); raise its refusal."""
+        self.start()
+        assert self.future is not None
+        self.future.result()
+
+    def refusal(self) -> BaseException | None:
+        """What the check raises, once it has run (it is run now if the writes failed first)."""
+        self.start()
+        assert self.future is not None
+        return self.future.exception()
+
+
+def _nothing() -> None:
+    """No check to start."""
 
 
 def _unchanged_since(saved: Plan, states: dict[str, state_.State], max_deletes: int | None) -> Plan:
@@ -309,9 +339,14 @@ class _Batches:
 
 
 def execute(
-    connection: sa.Connection, plan: WorkspacePlan, owner: str, step: Callable[[str, int], None] = _skip
+    connection: sa.Connection,
+    plan: WorkspacePlan,
+    owner: str,
+    step: Callable[[str, int], None] = _skip,
+    links_next: Callable[[], None] = _nothing,
 ) -> None:
-    """The plan's writes: a few statements for the whole workspace, whatever its size."""
+    """The plan's writes: a few statements for the whole workspace, whatever its size.
+    `links_next` is told when the links' inserts are next (`_Verdict.start`)."""
     b = _Batches.of(plan)
     writes = _Postgres(connection) if connection.dialect.name == "postgresql" else _SQLite(connection)
     owned = (plan.workspace, owner)
@@ -326,6 +361,7 @@ def execute(
     writes.insert(assets, b.creates, ASSET_COLUMNS)
     step(f"{plan.workspace}: updating {len(b.updates)} asset(s)", len(b.updates))
     writes.update(assets, b.updates, ASSET_COLUMNS, touch=True)
+    links_next()
     step(f"{plan.workspace}: inserting {len(b.link_adds)} link(s)", len(b.link_adds))
     writes.insert(rels, b.link_adds, LINK_COLUMNS)
     step(f"{plan.workspace}: updating {len(b.link_updates)} link(s)", len(b.link_updates))
