@@ -3,15 +3,18 @@
 The state is read again under the lock. A plan computed in this run is recomputed from that
 state (so a sync that waited sees the first one's result); a saved plan is refused if the
 state's fingerprint changed since it was made, and is otherwise applied exactly as saved.
+Every plan passes `invariants.verify` before the commit; a saved plan before anything is written.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import math
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,9 +130,11 @@ def sync(
 ) -> Outcome:
     """Lock, read the state again, then apply: a saved plan (`source` is a Plan) if its state is
     unchanged, else the plan `source` computes from the states just read. Either way the plan
-    must pass `invariants.verify`. `progress` is told each step, and the rows written out of
-    the plan's (console.meter). `matcher`: per workspace, what the manifests declare, for a
-    computed plan (its state keeps exactly declared rows as a summary: state.read)."""
+    must pass `invariants.verify` before the commit: a saved plan (the untrusted input) before
+    any statement writes, a computed one while its rows are written (`_write_while_checking`).
+    `progress` is told each step, and the rows written out of the plan's (console.meter).
+    `matcher`: per workspace, what the manifests declare, for a computed plan (its state keeps
+    exactly declared rows as a summary: state.read)."""
     show = progress or _unwatched
     try:
         with transaction(database) as connection:
@@ -142,15 +147,18 @@ def sync(
                 )
                 for name in workspaces
             }
-            if isinstance(source, Plan):
+            drift = [message for state in states.values() for message in state.drift]
+            if isinstance(source, Plan):  # untrusted input: checked before any statement writes
                 plan = _unchanged_since(source, states, max_deletes)
+                show("checking the plan", 0, 0)
+                verify(plan, states, owner)
+                applied = _write(connection, plan, show, record)
             else:
                 show("planning", 0, 0)
                 plan = source(states)
-            show("checking the plan", 0, 0)
-            verify(plan, states, owner)
-            drift = [message for state in states.values() for message in state.drift]
-            applied = _write(connection, plan, show, record)
+                applied = _write_while_checking(
+                    connection, plan, lambda: verify(plan, states, owner), show, record
+                )
     except sa.exc.SQLAlchemyError as err:
         if "database is locked" in str(err):
             raise DatabaseError(
@@ -169,18 +177,84 @@ def _write(
     plan: Plan,
     show: Progress,
     record: Callable[[sa.Connection, Plan, bool], None] | None,
+    verdict: _Verdict | None = None,
 ) -> bool:
-    """The plan's writes and its history row, in the sync's transaction; whether it wrote."""
+    """The plan's writes and its history row, in the sync's transaction; whether it wrote.
+    `verdict`: the plan's check, started when the links' writes begin and awaited last,
+    before the commit (a refusal there rolls all of it back)."""
     applied = plan.has_changes or any(w.bookkeeping for w in plan.workspaces)
     written = _Written(show, sum(_rows(w) for w in plan.workspaces))
+    links_next = verdict.start if verdict else _nothing
     if applied:
         for workspace in plan.workspaces:
-            execute(connection, workspace, plan.owner, written.step)
+            execute(connection, workspace, plan.owner, written.step, links_next)
     if record:  # the history (shotkit.history)
         written.stage("recording the run in the history")
         record(connection, plan, applied)
+    if verdict:
+        written.stage("checking the plan")
+        verdict.result()
     written.stage("committing")
     return applied
+
+
+def _write_while_checking(
+    connection: sa.Connection,
+    plan: Plan,
+    check: Callable[[], None],
+    show: Progress,
+    record: Callable[[sa.Connection, Plan, bool], None] | None,
+) -> bool:
+    """A plan computed in this run, written while `check` (`invariants.verify`) runs in a
+    thread of its own; the commit waits for its verdict. A refusal raises inside the
+    transaction: everything written, the history included, is rolled back, and the error is
+    the one a check before the writes gives (a refused plan's writes may fail first: the
+    refusal is what is raised). The check reads the plan and the states, and the writer only
+    reads them too; the database connection stays in this thread. SQLite writes in this
+    process, with nothing to wait on: it checks first."""
+    if connection.dialect.name != "postgresql":
+        check()
+        return _write(connection, plan, show, record)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="shotkit-verify") as pool:
+        verdict = _Verdict(pool, check)
+        try:
+            return _write(connection, plan, show, record, verdict)
+        except BaseException:
+            refused = verdict.refusal()
+            if refused is not None:
+                raise refused from None
+            raise
+
+
+class _Verdict:
+    """The plan's check in the pool's thread, started when the links' writes begin: the server's
+    longest work (the links' indexes and foreign-key checks), during which this process mostly
+    waits on the socket with the GIL released. Started with the assets' COPY it ran slower and
+    slowed the COPY too (measured): building that COPY's text keeps this process busy."""
+
+    def __init__(self, pool: ThreadPoolExecutor, check: Callable[[], None]) -> None:
+        self.pool, self.check = pool, check
+        self.future: Future[None] | None = None
+
+    def start(self) -> None:
+        if self.future is None:
+            self.future = self.pool.submit(self.check)
+
+    def result(self) -> None:
+        """Wait for the check (starting it if no link was written); raise its refusal."""
+        self.start()
+        assert self.future is not None
+        self.future.result()
+
+    def refusal(self) -> BaseException | None:
+        """What the check raises, once it has run (it is run now if the writes failed first)."""
+        self.start()
+        assert self.future is not None
+        return self.future.exception()
+
+
+def _nothing() -> None:
+    """No check to start."""
 
 
 def _unchanged_since(saved: Plan, states: dict[str, state_.State], max_deletes: int | None) -> Plan:
@@ -271,9 +345,14 @@ class _Batches:
 
 
 def execute(
-    connection: sa.Connection, plan: WorkspacePlan, owner: str, step: Callable[[str, int], None] = _skip
+    connection: sa.Connection,
+    plan: WorkspacePlan,
+    owner: str,
+    step: Callable[[str, int], None] = _skip,
+    links_next: Callable[[], None] = _nothing,
 ) -> None:
-    """The plan's writes: a few statements for the whole workspace, whatever its size."""
+    """The plan's writes: a few statements for the whole workspace, whatever its size.
+    `links_next` is told when the links' inserts are next (`_Verdict.start`)."""
     b = _Batches.of(plan)
     writes = _Postgres(connection) if connection.dialect.name == "postgresql" else _SQLite(connection)
     owned = (plan.workspace, owner)
@@ -288,6 +367,7 @@ def execute(
     writes.insert(assets, b.creates, ASSET_COLUMNS)
     step(f"{plan.workspace}: updating {len(b.updates)} asset(s)", len(b.updates))
     writes.update(assets, b.updates, ASSET_COLUMNS, touch=True)
+    links_next()
     step(f"{plan.workspace}: inserting {len(b.link_adds)} link(s)", len(b.link_adds))
     writes.insert(rels, b.link_adds, LINK_COLUMNS)
     step(f"{plan.workspace}: updating {len(b.link_updates)} link(s)", len(b.link_updates))
@@ -386,6 +466,37 @@ class _Postgres:
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
+# The C encoder that `json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode` (db.json_dumps)
+# uses, made once: `encode` builds it again on every call, most of the cost of a small value
+# (a COPY encodes one per JSON column and row: 370,000 at 10,000 shots). Same text, same errors
+# (NaN, a type JSON has not), except that it does not look for cycles: the values come from
+# YAML and JSON documents, which are trees. None where Python has no C accelerator.
+_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)  # not in the typing stubs
+_C_ENCODE = (
+    _MAKE_ENCODER(
+        None,
+        json.JSONEncoder().default,
+        json.encoder.encode_basestring,
+        None,
+        ": ",
+        ", ",
+        False,
+        False,
+        False,
+    )
+    if _MAKE_ENCODER
+    else None
+)
+
+
+def _json_text(value: Any) -> str:
+    """`db.json_dumps(value)`, faster for the common value: the C encoder's text, given to
+    json_dumps's rewrite only when it holds what the rewrite looks for (an exponent, -0.0)."""
+    if _C_ENCODE is None:
+        return json_dumps(value)
+    text = "".join(_C_ENCODE(value, 0))
+    return json_dumps(value) if "e+" in text or "e-" in text or "-0.0" in text else text
+
 
 def _copy_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[str]:
     """The rows in COPY's text format, in blocks of 5,000 lines: NULL is `\\N`, a number its
@@ -401,7 +512,7 @@ def _copy_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Iterator
         for i in json_at:
             value = values[i]
             if value is not None:
-                values[i] = "{}" if type(value) is dict and not value else json_dumps(value)
+                values[i] = "{}" if type(value) is dict and not value else _json_text(value)
         fields = ["\\N" if v is None else v if isinstance(v, str) else repr(v) for v in values]
         line = "\t".join(fields)
         specials = line.count("\t") - tabs + line.count("\\") - values.count(None)  # each \\N has one

@@ -1,6 +1,9 @@
-"""What every plan must respect before apply writes a row of it, saved or computed.
+"""What every plan must respect before apply commits it, saved or computed.
 
-`sync` checks a plan against the state it read under the lock. A computed plan passes by
+`sync` checks a plan against the state it read under the lock: a saved plan before any of its
+rows is written, a plan computed in the same run while its rows are written, in the same
+transaction, whose commit waits for the verdict (`apply._write_while_checking`); a refusal
+rolls everything back either way. A computed plan passes by
 construction; a saved plan file may have been edited (its digest has no key), so these rules
 are what keeps it inside its boundaries: it writes only its own workspace, creates rows under
 the project's owner label, updates only rows of this project or unowned ones (and keeps their

@@ -47,6 +47,7 @@ def sync(
             console.info(console.plan_text(chunk))
         if outcome.plan.has_changes:
             console.info("Applied in one transaction.")
+    collector.keep(outcome)  # the applied plan, freed by the process's end, not object by object
     return 0
 
 
