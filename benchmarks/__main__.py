@@ -51,8 +51,9 @@ def main() -> None:
         for shots in sizes:
             with tempfile.TemporaryDirectory(prefix="shotkit-bench-") as tmp:
                 sample = 0 if args.no_service else args.service_sample
-                rows.extend(measure.size(cluster, shots, Path(tmp), sample))
-            print(table(rows[-1:]), file=sys.stderr, flush=True)
+                done = measure.size(cluster, shots, Path(tmp), sample)
+            rows.extend(done)
+            print(table(done), file=sys.stderr, flush=True)  # this size's rows, as they come
     finally:
         cluster.stop()
     print(table(rows))
