@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -161,35 +158,20 @@ def test_file_size_is_bounded(capsys: pytest.CaptureFixture) -> None:
     )
 
 
-def _program(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """`python -m shotkit ARGS`, outside any coverage run (whose data is saved by a normal exit,
-    so the program then exits normally): the program as users run it."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COV_CORE")}
-    return subprocess.run(
-        [sys.executable, "-m", "shotkit", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-
-
 def test_the_program_ends_with_all_its_output_and_its_exit_code(project: Path, tmp_path: Path) -> None:
     """The program ends without freeing what a command kept (collector.keep, os._exit): its
-    piped, block-buffered output must still all be there, and its exit code the command's."""
+    piped output must still all be there, and its exit code the command's."""
     url = f"sqlite:///{tmp_path / 'program.db'}"
-    assert _program("db", "upgrade", "--database-url", url, cwd=project).returncode == 0
-    synced = _program("sync", "--database-url", url, cwd=project)
+    assert shotkit("db", "upgrade", "--database-url", url, cwd=project).returncode == 0
+    synced = shotkit("sync", "--database-url", url, cwd=project)
     assert synced.returncode == 0 and "Applied in one transaction." in synced.stdout + synced.stderr
     scene = project / "scene-03.yaml"
     scene.write_text(
         scene.read_text(encoding="utf-8").replace("name: Scene 3 - Confrontation", "name: Scene 3 - Recut"),
         encoding="utf-8",
     )
-    text = _program("plan", "--database-url", url, "--detailed-exitcode", cwd=project)
+    text = shotkit("plan", "--database-url", url, "--detailed-exitcode", cwd=project)
     assert text.returncode == 2, text.stderr
     assert text.stdout.rstrip().splitlines()[-1].startswith("Plan: 0 to create, 1 to update"), text.stdout
-    as_json = _program("plan", "--database-url", url, "--format", "json", "--detailed-exitcode", cwd=project)
+    as_json = shotkit("plan", "--database-url", url, "--format", "json", "--detailed-exitcode", cwd=project)
     assert as_json.returncode == 2 and json.loads(as_json.stdout)["summary"]["update"] == 1
