@@ -223,10 +223,15 @@ class Wanted:
 
     def link(self, ident: tuple[str, str, str], row: dict[str, Any]) -> bool:
         link = self.links.get(ident)
-        if link is None or row["sequence"] != link.sequence:
-            return False
-        a, b = row["relationship_metadata"], link.metadata
-        return (not a and not b and type(a) is type(b)) or same(a, b)
+        return link is not None and _link_unchanged(link, row)
+
+
+def _link_unchanged(link: Link, row: dict[str, Any]) -> bool:
+    """Whether a declared link's row already holds its sequence and metadata (most do)."""
+    if row["sequence"] != link.sequence:
+        return False
+    a, b = row["relationship_metadata"], link.metadata
+    return (not a and not b and type(a) is type(b)) or same(a, b)
 
 
 # --- the diff -------------------------------------------------------------------------------
@@ -496,13 +501,8 @@ def _diff_links(
         actual = actual_links.get(ident)
         if actual is not None:
             found += 1
-            if type(actual) is Summary:
-                continue  # judged unchanged by Wanted.link as it was read
-            if actual["sequence"] == link.sequence:
-                # Most declared links are unchanged: decided here, without a row or a call.
-                a, b = actual["relationship_metadata"], link.metadata
-                if (not a and not b and type(a) is type(b)) or same(a, b):
-                    continue
+            if type(actual) is Summary or _link_unchanged(link, actual):
+                continue  # a Summary: judged unchanged by Wanted.link as it was read
         operation = links.declared(ident, _link_row(state.workspace, ident, link), actual)
         if operation is not None:
             plan.links.append(operation)
