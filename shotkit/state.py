@@ -174,29 +174,35 @@ def read(
 ) -> State:
     """The whole workspace in one statement, and its fingerprint: the same rows give the same
     digest, and any write to them (by any tool) changes it. On PostgreSQL it hashes each
-    row's id and version (`xmin`), in id order; on SQLite the rows as the driver returns them. `claimed`: ids the manifests adopt with `id:`, looked up
-    in other workspaces. `matcher`: rows it judges exactly declared are kept as a Summary,
-    and the rows are left in the order the server sent them (a plan looks rows up; only
-    export lists them, in id order). The fingerprint is of the whole rows either way."""
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
+    row's id and version (`xmin`), in id order; on SQLite the rows as the driver returns
+    them. `claimed`: ids the manifests adopt with `id:`, looked up in other workspaces.
+    `matcher`: rows it judges exactly declared are kept as a Summary, and on PostgreSQL the
+    rows are left in the order the server sent them (a plan looks rows up; only export, which
+    reads without a matcher, lists them in id order). The fingerprint is of the whole rows
+    either way."""
+    if connection.dialect.name == "postgresql":
         state = _read_postgres(connection, workspace, matcher)
-        state.elsewhere = _elsewhere(connection, workspace, [i for i in claimed if i not in state.assets])
-        return state
-    asset_names = [c.name for c in assets.c if dialect != "postgresql" or c.name != "updated_at"]
-    link_names = [c.name for c in rels.c if dialect != "postgresql" or c.name != "created_at"]
+    else:
+        state = _read_generic(connection, workspace, matcher)
+    state.elsewhere = _elsewhere(connection, workspace, [i for i in claimed if i not in state.assets])
+    return state
+
+
+def _read_generic(connection: sa.Connection, workspace: str, matcher: Matcher | None) -> State:
+    """The read through SQLAlchemy (SQLite), in id order; the fingerprint hashes the rows'
+    `repr` (SQLite has no row versions)."""
+    dialect = connection.dialect.name
+    asset_names = [c.name for c in assets.c]
+    link_names = [c.name for c in rels.c]
     width = len(asset_names)
     asset_rows: list[tuple[Any, ...]] = []
     link_rows: list[tuple[Any, ...]] = []
-    digests: list[bytes] = []
     for values in connection.execute(_query(workspace, dialect)):
-        if values[1] is not None:
-            digests.append(values[1])
         if values[0] == 0:
             asset_rows.append(tuple(values[2 : 2 + width]))
         else:
             link_rows.append(tuple(values[2 + width :]))
-    hashed = b"".join(digests) if dialect == "postgresql" else repr((asset_rows, link_rows)).encode()
+    hashed = repr((asset_rows, link_rows)).encode()
     state = State(workspace, fingerprint="sha256:" + hashlib.sha256(hashed).hexdigest(), matched=matcher)
     for asset in asset_rows:
         row = _asset_row(dict(zip(asset_names, asset)), state.drift)
@@ -204,7 +210,6 @@ def read(
     for link in link_rows:
         ident, row = _link_row(dict(zip(link_names, link)), state.drift)
         state.links[ident] = _link_summary(row) if matcher and matcher.link(ident, row) else row
-    state.elsewhere = _elsewhere(connection, workspace, [i for i in claimed if i not in state.assets])
     return state
 
 
