@@ -9,7 +9,6 @@ Every plan passes `invariants.verify` before the commit; a saved plan before any
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import math
 import uuid
@@ -466,37 +465,6 @@ class _Postgres:
 
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
-# The C encoder that `json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode` (db.json_dumps)
-# uses, made once: `encode` builds it again on every call, most of the cost of a small value
-# (a COPY encodes one per JSON column and row: 370,000 at 10,000 shots). Same text, same errors
-# (NaN, a type JSON has not), except that it does not look for cycles: the values come from
-# YAML and JSON documents, which are trees. None where Python has no C accelerator.
-_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)  # not in the typing stubs
-_C_ENCODE = (
-    _MAKE_ENCODER(
-        None,
-        json.JSONEncoder().default,
-        json.encoder.encode_basestring,
-        None,
-        ": ",
-        ", ",
-        False,
-        False,
-        False,
-    )
-    if _MAKE_ENCODER
-    else None
-)
-
-
-def _json_text(value: Any) -> str:
-    """`db.json_dumps(value)`, faster for the common value: the C encoder's text, given to
-    json_dumps's rewrite only when it holds what the rewrite looks for (an exponent, -0.0)."""
-    if _C_ENCODE is None:
-        return json_dumps(value)
-    text = "".join(_C_ENCODE(value, 0))
-    return json_dumps(value) if "e+" in text or "e-" in text or "-0.0" in text else text
-
 
 def _copy_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Iterator[str]:
     """The rows in COPY's text format, in blocks of 5,000 lines: NULL is `\\N`, a number its
@@ -512,7 +480,7 @@ def _copy_text(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> Iterator
         for i in json_at:
             value = values[i]
             if value is not None:
-                values[i] = "{}" if type(value) is dict and not value else _json_text(value)
+                values[i] = "{}" if type(value) is dict and not value else json_dumps(value)
         fields = ["\\N" if v is None else v if isinstance(v, str) else repr(v) for v in values]
         line = "\t".join(fields)
         specials = line.count("\t") - tabs + line.count("\\") - values.count(None)  # each \\N has one
